@@ -11,7 +11,10 @@ export interface Rng {
 
 /** A seeded generator (xoroshiro128+ from pure-rand, the generator fast-check uses). */
 export function seededRng(seed: number): Rng {
-  const gen = xoroshiro128plus(seed | 0);
+  // Small seeds (1, 2, 42) leave xoroshiro's state nearly all zero bits and its first
+  // outputs far from uniform; a splitmix-style scramble of the seed and a short warm-up fix that.
+  const gen = xoroshiro128plus(scramble((seed | 0) ^ 0x9e3779b9));
+  for (let i = 0; i < 8; i++) gen.next();
   return {
     next() {
       // Two 32-bit draws make a 53-bit float, the full precision of a double in [0, 1).
@@ -20,6 +23,12 @@ export function seededRng(seed: number): Rng {
       return (hi * 67108864 + lo) / 9007199254740992;
     },
   };
+}
+
+function scramble(x: number): number {
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
+  return (x ^ (x >>> 16)) | 0;
 }
 
 /** Derives an independent stream for a named consumer, so adding one consumer does not shift another's draws. */
