@@ -1,0 +1,86 @@
+import type { FaultSwitch, MetricSample } from '../collect/types.ts';
+
+/** Bumped on any change a consumer of result.json would notice. */
+export const RESULT_FORMAT_VERSION = 1;
+
+/** One SLO's verdict: what was measured, against what, over which window, from how many samples. */
+export interface SloVerdict {
+  name: string;
+  /** The expression as written, e.g. `p99(latency) < 400ms`. */
+  expression: string;
+  /** The window as written: `run`, `during joke-5xx`, `recovery after joke-5xx (10s)`. */
+  window: string;
+  /** The window resolved to ms since the run's start; null if it never opened (e.g. its fault never switched). */
+  range: [number, number] | null;
+  passed: boolean;
+  /** The left-hand side measured; null when there was nothing to measure (no samples in the window). */
+  value: number | null;
+  comparator: '<' | '<=' | '>' | '>=' | '==' | '!=';
+  threshold: number;
+  /** How value and threshold read: `ratio` and `percent` are fractions (0.995), `ms` milliseconds. */
+  unit: 'percent' | 'ratio' | 'ms' | 'count' | 'per_second';
+  /** Requests (or upstream calls) the value rests on: a 99.9 % over 20 samples says little. */
+  samples: number;
+  /** Why it failed, in words, with the margin: "availability 97.1 % < 99 % (short by 1.9 points)". */
+  message: string;
+}
+
+export interface LatencySummary {
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+  mean: number;
+}
+
+/** Per-second series for charts; every array has one entry per second of the run. */
+export interface RunSeries {
+  /** Start of each bucket, seconds since the run's start. */
+  t: number[];
+  /** Requests due in the bucket, by outcome class. */
+  ok: number[];
+  status4xx: number[];
+  status5xx: number[];
+  /** Network errors and timeouts (status 0). */
+  errors: number[];
+  /** Latency percentiles of the requests due in the bucket, ms from due time. */
+  p50: (number | null)[];
+  p99: (number | null)[];
+  /** Requests each fixture provider received, keyed `provider` or `provider@region`. */
+  upstream: Record<string, number[]>;
+}
+
+export interface RunResult {
+  formatVersion: number;
+  runId: string;
+  scenario: { name: string; file: string; description?: string };
+  /** ISO time of t = 0. */
+  startedAt: string;
+  durationMs: number;
+  /** `aborted` when interrupted (Ctrl-C, crash): what was measured is still here. */
+  status: 'completed' | 'aborted';
+  abortReason?: string;
+  verdict: 'pass' | 'fail';
+  /** What the scenario expects: a broken twin expects `fail`. */
+  expected: 'pass' | 'fail';
+  slos: SloVerdict[];
+  load: {
+    model: 'open' | 'closed';
+    /** Target arrival rate per second (open model). */
+    rate?: number;
+    arrival?: 'uniform' | 'poisson';
+    connections?: number;
+    requests: number;
+    availability: number | null;
+    throughput: number;
+    latency: LatencySummary | null;
+  };
+  /** Requests each provider received in the whole run, with the split by status. */
+  upstream: { provider: string; region?: string; endpoint: string; requests: number; byStatus: Record<string, number> }[];
+  faults: FaultSwitch[];
+  series: RunSeries;
+  /** The router's metrics at the end of the run (last scrape). */
+  routerMetrics: MetricSample[];
+  environment: { node: string; toxiproxy: string; seed: number; host: string };
+}
