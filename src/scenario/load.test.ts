@@ -1,0 +1,278 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { ConfigIssue } from '../config/load.ts';
+import { loadScenario, parseScenario, type ScenarioLoaded } from './load.ts';
+import type { Scenario } from './model.ts';
+
+const FIXTURES = fileURLToPath(new URL('../../test/fixtures/scenarios/', import.meta.url));
+const fixture = (name: string) => path.join(FIXTURES, name);
+
+/** Issues as a person reads them: `line:col path message`. */
+function brief(issues: ConfigIssue[]): string[] {
+  return issues.map((i) => `${i.line}:${i.column} ${i.path} ${i.message}`);
+}
+
+function ok(r: ScenarioLoaded): Scenario {
+  if (!r.ok) throw new Error(`expected a valid scenario, got:\n${brief(r.issues).join('\n')}`);
+  return r.scenario;
+}
+
+function issues(r: ScenarioLoaded): ConfigIssue[] {
+  if (r.ok) throw new Error('expected issues, got a valid scenario');
+  return r.issues;
+}
+
+// A file system in which every file exists, for the pure parseScenario.
+const anyFile = { fileExists: () => true };
+
+/** A minimal valid scenario; `extra` lines are appended (top-level sections the test needs). */
+function scenario(lines: string[]): string {
+  return lines.join('\n') + '\n';
+}
+
+const BASE = [
+  'name: s',
+  'target: {url: "http://127.0.0.1:8080"}',
+  'providers:',
+  '  - {name: pay, fixture: stripe, regions: [us, eu]}',
+  'load: {rate: 10, duration: 20s, requests: [{path: /}]}',
+];
+
+describe('loadScenario', () => {
+  it('normalises a valid scenario: units, defaults, absolute paths', async () => {
+    const s = ok(await loadScenario(fixture('valid.yaml')));
+    expect(s).toEqual<Scenario>({
+      file: fixture('valid.yaml'),
+      name: 'joke-api-flaky',
+      description: 'The joke API answers 5xx 30 % of the time; retries with backoff and jitter hide it.',
+      seed: 42,
+      expect: 'pass',
+      target: { kind: 'router', config: fixture('stub-router.yaml') },
+      providers: [
+        { name: 'joke', fixture: 'joke', regions: ['us', 'eu'] },
+        { name: 'backup', fixture: 'joke', regions: [] },
+      ],
+      load: {
+        model: 'open',
+        rate: 10, // 600/m
+        arrival: 'uniform',
+        durationMs: 20_000,
+        timeoutMs: 5000,
+        requests: [
+          { name: 'GET /joke', weight: 1, method: 'GET', path: '/joke', headers: {} },
+          {
+            name: 'pay',
+            weight: 2.5,
+            method: 'POST',
+            path: '/pay',
+            headers: { 'x-client': 'a' },
+            body: '{"amount":10}',
+            contentType: 'application/json',
+          },
+        ],
+      },
+      faults: [
+        {
+          name: 'joke-5xx',
+          target: { provider: 'joke', region: 'eu', route: '/joke' },
+          layer: 'http',
+          kind: 'error',
+          fromMs: 5000,
+          toMs: 15_000,
+          rate: 0.3,
+          status: 429,
+          retryAfterMs: 1500,
+        },
+        {
+          name: 'slow-backup',
+          target: { provider: 'backup' },
+          layer: 'network',
+          kind: 'latency',
+          fromMs: 0,
+          toMs: 20_000, // no `to`: the end of the run
+          stream: 'upstream',
+          toxicity: 0.5,
+          latencyMs: 250,
+          jitterMs: 50,
+        },
+      ],
+      slos: [
+        { name: 'availability', expr: 'availability >= 99%', window: { kind: 'run' } },
+        { name: 'during', expr: 'p99(latency) < 400ms', window: { kind: 'during', fault: 'joke-5xx' } },
+        { name: 'recovery', expr: 'error_rate < 1%', window: { kind: 'recovery', fault: 'joke-5xx', forMs: 2000 } },
+      ],
+    });
+  });
+
+  it('reports every mistake in a file at once, each at its line and column', async () => {
+    const file = fixture('mistakes.yaml');
+    const found = issues(await loadScenario(file));
+    expect(found.every((i) => i.file === file)).toBe(true);
+    expect(brief(found)).toEqual([
+      '2:7 seed wrong type',
+      '11:13 load.duration invalid value',
+      '14:7 load.requests[0].weigth unknown field `weigth` (did you mean `weight`?)',
+      '17:24 faults[0].target.provider unknown provider `jokes` (did you mean `joke`?)',
+      '20:5 faults[1].name missing required field `name`',
+      '26:22 slos[0].window.during unknown fault `joke-500` (did you mean `joke-5xx`?)',
+    ]);
+    expect(found[0]).toMatchObject({ expected: 'a whole number', found: '"forty-two"' });
+    expect(found[1]).toMatchObject({ expected: 'a duration like 250ms or 30s', found: '"20 seconds"' });
+  });
+
+  it('reports broken YAML in another file, and nothing else for it', async () => {
+    const found = issues(await loadScenario(fixture('broken.yaml')));
+    expect(brief(found)).toEqual(['7:1  Missing closing "quote']);
+  });
+
+  it('reports a missing file and a missing router config', async () => {
+    expect(brief(issues(await loadScenario(fixture('nope.yaml'))))).toEqual(['1:1  file not found']);
+    const text = scenario(['name: s', 'target: {router: ./no-such-router.yaml}', ...BASE.slice(2), 'slos: [{name: a, expr: availability > 1%}]']);
+    const r = parseScenario(text, '/x/s.yaml', { fileExists: (p) => p !== '/x/no-such-router.yaml' });
+    expect(brief(issues(r))).toEqual(['2:18 target.router router config not found: /x/no-such-router.yaml']);
+  });
+});
+
+describe('parseScenario', () => {
+  it('normalises the closed model, a URL target, a string body and defaults', () => {
+    const s = ok(
+      parseScenario(
+        scenario([
+          'name: s',
+          'expect: fail',
+          'target: {url: "http://127.0.0.1:8080"}',
+          'providers: [{name: p, fixture: f}]',
+          'load:',
+          '  model: closed',
+          '  connections: 4',
+          '  duration: 1.5m',
+          '  timeout: 250ms',
+          '  requests:',
+          '    - {method: PUT, path: /a, body: hello, headers: {Content-Type: text/csv}}',
+          '    - {path: /b, body: plain}',
+          'faults:',
+          '  - {name: cut, target: {provider: p}, layer: network, kind: slicer, averageSize: 64, to: 30s}',
+          '  - {name: slow, target: {provider: p}, layer: http, kind: latency, latency: 2s, from: 10s}',
+          'slos: [{name: a, expr: availability > 1%, window: {recovery: cut}}]',
+        ]),
+        'rel/s.yaml',
+        anyFile,
+      ),
+    );
+    expect(s.file).toBe(path.resolve('rel/s.yaml'));
+    expect(s.seed).toBe(1);
+    expect(s.expect).toBe('fail');
+    expect(s.target).toEqual({ kind: 'url', url: 'http://127.0.0.1:8080' });
+    expect(s.load).toEqual({
+      model: 'closed',
+      connections: 4,
+      durationMs: 90_000,
+      timeoutMs: 250,
+      requests: [
+        { name: 'PUT /a', weight: 1, method: 'PUT', path: '/a', headers: { 'Content-Type': 'text/csv' }, body: 'hello', contentType: 'text/csv' },
+        { name: 'GET /b', weight: 1, method: 'GET', path: '/b', headers: {}, body: 'plain', contentType: 'text/plain; charset=utf-8' },
+      ],
+    });
+    expect(s.faults).toEqual([
+      {
+        name: 'cut',
+        target: { provider: 'p' },
+        layer: 'network',
+        kind: 'slicer',
+        fromMs: 0,
+        toMs: 30_000,
+        stream: 'downstream',
+        toxicity: 1,
+        averageSize: 64,
+        sizeVariation: 0,
+        delayMs: 0,
+      },
+      { name: 'slow', target: { provider: 'p' }, layer: 'http', kind: 'latency', fromMs: 10_000, toMs: 90_000, latencyMs: 2000, jitterMs: 0, rate: 1 },
+    ]);
+    expect(s.slos[0]!.window).toEqual({ kind: 'recovery', fault: 'cut' });
+  });
+
+  it('runs the semantic checks, each at the node to fix', () => {
+    const text = scenario([
+      ...BASE,
+      '  # line 6',
+      'faults:',
+      '  - {name: a, target: {provider: pay, region: asia}, layer: http, kind: error, status: 500, retryAfter: 1s}',
+      '  - {name: a, target: {provider: pay, route: /x}, layer: network, kind: down, from: 5s, to: 30s}',
+      '  - {name: c, target: {provider: pay}, layer: http, kind: error, from: 8s, to: 3s, rate: 150%}',
+      '  - {name: d, target: {provider: pay}, layer: network, kind: slicer, averageSize: 10, sizeVariation: 10}',
+      '  - {name: e, target: {provider: pay}, layer: http, kind: error, from: 20s}',
+      'slos:',
+      '  - {name: s1, expr: availability >= 99%, window: {recovery: d}}',
+      '  - {name: s1, expr: availability 99%, window: {recovery: c, for: 19s}}',
+    ]);
+    expect(brief(issues(parseScenario(text, 's.yaml', anyFile)))).toEqual([
+      '8:47 faults[0].target.region provider `pay` has no region `asia`',
+      '8:105 faults[0].retryAfter retryAfter goes with status 429 or 503, not 500',
+      '9:12 faults[1].name duplicate fault name `a` (first on line 8)',
+      '9:46 faults[1].target.route route applies to http faults only; a network fault hits every connection to the provider',
+      '9:93 faults[1].to the fault ends at 30s, after the run ends at 20s',
+      '10:80 faults[2].to the fault must end after it starts (from 8s)',
+      '10:90 faults[2].rate a percentage cannot exceed 100%',
+      '11:102 faults[3].sizeVariation sizeVariation must be less than averageSize (10)',
+      '12:72 faults[4].from the fault starts at 20s, when the run has already ended',
+      '14:62 slos[0].window.recovery fault `d` lasts until the end of the run, so there is no recovery to measure',
+      '15:12 slos[1].name duplicate SLO name `s1` (first on line 14)',
+      '15:22 slos[1].expr SLO expression does not parse at column 14: expected a comparison (<, <=, >, >=, ==, !=) after `availability`, found the number `99`',
+      '15:67 slos[1].window.for the recovery window ends at 22s, after the run ends at 20s',
+    ]);
+  });
+
+  it('flags duplicate provider and region names', () => {
+    const text = scenario([
+      'name: s',
+      'target: {url: "http://127.0.0.1:8080"}',
+      'providers:',
+      '  - {name: pay, fixture: stripe, regions: [us, us]}',
+      '  - {name: pay, fixture: adyen}',
+      'load: {rate: 0/s, duration: 0s, requests: [{path: /}]}',
+      'slos: [{name: a, expr: availability > 1%}]',
+    ]);
+    expect(brief(issues(parseScenario(text, 's.yaml', anyFile)))).toEqual([
+      '4:48 providers[0].regions[1] duplicate region `us` (first on line 4)',
+      '5:12 providers[1].name duplicate provider name `pay` (first on line 4)',
+      '6:14 load.rate the rate must be above 0',
+      '6:29 load.duration the run must last longer than 0',
+    ]);
+  });
+
+  it('collapses union errors to one message per mistake', () => {
+    const text = scenario([
+      ...BASE,
+      'faults:',
+      '  - {name: a, target: {provider: pay}, layer: network, kind: latency, latency: 1s, kbps: 10}',
+      '  - {name: b, target: {provider: pay}, layer: http, kind: down}',
+      '  - {name: c, target: {provider: pay}, layer: network, kind: bandwith, kbps: 10}',
+      '  - {name: d, target: {provider: pay}, layer: network, kind: bandwidth}',
+      'slos:',
+      '  - {name: s1, expr: availability > 1%, window: {during: a, for: 5s}}',
+      '  - {name: s2, expr: availability > 1%, window: always}',
+    ]);
+    const found = issues(parseScenario(text, 's.yaml', anyFile));
+    expect(brief(found)).toEqual([
+      '7:84 faults[0].kbps field `kbps` does not apply here (layer: network, kind: latency); it goes with kind: bandwidth',
+      '8:59 faults[1].kind unknown kind `down` for layer http',
+      '9:62 faults[2].kind unknown kind `bandwith` for layer network (did you mean `bandwidth`?)',
+      '10:5 faults[3].kbps missing required field `kbps`',
+      '12:61 slos[0].window.for field `for` does not apply here; it goes with `recovery`',
+      '13:49 slos[1].window invalid value',
+    ]);
+    expect(found[1]!.expected).toBe('one of: error, latency');
+    expect(found[2]!.expected).toBe('one of: latency, down, timeout, reset_peer, bandwidth, slow_close, slicer, limit_data');
+    expect(found[5]).toMatchObject({ expected: 'run', found: '"always"' });
+  });
+
+  it('rejects a load with the other model’s fields, naming the model they belong to', () => {
+    const text = scenario([...BASE.slice(0, 4), 'load: {model: closed, rate: 10, duration: 20s, requests: [{path: /}]}', 'slos: [{name: a, expr: availability > 1%}]']);
+    expect(brief(issues(parseScenario(text, 's.yaml', anyFile)))).toEqual([
+      '5:1 load.connections missing required field `connections`',
+      '5:23 load.rate field `rate` does not apply here (model: closed); it goes with model: open',
+    ]);
+  });
+});

@@ -1,0 +1,346 @@
+/**
+ * Scenario file → normalised `Scenario`, or every issue at once: YAML syntax, schema, and
+ * the checks a schema cannot express (unique names, references between sections, time
+ * windows inside the run, SLO expressions that parse, a router config that exists).
+ *
+ * The semantic checks run on the document even when it fails the schema — written
+ * defensively, each skipping what it cannot read — so one pass shows a typo in a field
+ * and a fault naming an unknown provider together. Normalisation runs only on a clean file.
+ *
+ * @example
+ *   const r = await loadScenario('scenarios/joke-api-flaky.yaml');
+ *   if (!r.ok) { console.error(formatIssues(r.issues)); process.exitCode = 2; }
+ */
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { closest, inspectYaml, inspectYamlFile, issueAt, sortIssues, type ConfigIssue, type Locate, type YamlInspection } from '../config/load.ts';
+import { DURATION_PATTERN, formatDuration, parseDuration, parsePercent, parseRate, PERCENT_PATTERN, RATE_PATTERN } from '../core/units.ts';
+import { parseSlo } from '../slo/parse.ts';
+import type { FaultSpec, LoadSpec, RequestSpec, Scenario, SloWindow } from './model.ts';
+import { ScenarioSchema, type ScenarioFile } from './schema.ts';
+
+export type ScenarioLoaded = { ok: true; scenario: Scenario } | { ok: false; issues: ConfigIssue[] };
+
+export interface ScenarioContext {
+  /** Whether a file exists at this absolute path (the router config check). */
+  fileExists(absPath: string): boolean;
+}
+
+/** Reads, validates and normalises a scenario file. Issues name `file` as given; the scenario holds its absolute path. */
+export async function loadScenario(file: string): Promise<ScenarioLoaded> {
+  return settle(await inspectYamlFile(file, ScenarioSchema), file, { fileExists: isFile });
+}
+
+/** The pure core of `loadScenario`: the file's text in, the file system seen only through `ctx`. */
+export function parseScenario(text: string, file: string, ctx: ScenarioContext): ScenarioLoaded {
+  return settle(inspectYaml(text, file, ScenarioSchema), file, ctx);
+}
+
+function settle(r: YamlInspection, file: string, ctx: ScenarioContext): ScenarioLoaded {
+  if (!r.wellFormed) return { ok: false, issues: r.issues };
+  const issues = [...r.issues, ...checkScenario(r.value, file, r.locate, ctx)];
+  if (issues.length > 0) return { ok: false, issues: sortIssues(issues) };
+  return { ok: true, scenario: normalizeScenario(r.value as ScenarioFile, file) };
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Semantic checks, on a document that may not have passed the schema.
+
+type Raw = Record<string, unknown>;
+type Path = (string | number)[];
+
+const rec = (v: unknown): Raw | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Raw) : undefined);
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const DURATION = new RegExp(DURATION_PATTERN);
+const PERCENT = new RegExp(PERCENT_PATTERN);
+const RATE = new RegExp(RATE_PATTERN);
+/** A duration the schema accepts, in ms; undefined for anything the schema reports itself. */
+const durationOf = (v: unknown): number | undefined => (typeof v === 'string' && DURATION.test(v) ? parseDuration(v) : undefined);
+
+/**
+ * The checks a JSON Schema cannot express. Every check reads only values of the right shape
+ * and skips the rest, so a value the schema already rejected is not reported twice.
+ */
+export function checkScenario(doc: unknown, file: string, locate: Locate, ctx: ScenarioContext): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const at = (p: Path, message: string, extra?: { expected?: string; found?: string }) => issues.push(issueAt(locate, file, p, message, extra));
+  const raw = rec(doc);
+  if (!raw) return issues;
+
+  // --- target
+  const target = rec(raw.target);
+  const router = str(target?.router);
+  if (router !== undefined && router !== '') {
+    const config = path.resolve(path.dirname(path.resolve(file)), router);
+    if (!ctx.fileExists(config)) at(['target', 'router'], `router config not found: ${config}`);
+  }
+  const url = str(target?.url);
+  if (url !== undefined && /^https?:\/\//.test(url) && !URL.canParse(url)) {
+    at(['target', 'url'], 'not a valid URL', { expected: 'a URL like http://127.0.0.1:8080', found: JSON.stringify(url) });
+  }
+
+  // --- providers
+  const providers = list(raw.providers);
+  uniqueNames(providers, ['providers'], 'provider', at, locate);
+  const regionsOf = new Map<string, string[]>();
+  providers.forEach((p, i) => {
+    const regions = list(rec(p)?.regions);
+    uniqueValues(regions, ['providers', i, 'regions'], 'region', at, locate);
+    const name = str(rec(p)?.name);
+    if (name !== undefined && !regionsOf.has(name)) regionsOf.set(name, regions.filter((r): r is string => typeof r === 'string'));
+  });
+
+  // --- load
+  const load = rec(raw.load);
+  const durationMs = durationOf(load?.duration);
+  if (durationMs === 0) at(['load', 'duration'], 'the run must last longer than 0');
+  if (durationOf(load?.timeout) === 0) at(['load', 'timeout'], 'the client timeout must be longer than 0');
+  const rate = load?.rate;
+  if (typeof rate === 'string' && RATE.test(rate) && parseRate(rate) === 0) at(['load', 'rate'], 'the rate must be above 0');
+
+  // --- faults
+  const faults = list(raw.faults);
+  uniqueNames(faults, ['faults'], 'fault', at, locate);
+  /** When each fault ends (undefined when unreadable), for the recovery windows below. */
+  const faultEnds = new Map<string, number | undefined>();
+  faults.forEach((item, i) => {
+    const f = rec(item);
+    if (!f) return;
+    const base: Path = ['faults', i];
+    const layer = f.layer;
+    const name = str(f.name);
+
+    const ft = rec(f.target);
+    const provider = str(ft?.provider);
+    const region = str(ft?.region);
+    if (provider !== undefined && provider !== '') {
+      const regions = regionsOf.get(provider);
+      if (!regions) {
+        const hint = closest(provider, regionsOf.keys());
+        at([...base, 'target', 'provider'], `unknown provider \`${provider}\`${hint ? ` (did you mean \`${hint}\`?)` : ''}`, {
+          expected: regionsOf.size ? `one of: ${[...regionsOf.keys()].join(', ')}` : 'the name of a provider',
+        });
+      } else if (region !== undefined && !regions.includes(region)) {
+        if (regions.length) {
+          at([...base, 'target', 'region'], `provider \`${provider}\` has no region \`${region}\``, { expected: `one of: ${regions.join(', ')}` });
+        } else {
+          at([...base, 'target', 'region'], `provider \`${provider}\` has no regions`);
+        }
+      }
+    }
+    // A toxic acts on the provider's connections, below HTTP: it cannot pick a route.
+    if (layer === 'network' && ft?.route !== undefined) {
+      at([...base, 'target', 'route'], 'route applies to http faults only; a network fault hits every connection to the provider');
+    }
+
+    const fromMs = f.from === undefined ? 0 : durationOf(f.from);
+    const toMs = f.to === undefined ? durationMs : durationOf(f.to);
+    if (fromMs !== undefined && toMs !== undefined) {
+      if (f.to !== undefined && durationMs !== undefined && toMs > durationMs) {
+        at([...base, 'to'], `the fault ends at ${formatDuration(toMs)}, after the run ends at ${formatDuration(durationMs)}`);
+      } else if (fromMs >= toMs) {
+        if (f.to !== undefined) at([...base, 'to'], `the fault must end after it starts (from ${formatDuration(fromMs)})`);
+        else at([...base, 'from'], `the fault starts at ${formatDuration(fromMs)}, when the run has already ended`);
+      }
+    }
+    if (name !== undefined && !faultEnds.has(name)) faultEnds.set(name, toMs);
+
+    for (const field of layer === 'http' ? ['rate'] : ['toxicity']) {
+      const v = f[field];
+      if (typeof v === 'string' && PERCENT.test(v) && parsePercent(v) > 1) at([...base, field], 'a percentage cannot exceed 100%');
+    }
+    if (layer === 'http' && f.kind === 'error' && f.retryAfter !== undefined) {
+      const status = f.status ?? 503;
+      if (typeof status === 'number' && status !== 429 && status !== 503) {
+        at([...base, 'retryAfter'], `retryAfter goes with status 429 or 503, not ${status}`);
+      }
+    }
+    if (layer === 'network' && f.kind === 'slicer') {
+      const avg = f.averageSize;
+      const variation = f.sizeVariation;
+      if (Number.isInteger(avg) && Number.isInteger(variation) && (variation as number) >= (avg as number)) {
+        at([...base, 'sizeVariation'], `sizeVariation must be less than averageSize (${String(avg)})`);
+      }
+    }
+  });
+
+  // --- SLOs
+  const slos = list(raw.slos);
+  uniqueNames(slos, ['slos'], 'SLO', at, locate);
+  slos.forEach((item, i) => {
+    const s = rec(item);
+    if (!s) return;
+    const base: Path = ['slos', i];
+    const expr = str(s.expr);
+    if (expr !== undefined && expr !== '') {
+      const parsed = parseSlo(expr);
+      if (!parsed.ok) {
+        // The parser's offset is 0-based into the expression; people count columns from 1.
+        at([...base, 'expr'], `SLO expression does not parse at column ${parsed.error.offset + 1}: ${parsed.error.message}`, {
+          found: JSON.stringify(expr),
+        });
+      }
+    }
+    const w = rec(s.window);
+    if (!w) return;
+    for (const field of ['during', 'recovery'] as const) {
+      const name = str(w[field]);
+      if (name === undefined || name === '' || faultEnds.has(name)) continue;
+      const hint = closest(name, faultEnds.keys());
+      at([...base, 'window', field], `unknown fault \`${name}\`${hint ? ` (did you mean \`${hint}\`?)` : ''}`, {
+        expected: faultEnds.size ? `one of: ${[...faultEnds.keys()].join(', ')}` : 'the name of a fault (this scenario has none)',
+      });
+    }
+    // A recovery window opens when its fault switches off: it must open, and close, inside the run.
+    const recovery = str(w.recovery);
+    const end = recovery !== undefined ? faultEnds.get(recovery) : undefined;
+    const forMs = durationOf(w.for);
+    if (forMs === 0) at([...base, 'window', 'for'], 'the recovery window must last longer than 0');
+    if (recovery !== undefined && end !== undefined && durationMs !== undefined) {
+      if (end >= durationMs) {
+        at([...base, 'window', 'recovery'], `fault \`${recovery}\` lasts until the end of the run, so there is no recovery to measure`);
+      } else if (forMs !== undefined && end + forMs > durationMs) {
+        at(
+          [...base, 'window', 'for'],
+          `the recovery window ends at ${formatDuration(end + forMs)}, after the run ends at ${formatDuration(durationMs)}`,
+        );
+      }
+    }
+  });
+
+  return issues;
+}
+
+type At = (p: Path, message: string, extra?: { expected?: string; found?: string }) => void;
+
+/** Flags the second and later items whose `name` repeats an earlier one, at their `name`. */
+function uniqueNames(items: unknown[], base: Path, what: string, at: At, locate: Locate): void {
+  const first = new Map<string, number>();
+  items.forEach((item, i) => {
+    const name = str(rec(item)?.name);
+    if (name === undefined) return;
+    const prev = first.get(name);
+    if (prev === undefined) first.set(name, i);
+    else at([...base, i, 'name'], `duplicate ${what} name \`${name}\` (first on line ${locate([...base, prev, 'name']).line})`);
+  });
+}
+
+/** Like `uniqueNames`, for a list of plain strings. */
+function uniqueValues(items: unknown[], base: Path, what: string, at: At, locate: Locate): void {
+  const first = new Map<string, number>();
+  items.forEach((v, i) => {
+    if (typeof v !== 'string') return;
+    const prev = first.get(v);
+    if (prev === undefined) first.set(v, i);
+    else at([...base, i], `duplicate ${what} \`${v}\` (first on line ${locate([...base, prev]).line})`);
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// Normalisation, on a document that passed the schema and the checks.
+
+/**
+ * Defaults and units applied to a valid scenario file. `file` may be relative: the
+ * scenario's `file` and router config path are made absolute against it.
+ */
+export function normalizeScenario(raw: ScenarioFile, file: string): Scenario {
+  const absFile = path.resolve(file);
+  const load = normalizeLoad(raw.load);
+  return {
+    file: absFile,
+    name: raw.name,
+    ...(raw.description !== undefined && { description: raw.description }),
+    seed: raw.seed ?? 1,
+    expect: raw.expect ?? 'pass',
+    target:
+      'router' in raw.target
+        ? { kind: 'router', config: path.resolve(path.dirname(absFile), raw.target.router) }
+        : { kind: 'url', url: raw.target.url },
+    providers: raw.providers.map((p) => ({ name: p.name, fixture: p.fixture, regions: p.regions ?? [] })),
+    load,
+    faults: (raw.faults ?? []).map((f) => normalizeFault(f, load.durationMs)),
+    slos: raw.slos.map((s) => ({ name: s.name, expr: s.expr, window: normalizeWindow(s.window) })),
+  };
+}
+
+const ms = (value: string | undefined, fallback: number): number => (value === undefined ? fallback : parseDuration(value));
+const fraction = (value: string | undefined): number => (value === undefined ? 1 : parsePercent(value));
+
+function normalizeLoad(raw: ScenarioFile['load']): LoadSpec {
+  const durationMs = parseDuration(raw.duration);
+  const timeoutMs = ms(raw.timeout, 5000);
+  const requests = raw.requests.map((r): RequestSpec => {
+    const method = r.method ?? 'GET';
+    const headers = { ...(r.headers ?? {}) };
+    const spec: RequestSpec = { name: r.name ?? `${method} ${r.path}`, weight: r.weight ?? 1, method, path: r.path, headers };
+    if (r.body !== undefined) {
+      // A content-type header the author wrote wins; otherwise it follows from the body's form.
+      const declared = Object.entries(headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1];
+      spec.body = typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
+      spec.contentType = declared ?? (typeof r.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json');
+    }
+    return spec;
+  });
+  if (raw.model === 'closed') return { model: 'closed', connections: raw.connections, durationMs, timeoutMs, requests };
+  return { model: 'open', rate: parseRate(raw.rate), arrival: raw.arrival ?? 'uniform', durationMs, timeoutMs, requests };
+}
+
+type RawFault = NonNullable<ScenarioFile['faults']>[number];
+
+function normalizeFault(f: RawFault, durationMs: number): FaultSpec {
+  const target = {
+    provider: f.target.provider,
+    ...(f.target.region !== undefined && { region: f.target.region }),
+    ...(f.target.route !== undefined && { route: f.target.route }),
+  };
+  const common = { name: f.name, target, fromMs: ms(f.from, 0), toMs: ms(f.to, durationMs) };
+
+  if (f.layer === 'http') {
+    if (f.kind === 'error') {
+      return {
+        ...common,
+        layer: 'http',
+        kind: 'error',
+        rate: fraction(f.rate),
+        status: f.status ?? 503,
+        ...(f.retryAfter !== undefined && { retryAfterMs: parseDuration(f.retryAfter) }),
+      };
+    }
+    return { ...common, layer: 'http', kind: 'latency', latencyMs: parseDuration(f.latency), jitterMs: ms(f.jitter, 0), rate: fraction(f.rate) };
+  }
+
+  const net = { ...common, layer: 'network' as const, stream: f.stream ?? 'downstream', toxicity: fraction(f.toxicity) };
+  switch (f.kind) {
+    case 'latency':
+      return { ...net, kind: 'latency', latencyMs: parseDuration(f.latency), jitterMs: ms(f.jitter, 0) };
+    case 'down':
+      return { ...net, kind: 'down' };
+    case 'timeout':
+      return { ...net, kind: 'timeout', timeoutMs: ms(f.timeout, 0) };
+    case 'reset_peer':
+      return { ...net, kind: 'reset_peer', timeoutMs: ms(f.timeout, 0) };
+    case 'bandwidth':
+      return { ...net, kind: 'bandwidth', kbps: f.kbps };
+    case 'slow_close':
+      return { ...net, kind: 'slow_close', delayMs: parseDuration(f.delay) };
+    case 'slicer':
+      return { ...net, kind: 'slicer', averageSize: f.averageSize, sizeVariation: f.sizeVariation ?? 0, delayMs: ms(f.delay, 0) };
+    case 'limit_data':
+      return { ...net, kind: 'limit_data', bytes: f.bytes };
+  }
+}
+
+function normalizeWindow(w: ScenarioFile['slos'][number]['window']): SloWindow {
+  if (w === undefined || w === 'run') return { kind: 'run' };
+  if ('during' in w) return { kind: 'during', fault: w.during };
+  return { kind: 'recovery', fault: w.recovery, ...(w.for !== undefined && { forMs: parseDuration(w.for) }) };
+}

@@ -1,0 +1,191 @@
+/**
+ * The normalised scenario the rest of faultline works with: every default applied, every
+ * quantity in one unit (durations in ms, percentages as fractions in [0, 1], rates per
+ * second), paths absolute, and faults a union discriminated on `layer` and `kind`, so a
+ * `switch` over them is checked for exhaustiveness.
+ *
+ * Built by `loadScenario` (load.ts) from a file that passed the schema (schema.ts) and the
+ * semantic checks; nothing downstream has to validate it again.
+ */
+
+export interface Scenario {
+  /** Absolute path of the scenario file. */
+  file: string;
+  name: string;
+  description?: string;
+  seed: number;
+  /** The verdict the scenario should get; a broken twin expects `fail`. */
+  expect: 'pass' | 'fail';
+  target: ScenarioTarget;
+  providers: ProviderSpec[];
+  load: LoadSpec;
+  faults: FaultSpec[];
+  slos: SloSpec[];
+}
+
+/** The system under test: the reference router with a config (absolute path), or a service the user runs. */
+export type ScenarioTarget = { kind: 'router'; config: string } | { kind: 'url'; url: string };
+
+export interface ProviderSpec {
+  name: string;
+  /** Fixture name in the catalogue (checked by the fixtures layer, not here). */
+  fixture: string;
+  /** One endpoint per region; empty for a single endpoint without a region. */
+  regions: string[];
+}
+
+export interface RequestSpec {
+  /** As written, or `METHOD path`. Identifies the request in records and reports. */
+  name: string;
+  /** Relative share in the mix (> 0). */
+  weight: number;
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
+  path: string;
+  headers: Record<string, string>;
+  /** The body as sent; a mapping or list in the file is serialised to JSON. */
+  body?: string;
+  /** Content type of `body`: a content-type header if given, else JSON or text. Absent without a body. */
+  contentType?: string;
+}
+
+interface LoadCommon {
+  durationMs: number;
+  /** Client timeout per request. */
+  timeoutMs: number;
+  requests: RequestSpec[];
+}
+
+/** Open model: requests arrive at `rate` per second regardless of responses. */
+export interface OpenLoadSpec extends LoadCommon {
+  model: 'open';
+  /** Arrivals per second. */
+  rate: number;
+  arrival: 'uniform' | 'poisson';
+}
+
+/** Closed model: `connections` loops, each sending its next request when the previous one ends. */
+export interface ClosedLoadSpec extends LoadCommon {
+  model: 'closed';
+  connections: number;
+}
+
+export type LoadSpec = OpenLoadSpec | ClosedLoadSpec;
+
+export interface FaultTarget {
+  provider: string;
+  /** Absent: every region of the provider. */
+  region?: string;
+  /** Absent: every route (HTTP faults). */
+  route?: string;
+}
+
+interface FaultCommon {
+  name: string;
+  target: FaultTarget;
+  /** When the fault switches on, ms from the start of load. */
+  fromMs: number;
+  /** When it switches off; the run's duration when the file does not say. */
+  toMs: number;
+}
+
+/** An error status instead of the real response, for a share `rate` of requests. */
+export interface HttpErrorFault extends FaultCommon {
+  layer: 'http';
+  kind: 'error';
+  /** Fraction of requests that fail. */
+  rate: number;
+  status: number;
+  /** Retry-After to send (only with 429 or 503). */
+  retryAfterMs?: number;
+}
+
+/** A delay before the response, uniform in latency ± jitter, for a share `rate` of requests. */
+export interface HttpLatencyFault extends FaultCommon {
+  layer: 'http';
+  kind: 'latency';
+  latencyMs: number;
+  jitterMs: number;
+  rate: number;
+}
+
+export type HttpFault = HttpErrorFault | HttpLatencyFault;
+
+interface NetworkCommon extends FaultCommon {
+  layer: 'network';
+  stream: 'upstream' | 'downstream';
+  /** Fraction of connections the toxic applies to. */
+  toxicity: number;
+}
+
+export interface NetworkLatencyFault extends NetworkCommon {
+  kind: 'latency';
+  latencyMs: number;
+  jitterMs: number;
+}
+
+/** The proxy refuses connections. */
+export interface NetworkDownFault extends NetworkCommon {
+  kind: 'down';
+}
+
+/** Data stops; the connection closes after `timeoutMs` (0: held open forever, as Toxiproxy). */
+export interface NetworkTimeoutFault extends NetworkCommon {
+  kind: 'timeout';
+  timeoutMs: number;
+}
+
+/** TCP RST after `timeoutMs`. */
+export interface NetworkResetPeerFault extends NetworkCommon {
+  kind: 'reset_peer';
+  timeoutMs: number;
+}
+
+/** Rate limit in KB/s (Toxiproxy bandwidth `rate`). */
+export interface NetworkBandwidthFault extends NetworkCommon {
+  kind: 'bandwidth';
+  kbps: number;
+}
+
+export interface NetworkSlowCloseFault extends NetworkCommon {
+  kind: 'slow_close';
+  delayMs: number;
+}
+
+/** Data cut into packets of averageSize ± sizeVariation bytes, `delayMs` apart (Toxiproxy takes µs: multiply by 1000). */
+export interface NetworkSlicerFault extends NetworkCommon {
+  kind: 'slicer';
+  averageSize: number;
+  sizeVariation: number;
+  delayMs: number;
+}
+
+/** The connection closes after `bytes`. */
+export interface NetworkLimitDataFault extends NetworkCommon {
+  kind: 'limit_data';
+  bytes: number;
+}
+
+export type NetworkFault =
+  | NetworkLatencyFault
+  | NetworkDownFault
+  | NetworkTimeoutFault
+  | NetworkResetPeerFault
+  | NetworkBandwidthFault
+  | NetworkSlowCloseFault
+  | NetworkSlicerFault
+  | NetworkLimitDataFault;
+
+export type FaultSpec = HttpFault | NetworkFault;
+
+/**
+ * Where an SLO must hold: the whole run, while a fault is on, or after it ends
+ * (for `forMs`, or to the end of the run when absent).
+ */
+export type SloWindow = { kind: 'run' } | { kind: 'during'; fault: string } | { kind: 'recovery'; fault: string; forMs?: number };
+
+export interface SloSpec {
+  name: string;
+  /** The expression as written; src/slo parses it (the loader has checked that it parses). */
+  expr: string;
+  window: SloWindow;
+}
