@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import type { FaultSwitch } from '../collect/types.ts';
+import { latencyChart, requestsChart, upstreamChart } from './charts.ts';
+import { completedRun } from './fixtures.ts';
+import type { RunSeries } from './result.ts';
+
+const fault = (name: string, on: number | null, off: number | null): FaultSwitch => ({
+  fault: name,
+  layer: 'http',
+  kind: 'status 503',
+  scheduledOn: on ?? 0,
+  on,
+  scheduledOff: off ?? 0,
+  off,
+});
+
+function emptySeries(): RunSeries {
+  return { t: [], ok: [], status4xx: [], status5xx: [], errors: [], p50: [], p99: [], upstream: {} };
+}
+
+describe('charts', () => {
+  it('puts overlapping fault windows in separate label lanes and skips a fault that never switched on', () => {
+    const run = completedRun();
+    const faults = [fault('a', 2000, 8000), fault('b', 4000, 6000), fault('c', 9000, 12000), fault('never', null, null)];
+    const chart = requestsChart(run.series, run.durationMs, faults);
+    expect(chart.bands.map((b) => b.label)).toEqual(['a', 'b', 'c']);
+    const [a, b, c] = chart.bands;
+    expect(b!.labelY).toBeGreaterThan(a!.labelY);
+    expect(c!.labelY).toBe(a!.labelY);
+  });
+
+  it('draws a fault still on at the end open-ended, up to the end of the run', () => {
+    const run = completedRun();
+    const [band] = requestsChart(run.series, run.durationMs, [fault('x', 5000, null)]).bands;
+    expect(band!.open).toBe(true);
+    expect(band!.right).toBeCloseTo(requestsChart(run.series, run.durationMs, []).plot.right, 0);
+  });
+
+  it('stacks only the outcomes that occurred, and its axis covers the highest second', () => {
+    const run = completedRun();
+    const chart = requestsChart(run.series, run.durationMs, run.faults);
+    expect(chart.areas.map((a) => a.name)).toEqual(['ok (2xx/3xx)', '4xx', '5xx', 'errors / timeouts']);
+    expect(chart.legend).toHaveLength(4);
+    expect(Number(chart.yTicks.at(-1)!.label)).toBeGreaterThanOrEqual(Math.max(...run.series.ok));
+  });
+
+  it('switches latency to a log scale when the values span more than two decades', () => {
+    const run = completedRun();
+    expect(latencyChart(run.series, run.durationMs, []).yLabel).toBe('latency (ms)');
+    const stormy = { ...run.series, p50: run.series.p50.map(() => 2), p99: run.series.p99.map((v, i) => (i === 6 ? 5000 : v)) };
+    const chart = latencyChart(stormy, run.durationMs, []);
+    expect(chart.yLabel).toBe('latency (ms, log scale)');
+    expect(chart.yTicks.map((t) => t.label)).toEqual(['1ms', '10ms', '100ms', '1s', '10s']);
+  });
+
+  it('breaks a latency line at seconds without a value', () => {
+    const series = { ...completedRun().series };
+    series.p50 = series.p50.map((v, i) => (i === 10 ? null : v));
+    const [p50] = latencyChart(series, 20_000, []).lines;
+    expect(p50!.d.match(/M/g)).toHaveLength(2);
+  });
+
+  it('has one line per provider and says when there is nothing to draw', () => {
+    const run = completedRun();
+    expect(upstreamChart(run.series, run.durationMs, []).lines.map((l) => l.name)).toEqual(['adyen@eu', 'stripe@eu', 'stripe@us']);
+    expect(upstreamChart(emptySeries(), 0, []).empty).toBe(true);
+    expect(requestsChart(emptySeries(), 0, []).empty).toBe(true);
+    expect(latencyChart(emptySeries(), 0, []).empty).toBe(true);
+  });
+});

@@ -1,0 +1,67 @@
+/**
+ * The one-screen text summary printed to stdout after a run: verdict, each SLO with its
+ * margin, the load in one line, and where the reports went.
+ */
+import { styleText } from 'node:util';
+import { comparatorSymbol, describeLoadModel, formatCount, formatMs, formatPercent, formatRate, formatSloPair, outcome, sloMiss } from './format.ts';
+import type { RunResult } from './result.ts';
+
+export interface SummaryOptions {
+  /** ANSI colours; the caller decides (TTY, NO_COLOR, --no-color), so this function stays pure. */
+  color: boolean;
+  /** Report files to list at the end, e.g. what writeReports returned. */
+  reports?: string[];
+}
+
+type Style = Parameters<typeof styleText>[0];
+
+const NAME_WIDTH_CAP = 32;
+
+/**
+ * @example
+ *   process.stdout.write(formatSummary(result, { color: process.stdout.isTTY, reports: paths }));
+ */
+export function formatSummary(result: RunResult, opts: SummaryOptions): string {
+  // validateStream: false because the caller already decided; styleText would otherwise look at stdout itself.
+  const paint = (style: Style, text: string) => (opts.color ? styleText(style, text, { validateStream: false }) : text);
+  const verdict = outcome(result);
+  const lines: string[] = [];
+
+  const mark = verdict.asExpected ? paint(['bold', 'green'], `✓ ${verdict.label}`) : paint(['bold', 'red'], `✗ ${verdict.label}`);
+  const slosHeld = `${result.slos.filter((s) => s.passed).length}/${result.slos.length} SLOs held`;
+  lines.push(`${mark}  ${paint('bold', result.scenario.name)}  ${paint('dim', `${slosHeld} · ${formatMs(result.durationMs)} · run ${result.runId}`)}`);
+  if (verdict.kind === 'expected-fail' || verdict.kind === 'unexpected-pass') lines.push(`   ${paint('dim', verdict.explanation)}`);
+  if (result.status === 'aborted') {
+    lines.push(paint(['bold', 'yellow'], `⚠ ABORTED: ${result.abortReason ?? 'no reason recorded'}`) + paint('dim', ' (results cover the part that ran)'));
+  }
+  lines.push('');
+
+  const width = Math.min(NAME_WIDTH_CAP, Math.max(0, ...result.slos.map((s) => s.name.length)));
+  // Padded as plain text first: colour codes would throw padEnd's count off.
+  const rows = result.slos.map((slo) => {
+    const pair = formatSloPair(slo);
+    const miss = sloMiss(slo);
+    return { slo, measured: `${pair.value} ${comparatorSymbol(slo.comparator)} ${pair.threshold}${miss ? ` (${miss})` : ''}` };
+  });
+  const measuredWidth = Math.max(0, ...rows.map((r) => r.measured.length));
+  for (const { slo, measured } of rows) {
+    const icon = slo.passed ? paint('green', '✓') : paint('red', '✗');
+    const name = slo.name.length > width ? `${slo.name.slice(0, width - 1)}…` : slo.name.padEnd(width);
+    const cell = measured.padEnd(measuredWidth);
+    const where = paint('dim', `${slo.window} · ${formatCount(slo.samples)} samples`);
+    lines.push(`  ${icon} ${name}  ${slo.passed ? cell : paint('red', cell)}  ${where}`);
+  }
+  if (result.slos.length === 0) lines.push(paint('dim', '  (no SLOs declared)'));
+  lines.push('');
+
+  const load = result.load;
+  const latency = load.latency
+    ? `p50 ${formatMs(load.latency.p50)} p99 ${formatMs(load.latency.p99)} max ${formatMs(load.latency.max)}`
+    : 'no latency (nothing completed)';
+  const availability = load.availability === null ? 'availability —' : `availability ${formatPercent(load.availability)}`;
+  lines.push(`  ${paint('bold', 'load')}    ${describeLoadModel(load)} · ${formatCount(load.requests)} requests · ${availability} · ${formatRate(load.throughput)} · ${latency}`);
+
+  const reports = opts.reports ?? [];
+  reports.forEach((path, i) => lines.push(`  ${i === 0 ? paint('bold', 'reports') : '       '} ${path}`));
+  return `${lines.join('\n')}\n`;
+}
