@@ -1,5 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
+// .ci/run sets FAULTLINE_TEST_JSON to collect the pass/fail count from vitest's JSON reporter.
+const json = process.env.FAULTLINE_TEST_JSON;
+
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
@@ -8,5 +11,6 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    reporters: json ? ['default', ['json', { outputFile: json }]] : ['default'],
   },
 });
