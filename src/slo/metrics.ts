@@ -1,0 +1,86 @@
+/**
+ * What each built-in metric means, what it may be selected by, and what kind of quantity
+ * it is. The parser, the type checker and the evaluator all read this one table.
+ */
+import type { BuiltinMetricName } from './ast.ts';
+
+/**
+ * The kind of quantity an expression has. Units must agree before an SLO is accepted:
+ * a duration is never compared with a percentage.
+ * - `count`: a number of things (requests, router counter increases)
+ * - `ratio`: a dimensionless fraction (availability, count / count); percentages are ratios
+ * - `duration`: milliseconds
+ * - `rate`: events per second
+ * - `number`: a bare constant or a router gauge, whose unit faultline cannot know
+ */
+export type QuantityKind = 'count' | 'ratio' | 'duration' | 'rate' | 'number';
+
+/** Where a metric's samples come from, which decides what "samples in the window" counts. */
+export type MetricSource = 'requests' | 'upstream' | 'router';
+
+export interface BuiltinMetric {
+  kind: QuantityKind;
+  source: 'requests' | 'upstream';
+  labels: readonly string[];
+  /** One line for error messages and docs. */
+  doc: string;
+}
+
+const REQUEST_LABELS = ['route', 'status'] as const;
+
+export const BUILTIN_METRICS: Readonly<Record<BuiltinMetricName, BuiltinMetric>> = {
+  requests: { kind: 'count', source: 'requests', labels: REQUEST_LABELS, doc: 'requests due in the window' },
+  // 4xx counts as a success: the service answered, and a client error is not an outage.
+  successes: { kind: 'count', source: 'requests', labels: REQUEST_LABELS, doc: 'requests answered with a status other than 5xx' },
+  errors: { kind: 'count', source: 'requests', labels: REQUEST_LABELS, doc: 'requests answered 5xx or failed without an answer' },
+  availability: { kind: 'ratio', source: 'requests', labels: REQUEST_LABELS, doc: 'successes / requests' },
+  error_rate: { kind: 'ratio', source: 'requests', labels: REQUEST_LABELS, doc: 'errors / requests' },
+  throughput: { kind: 'rate', source: 'requests', labels: REQUEST_LABELS, doc: 'responses completed per second of the window' },
+  upstream_requests: {
+    kind: 'count',
+    source: 'upstream',
+    labels: ['provider', 'region', 'endpoint', 'status'],
+    doc: 'calls the fixture providers received',
+  },
+};
+
+/** Labels a latency statistic may select by: `p99(latency{route="checkout", status="2xx"})`. */
+export const LATENCY_LABELS: readonly string[] = REQUEST_LABELS;
+
+export const BUILTIN_NAMES = Object.keys(BUILTIN_METRICS) as BuiltinMetricName[];
+
+export function isBuiltinMetric(name: string): name is BuiltinMetricName {
+  return Object.hasOwn(BUILTIN_METRICS, name);
+}
+
+/**
+ * Router metrics are Prometheus names, and Prometheus naming says what they are: `_total`
+ * is a counter, and a histogram's `_count` and `_bucket` series are counters too. Their
+ * increase over the window is a count. Anything else is read as a gauge of unknown unit.
+ */
+export function isCumulativeName(name: string): boolean {
+  return /_(total|count|bucket|sum)$/.test(name);
+}
+
+export function routerMetricKind(name: string): QuantityKind {
+  return /_(total|count|bucket)$/.test(name) ? 'count' : 'number';
+}
+
+/**
+ * A status selector: a class (`5xx`), an exact code (`503`), or `error` (also `0`) for
+ * requests that got no HTTP answer at all (network error, timeout, not sent).
+ */
+export const STATUS_PATTERN = /^(?:[1-5]xx|[1-5]\d\d|error|0)$/i;
+
+/** Whether `status` matches a status selector value (already checked against STATUS_PATTERN). */
+export function statusMatches(status: number, pattern: string): boolean {
+  const p = pattern.toLowerCase();
+  if (p === 'error' || p === '0') return status === 0;
+  if (p.endsWith('xx')) return status !== 0 && Math.floor(status / 100) === Number(p[0]);
+  return status === Number(p);
+}
+
+/** The rule of availability: the service answered with something other than a server error. */
+export function isSuccess(status: number): boolean {
+  return status !== 0 && (status < 500 || status > 599);
+}
