@@ -1,0 +1,160 @@
+/**
+ * The router's Prometheus metrics, named as practitioners expect (Prometheus conventions:
+ * snake_case, `_total` counters, base units in the name, `_seconds`).
+ *
+ * | metric                                  | type      | labels                          |
+ * |-----------------------------------------|-----------|---------------------------------|
+ * | retry_attempts_total                    | counter   | route, provider                 |
+ * | upstream_attempts_total                 | counter   | provider, status                |
+ * | failover_invocations_total              | counter   | from, to, reason                |
+ * | circuit_breaker_state                   | gauge     | provider, region                |
+ * | circuit_breaker_transitions_total       | counter   | provider, region, from, to      |
+ * | router_request_duration_seconds         | histogram | route, provider, outcome        |
+ *
+ * Label values:
+ * - `provider` is the provider key (`weather-primary`, `stripe@eu`), except on the two
+ *   circuit_breaker_* metrics, where it is the bare name and `region` is separate
+ *   (`provider="stripe", region="eu"`; `region=""` for a provider without regions).
+ * - `circuit_breaker_state`: 0 closed, 1 open, 2 half-open (Resilience4j's micrometer
+ *   binding exports one series per state instead; one series with a code plots as a step line).
+ * - `status`: the HTTP status (`503`), or `timeout`, `network`, `aborted` when no response came.
+ * - `reason` (failover): `breaker_open`, `timeout`, `network`, `5xx`, `4xx`, `error`.
+ * - `outcome`: `success` (an upstream answered and the router passed it on), `failure`
+ *   (all upstreams failed: 502), `rejected` (every breaker open: 503), `no_route` (404),
+ *   `aborted` (the client left first). `provider` is `none` when no provider answered.
+ *
+ * Each metric lives in the router's own Registry, not prom-client's global one, so two
+ * routers in one process (tests) do not share counters. No default process metrics: the
+ * harness measures the process from outside.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { BreakerStateKind, CircuitBreaker } from './policies/breaker.ts';
+import type { FailoverReason } from './policies/failover.ts';
+
+export type RequestOutcome = 'success' | 'failure' | 'rejected' | 'no_route' | 'aborted';
+
+/** The gauge encoding of breaker states. */
+export const BREAKER_STATE_CODE: Record<BreakerStateKind, number> = { closed: 0, open: 1, 'half-open': 2 };
+
+/** Request-duration buckets, seconds: 1ms to 10s, dense where timeouts and backoffs sit. */
+export const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * @example
+ *   const metrics = new RouterMetrics();
+ *   metrics.attempt('joke', 503);
+ *   const text = await metrics.registry.metrics();
+ */
+export class RouterMetrics {
+  readonly registry = new Registry();
+  readonly retries: Counter<'route' | 'provider'>;
+  readonly attempts: Counter<'provider' | 'status'>;
+  readonly failovers: Counter<'from' | 'to' | 'reason'>;
+  readonly breakerState: Gauge<'provider' | 'region'>;
+  readonly breakerTransitions: Counter<'provider' | 'region' | 'from' | 'to'>;
+  readonly requestDuration: Histogram<'route' | 'provider' | 'outcome'>;
+
+  // prom-client hashes a label object on every inc(); hot-path children are looked up once
+  // by a joined key and kept.
+  readonly #children = new Map<string, { inc(): void } | { observe(v: number): void }>();
+  readonly #breakers: Array<{ name: string; region: string; breaker: CircuitBreaker }> = [];
+
+  constructor() {
+    const registers = [this.registry];
+    this.retries = new Counter({
+      name: 'retry_attempts_total',
+      help: 'Retries made against a provider: attempts after the first one of a request.',
+      labelNames: ['route', 'provider'],
+      registers,
+    });
+    this.attempts = new Counter({
+      name: 'upstream_attempts_total',
+      help: 'Calls to a provider, by the HTTP status it answered with, or timeout/network/aborted.',
+      labelNames: ['provider', 'status'],
+      registers,
+    });
+    this.failovers = new Counter({
+      name: 'failover_invocations_total',
+      help: 'Requests moved from one provider to the next, by why the first was passed over.',
+      labelNames: ['from', 'to', 'reason'],
+      registers,
+    });
+    const breakers = this.#breakers;
+    this.breakerState = new Gauge({
+      name: 'circuit_breaker_state',
+      help: 'Circuit breaker state per provider: 0 closed, 1 open, 2 half-open.',
+      labelNames: ['provider', 'region'],
+      registers,
+      // Read at scrape time: an open breaker whose wait has passed is half-open even if no
+      // request has arrived to notice.
+      collect() {
+        for (const b of breakers) this.set({ provider: b.name, region: b.region }, BREAKER_STATE_CODE[b.breaker.state().kind]);
+      },
+    });
+    this.breakerTransitions = new Counter({
+      name: 'circuit_breaker_transitions_total',
+      help: 'Circuit breaker state changes per provider.',
+      labelNames: ['provider', 'region', 'from', 'to'],
+      registers,
+    });
+    this.requestDuration = new Histogram({
+      name: 'router_request_duration_seconds',
+      help: 'Time from a request reaching the router to its answer, by route, answering provider and outcome.',
+      labelNames: ['route', 'provider', 'outcome'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+  }
+
+  /** Exports a breaker's state and transitions; returns the unsubscribe function. */
+  watchBreaker(name: string, region: string | undefined, breaker: CircuitBreaker): () => void {
+    const r = region ?? '';
+    this.#breakers.push({ name, region: r, breaker });
+    this.breakerState.set({ provider: name, region: r }, BREAKER_STATE_CODE[breaker.state().kind]);
+    return breaker.onStateChange((t) => {
+      this.breakerTransitions.inc({ provider: name, region: r, from: t.from, to: t.to });
+      this.breakerState.set({ provider: name, region: r }, BREAKER_STATE_CODE[t.to]);
+    });
+  }
+
+  retry(route: string, provider: string): void {
+    this.#counter(this.retries, 'r', route, provider).inc();
+  }
+
+  attempt(provider: string, status: number | 'timeout' | 'network' | 'aborted'): void {
+    this.#counter(this.attempts, 'a', provider, String(status)).inc();
+  }
+
+  failover(from: string, to: string, reason: FailoverReason): void {
+    this.#counter(this.failovers, 'f', from, to, reason).inc();
+  }
+
+  request(route: string, provider: string, outcome: RequestOutcome, seconds: number): void {
+    const key = `d\u0000${route}\u0000${provider}\u0000${outcome}`;
+    let child = this.#children.get(key) as { observe(v: number): void } | undefined;
+    if (!child) {
+      child = this.requestDuration.labels(route, provider, outcome);
+      this.#children.set(key, child);
+    }
+    child.observe(seconds);
+  }
+
+  /** The exposition text, for GET /metrics. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  #counter<L extends string>(counter: Counter<L>, tag: string, ...values: string[]): { inc(): void } {
+    const key = `${tag}\u0000${values.join('\u0000')}`;
+    let child = this.#children.get(key) as { inc(): void } | undefined;
+    if (!child) {
+      child = counter.labels(...values);
+      this.#children.set(key, child);
+    }
+    return child;
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The shape every resilience policy shares, after cockatiel's `IPolicy` and Polly's
+ * pipeline: a policy runs a function on the caller's behalf and may run it again
+ * (retry), not at all (an open breaker), or under a deadline (timeout). Policies nest with
+ * `wrap`, outermost first, the same order Resilience4j's decorators apply:
+ * `wrap(retry, breaker, timeout)` retries calls that each pass the breaker and each get
+ * their own deadline.
+ *
+ * Policies are pure of I/O: each takes its `Clock` and `Rng` when built.
+ */
+
+/** What a policy hands to the function it runs. One context lives for one call through the pipeline. */
+export interface PolicyContext {
+  /** Aborts when the caller gives up or the attempt's deadline passes; hand it to the I/O. */
+  signal?: AbortSignal;
+  /** The HTTP method, so retry can tell idempotent calls from the rest. */
+  method?: string;
+  /** 1 for the first attempt; retry numbers the ones it makes. */
+  attempt?: number;
+}
+
+/** A resilience policy: runs `fn`, possibly again, possibly not at all. */
+export interface Policy {
+  execute<T>(fn: (ctx: PolicyContext) => Promise<T>, ctx?: PolicyContext): Promise<T>;
+}
+
+/**
+ * The identity policy: calls `fn` once, unchanged. `wrap()` of nothing is this, so a
+ * route with no policies configured still runs through one code path.
+ */
+export const noop: Policy = {
+  execute<T>(fn: (ctx: PolicyContext) => Promise<T>, ctx: PolicyContext = {}): Promise<T> {
+    return fn(ctx);
+  },
+};
+
+/**
+ * Composes policies, outermost first.
+ *
+ * @example
+ *   const pipeline = wrap(retry, breaker, timeout);
+ *   await pipeline.execute(({ signal }) => fetch(url, { signal }));
+ */
+export function wrap(...policies: Policy[]): Policy {
+  const chain = policies.filter((p) => p !== noop);
+  if (chain.length === 0) return noop;
+  if (chain.length === 1) return chain[0]!;
+  return {
+    execute<T>(fn: (ctx: PolicyContext) => Promise<T>, ctx: PolicyContext = {}): Promise<T> {
+      // Built right to left once per call: each level is one closure, no arrays on the hot path.
+      let next = fn;
+      for (let i = chain.length - 1; i > 0; i--) {
+        const policy = chain[i]!;
+        const inner = next;
+        next = (c) => policy.execute(inner, c);
+      }
+      return chain[0]!.execute(next, ctx);
+    },
+  };
+}

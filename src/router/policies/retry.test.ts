@@ -1,0 +1,176 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../../core/clock.ts';
+import { seededRng } from '../../core/rng.ts';
+import { BrokenCircuitError, NetworkError } from './errors.ts';
+import { isIdempotent, parseRetryAfter, RetryPolicy, type RetryOptions } from './retry.ts';
+import { runWithClock } from './testing.ts';
+
+interface Res {
+  status: number;
+  retryAfter?: string;
+}
+
+function policy(clock: FakeClock, overrides: Partial<RetryOptions<Res>> = {}) {
+  return new RetryPolicy<Res>(
+    {
+      maxAttempts: 3,
+      backoff: { base: 10, cap: 100, jitter: 'none' },
+      retryOnResult: (r) => r.status >= 500,
+      retryOnError: (e) => e instanceof NetworkError,
+      retryAfter: (r) => parseRetryAfter(r.retryAfter, clock.now()),
+      ...overrides,
+    },
+    clock,
+    seededRng(1),
+  );
+}
+
+describe('RetryPolicy', () => {
+  it('never makes more than maxAttempts attempts, whatever the failures', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 6 }),
+        fc.array(fc.constantFrom<'ok' | '503' | 'reset'>('ok', '503', 'reset'), { minLength: 1, maxLength: 10 }),
+        async (maxAttempts, script) => {
+          const clock = new FakeClock();
+          let calls = 0;
+          const retry = policy(clock, { maxAttempts });
+          const run = retry.execute(async () => {
+            const step = script[calls++ % script.length];
+            if (step === 'reset') throw new NetworkError('ECONNRESET', 'reset');
+            return { status: step === 'ok' ? 200 : 503 };
+          });
+          await runWithClock(clock, run, 10).catch(() => undefined);
+          expect(calls).toBeLessThanOrEqual(maxAttempts);
+          // And it stops at the first success.
+          const firstOk = script.indexOf('ok');
+          if (firstOk >= 0 && firstOk < maxAttempts) expect(calls).toBe(firstOk + 1);
+          else expect(calls).toBe(maxAttempts);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('returns the last failing answer when attempts run out, and throws the last error', async () => {
+    const clock = new FakeClock();
+    const answer = await runWithClock(clock, policy(clock).execute(async () => ({ status: 503 })));
+    expect(answer.status).toBe(503);
+    const failing = policy(clock).execute(async () => {
+      throw new NetworkError('ECONNREFUSED', 'refused');
+    });
+    await expect(runWithClock(clock, failing)).rejects.toThrow('refused');
+  });
+
+  it('waits the backoff between attempts', async () => {
+    const clock = new FakeClock();
+    const at: number[] = [];
+    const run = policy(clock, { maxAttempts: 4 }).execute(async () => {
+      at.push(clock.now());
+      return { status: 500 };
+    });
+    await runWithClock(clock, run);
+    expect(at).toEqual([0, 10, 30, 70]); // 10, 20, 40 ms: base·2ⁿ without jitter
+  });
+
+  it('does not retry a POST unless the route allows it', async () => {
+    const clock = new FakeClock();
+    let calls = 0;
+    const fail = async () => {
+      calls++;
+      return { status: 503 };
+    };
+    await runWithClock(clock, policy(clock).execute(fail, { method: 'POST' }));
+    expect(calls).toBe(1);
+
+    calls = 0;
+    await runWithClock(clock, policy(clock, { retryNonIdempotent: true }).execute(fail, { method: 'POST' }));
+    expect(calls).toBe(3);
+
+    calls = 0;
+    await runWithClock(clock, policy(clock).execute(fail, { method: 'PUT' }));
+    expect(calls).toBe(3); // PUT is idempotent
+  });
+
+  it('honours Retry-After, capped', async () => {
+    const clock = new FakeClock();
+    const at: number[] = [];
+    const run = policy(clock, { retryAfterCap: 5_000 }).execute(async () => {
+      at.push(clock.now());
+      return at.length === 1 ? { status: 503, retryAfter: '2' } : at.length === 2 ? { status: 503, retryAfter: '60' } : { status: 200 };
+    });
+    const res = await runWithClock(clock, run, 50);
+    expect(res.status).toBe(200);
+    expect(at).toEqual([0, 2_000, 7_000]); // 2s as asked, then 60s cut to the 5s cap
+  });
+
+  it('does not retry an open breaker or a caller abort', async () => {
+    const clock = new FakeClock();
+    let calls = 0;
+    const retry = new RetryPolicy({ maxAttempts: 3, backoff: { base: 1, cap: 1, jitter: 'none' } }, clock, seededRng(1));
+    await expect(
+      retry.execute(async () => {
+        calls++;
+        throw new BrokenCircuitError();
+      }),
+    ).rejects.toBeInstanceOf(BrokenCircuitError);
+    expect(calls).toBe(1);
+
+    const controller = new AbortController();
+    calls = 0;
+    const run = retry.execute(
+      async () => {
+        calls++;
+        controller.abort(new Error('client left'));
+        throw new NetworkError('ECONNRESET', 'reset');
+      },
+      { signal: controller.signal },
+    );
+    await expect(run).rejects.toThrow('reset');
+    expect(calls).toBe(1);
+  });
+
+  it('asks allowRetry before each retry (the retry-budget seam)', async () => {
+    const clock = new FakeClock();
+    let calls = 0;
+    let budget = 1;
+    const run = policy(clock, { maxAttempts: 5, allowRetry: () => budget-- > 0 }).execute(async () => {
+      calls++;
+      return { status: 503 };
+    });
+    await runWithClock(clock, run);
+    expect(calls).toBe(2);
+  });
+
+  it('numbers attempts in the context and reports each retry', async () => {
+    const clock = new FakeClock();
+    const attempts: number[] = [];
+    const events: number[] = [];
+    const run = policy(clock, { onRetry: (e) => events.push(e.attempt) }).execute(async (ctx) => {
+      attempts.push(ctx.attempt!);
+      return { status: 502 };
+    });
+    await runWithClock(clock, run);
+    expect(attempts).toEqual([1, 2, 3]);
+    expect(events).toEqual([1, 2]);
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it('reads delay-seconds and HTTP dates', () => {
+    expect(parseRetryAfter('2', 0)).toBe(2_000);
+    expect(parseRetryAfter(undefined, 0)).toBeUndefined();
+    expect(parseRetryAfter('soon', 0)).toBeUndefined();
+    const now = Date.parse('Wed, 21 Oct 2015 07:28:00 GMT');
+    expect(parseRetryAfter('Wed, 21 Oct 2015 07:28:03 GMT', now)).toBe(3_000);
+    expect(parseRetryAfter('Wed, 21 Oct 2015 07:27:00 GMT', now)).toBe(0);
+  });
+});
+
+describe('isIdempotent', () => {
+  it('follows RFC 9110', () => {
+    expect(['GET', 'head', 'PUT', 'DELETE', 'OPTIONS'].every(isIdempotent)).toBe(true);
+    expect(['POST', 'PATCH'].some(isIdempotent)).toBe(false);
+  });
+});

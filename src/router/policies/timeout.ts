@@ -1,0 +1,107 @@
+import type { Clock } from '../../core/clock.ts';
+import { DeadlineQueue, type Deadline } from './deadlines.ts';
+import { CallerAbortedError, TimeoutError } from './errors.ts';
+import type { Policy, PolicyContext } from './policy.ts';
+
+/**
+ * A per-attempt deadline. The function gets a fresh AbortSignal that aborts with a
+ * `TimeoutError` when the deadline passes, or with the caller's reason when the caller's
+ * own signal aborts first; the call's promise rejects at that moment even if the function
+ * ignores its signal (cockatiel's "aggressive" strategy), so a hung provider cannot hold a
+ * request past its timeout.
+ *
+ * All calls through one TimeoutPolicy share one clock timer (see DeadlineQueue): a call
+ * that finishes in time costs an AbortController and one small record, no timer of its own.
+ *
+ * @example
+ *   const timeout = new TimeoutPolicy(300, clock);
+ *   await timeout.execute(({ signal }) => transport.send(provider, { ...req, signal }));
+ */
+export class TimeoutPolicy implements Policy {
+  readonly ms: number;
+  readonly #queue: DeadlineQueue;
+
+  constructor(ms: number, clock: Clock) {
+    this.ms = ms;
+    this.#queue = new DeadlineQueue(clock, ms);
+  }
+
+  execute<T>(fn: (ctx: PolicyContext) => Promise<T>, ctx: PolicyContext = {}): Promise<T> {
+    const parent = ctx.signal;
+    if (parent?.aborted) return Promise.reject(parent.reason ?? new CallerAbortedError());
+    const attempt = new Attempt<T>(this.#queue, this.ms, parent);
+    const promise = new Promise<T>((resolve, reject) => {
+      attempt.resolve = resolve;
+      attempt.reject = reject;
+    });
+    this.#queue.add(attempt);
+    // The attempt is its own abort listener (handleEvent): no closure per call.
+    parent?.addEventListener('abort', attempt, { once: true });
+    let pending: Promise<T>;
+    try {
+      pending = fn({ signal: attempt.controller.signal, method: ctx.method, attempt: ctx.attempt });
+    } catch (err) {
+      pending = Promise.reject(err);
+    }
+    pending.then(
+      (value) => attempt.settle(true, value),
+      (err: unknown) => attempt.settle(false, err),
+    );
+    return promise;
+  }
+
+  /** Stops the shared timer; call when the owner (a router) shuts down. */
+  dispose(): void {
+    this.#queue.dispose();
+  }
+}
+
+/** One call under a deadline: its queue entry, abort listener and settle-once state. */
+class Attempt<T> implements Deadline {
+  at = 0;
+  prev: Deadline | undefined = undefined;
+  next: Deadline | undefined = undefined;
+  readonly controller = new AbortController();
+  resolve!: (value: T) => void;
+  reject!: (reason: unknown) => void;
+  #done = false;
+  readonly #queue: DeadlineQueue;
+  readonly #ms: number;
+  readonly #parent: AbortSignal | undefined;
+
+  constructor(queue: DeadlineQueue, ms: number, parent: AbortSignal | undefined) {
+    this.#queue = queue;
+    this.#ms = ms;
+    this.#parent = parent;
+  }
+
+  /** The deadline passed. */
+  expire(): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#parent?.removeEventListener('abort', this);
+    const err = new TimeoutError(this.#ms);
+    this.controller.abort(err);
+    this.reject(err);
+  }
+
+  /** The caller's signal aborted. */
+  handleEvent(): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#queue.remove(this);
+    const reason: unknown = this.#parent!.reason ?? new CallerAbortedError();
+    this.controller.abort(reason);
+    this.reject(reason);
+  }
+
+  /** The call ended on its own; too late if the deadline or the caller got there first. */
+  settle(ok: boolean, value: unknown): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#queue.remove(this);
+    this.#parent?.removeEventListener('abort', this);
+    if (ok) this.resolve(value as T);
+    else this.reject(value);
+  }
+}
