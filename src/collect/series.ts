@@ -1,0 +1,86 @@
+/**
+ * Per-second series for charts and windowed SLOs: throughput by outcome class, latency
+ * percentiles from HDR histograms, and what each fixture provider received.
+ */
+import { build, type Histogram } from 'hdr-histogram-js';
+import type { RunSeries } from '../report/result.ts';
+import type { RequestRecord, UpstreamRecord } from './types.ts';
+
+const BUCKET_MS = 1000;
+
+/**
+ * An HDR histogram of latencies in microseconds, 3 significant digits (±0.1 %), so
+ * sub-millisecond loopback answers and multi-second stalls sit in one histogram.
+ * The pure-JS implementation: no WebAssembly module to initialise or free.
+ */
+export function latencyHistogram(): Histogram {
+  return build({ bitBucketSize: 32, numberOfSignificantValueDigits: 3, autoResize: true, useWebAssembly: false });
+}
+
+/** Records one latency given in ms (negative readings, from clock skew, count as 0). */
+export function recordLatency(h: Histogram, ms: number): void {
+  h.recordValue(Math.max(0, Math.round(ms * 1000)));
+}
+
+/** A percentile (0–100) of a histogram filled by recordLatency, back in ms; null when it is empty. */
+export function percentileMs(h: Histogram, percentile: number): number | null {
+  return h.totalCount === 0 ? null : h.getValueAtPercentile(percentile) / 1000;
+}
+
+/**
+ * One bucket per second of the run. Requests fall in the bucket of their due time (so a stall
+ * shows in the second it hit, not the second it ended), upstream calls in the bucket of their
+ * arrival. Latency is end − due for every request, errors and timeouts included.
+ *
+ * The series covers at least `durationMs`, and is extended to the last record (upstream calls
+ * can outlive the load: retries still draining). Records before t = 0 are left out.
+ *
+ * @example
+ *   const series = buildSeries(run.requests, run.upstream, run.durationMs);
+ *   series.p99[12] // p99 in ms of the requests due in the 13th second
+ */
+export function buildSeries(requests: readonly RequestRecord[], upstream: readonly UpstreamRecord[], durationMs: number): RunSeries {
+  let last = Math.ceil(Math.max(0, durationMs) / BUCKET_MS) - 1;
+  for (const r of requests) if (r.due >= 0) last = Math.max(last, Math.floor(r.due / BUCKET_MS));
+  for (const u of upstream) if (u.t >= 0) last = Math.max(last, Math.floor(u.t / BUCKET_MS));
+  const n = last + 1;
+  const zeros = () => new Array<number>(n).fill(0);
+
+  const series: RunSeries = {
+    t: Array.from({ length: n }, (_, i) => (i * BUCKET_MS) / 1000),
+    ok: zeros(),
+    status4xx: zeros(),
+    status5xx: zeros(),
+    errors: zeros(),
+    p50: new Array<number | null>(n).fill(null),
+    p99: new Array<number | null>(n).fill(null),
+    upstream: {},
+  };
+
+  const byBucket: RequestRecord[][] = Array.from({ length: n }, () => []);
+  for (const r of requests) {
+    if (r.due < 0) continue;
+    const i = Math.floor(r.due / BUCKET_MS);
+    byBucket[i]!.push(r);
+    if (r.status === 0) series.errors[i]!++;
+    else if (r.status >= 500) series.status5xx[i]!++;
+    else if (r.status >= 400) series.status4xx[i]!++;
+    else series.ok[i]!++;
+  }
+
+  const h = latencyHistogram();
+  byBucket.forEach((bucket, i) => {
+    if (bucket.length === 0) return;
+    h.reset();
+    for (const r of bucket) recordLatency(h, r.end - r.due);
+    series.p50[i] = percentileMs(h, 50);
+    series.p99[i] = percentileMs(h, 99);
+  });
+
+  for (const u of upstream) {
+    if (u.t < 0) continue;
+    const key = u.region ? `${u.provider}@${u.region}` : u.provider;
+    (series.upstream[key] ??= zeros())[Math.floor(u.t / BUCKET_MS)]!++;
+  }
+  return series;
+}
