@@ -1,0 +1,169 @@
+import { readdir, writeFile, mkdir } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { formatIssues, type ConfigIssue } from '../config/load.ts';
+import { loadScenario } from '../scenario/load.ts';
+import type { Scenario } from '../scenario/model.ts';
+import { EnvironmentError } from '../run/environment.ts';
+import { makeRunId, runScenario, type RunOutcome } from '../run/run.ts';
+import { formatSummary } from '../report/summary.ts';
+import { progressLine } from '../load/progress.ts';
+import { formatDuration } from '../core/units.ts';
+
+export interface RunFlags {
+  reports: string;
+  toxiproxy?: string;
+  progress: boolean;
+}
+
+export const EXIT = { pass: 0, breached: 1, invalid: 2, interrupted: 130 } as const;
+
+const useColor = () => process.stdout.isTTY === true && !process.env.NO_COLOR;
+
+/** Loads every file; all problems of all files are reported together before anything starts. */
+async function loadAll(files: string[]): Promise<{ scenarios: Scenario[]; issues: ConfigIssue[] }> {
+  const scenarios: Scenario[] = [];
+  const issues: ConfigIssue[] = [];
+  for (const file of files) {
+    const loaded = await loadScenario(resolve(file));
+    if (loaded.ok) scenarios.push(loaded.scenario);
+    else issues.push(...loaded.issues.map((i) => ({ ...i, file: relative(process.cwd(), i.file) || i.file })));
+  }
+  return { scenarios, issues };
+}
+
+export async function validateCommand(files: string[]): Promise<number> {
+  const { scenarios, issues } = await loadAll(files);
+  for (const s of scenarios) console.log(`ok  ${relative(process.cwd(), s.file)}  (${s.name}: ${s.faults.length} faults, ${s.slos.length} SLOs)`);
+  if (issues.length) {
+    console.error(formatIssues(issues));
+    console.error(`\n${issues.length} problem${issues.length === 1 ? '' : 's'} in ${new Set(issues.map((i) => i.file)).size} file(s)`);
+    return EXIT.invalid;
+  }
+  return EXIT.pass;
+}
+
+/**
+ * Ctrl-C once: stop the load, keep what was measured, write it marked aborted.
+ * Ctrl-C twice: leave at once (the worker exit hook still kills child processes).
+ */
+function interruptible(): { signal: AbortSignal; dispose(): void; interrupted(): boolean } {
+  const ac = new AbortController();
+  let count = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    count++;
+    if (count === 1) {
+      process.stderr.write(`\n${sig}: stopping the load and writing what was measured (again to quit at once)\n`);
+      ac.abort(`interrupted by ${sig}`);
+    } else process.exit(EXIT.interrupted);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: ac.signal,
+    dispose() {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+    interrupted: () => count > 0,
+  };
+}
+
+async function runOne(scenario: Scenario, flags: RunFlags, signal: AbortSignal): Promise<RunOutcome> {
+  const progress = flags.progress ? progressLine({ durationMs: scenario.load.durationMs, stream: process.stderr }) : undefined;
+  try {
+    return await runScenario(scenario, {
+      reportsDir: flags.reports,
+      toxiproxyUrl: flags.toxiproxy ?? process.env.TOXIPROXY_URL,
+      signal,
+      onProgress: progress?.update,
+      onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
+    });
+  } finally {
+    progress?.done();
+  }
+}
+
+export async function runCommand(files: string[], flags: RunFlags): Promise<number> {
+  const { scenarios, issues } = await loadAll(files);
+  if (issues.length) {
+    console.error(formatIssues(issues));
+    return EXIT.invalid;
+  }
+  const sig = interruptible();
+  let code: number = EXIT.pass;
+  try {
+    for (const scenario of scenarios) {
+      if (sig.signal.aborted) break;
+      try {
+        const outcome = await runOne(scenario, flags, sig.signal);
+        process.stdout.write(formatSummary(outcome.result, { color: useColor(), reports: outcome.files.map((f) => relative(process.cwd(), f)) }) + '\n');
+        if (outcome.result.status === 'aborted') code = Math.max(code, sig.interrupted() ? EXIT.interrupted : EXIT.invalid);
+        else if (outcome.result.verdict === 'fail') code = Math.max(code, EXIT.breached);
+      } catch (err) {
+        if (!(err instanceof EnvironmentError)) throw err;
+        console.error(`${scenario.name}: the environment did not start: ${err.message}`);
+        code = Math.max(code, EXIT.invalid);
+      }
+    }
+  } finally {
+    sig.dispose();
+  }
+  return code;
+}
+
+/** Scenario files in a folder, in name order (the schema and other JSON are not scenarios). */
+async function scenarioFiles(dir: string): Promise<string[]> {
+  const names = (await readdir(dir)).filter((n) => /\.ya?ml$/.test(n)).sort();
+  return names.map((n) => join(dir, n));
+}
+
+/**
+ * Runs a folder of scenarios. A scenario "meets its expectation" when its verdict equals its
+ * `expect` (a broken twin expects `fail`, like vitest's test.fails), so the suite exits 0
+ * when the patterns work and the twins without them are caught.
+ */
+export async function suiteCommand(dir: string, flags: RunFlags): Promise<number> {
+  const files = await scenarioFiles(dir);
+  if (files.length === 0) {
+    console.error(`no scenario files (*.yaml) in ${dir}`);
+    return EXIT.invalid;
+  }
+  const { scenarios, issues } = await loadAll(files);
+  if (issues.length) {
+    console.error(formatIssues(issues));
+    return EXIT.invalid;
+  }
+  const sig = interruptible();
+  const rows: { scenario: string; expected: string; verdict: string; status: string; met: boolean; dir?: string; error?: string }[] = [];
+  const started = Date.now();
+  try {
+    for (const scenario of scenarios) {
+      if (sig.signal.aborted) break;
+      console.log(`▶ ${scenario.name}${scenario.expect === 'fail' ? ' (expected to fail)' : ''}`);
+      try {
+        const { result, dir: out } = await runOne(scenario, flags, sig.signal);
+        process.stdout.write(formatSummary(result, { color: useColor() }) + '\n');
+        const met = result.status === 'completed' && result.verdict === result.expected;
+        rows.push({ scenario: scenario.name, expected: result.expected, verdict: result.verdict, status: result.status, met, dir: relative(process.cwd(), out) });
+      } catch (err) {
+        if (!(err instanceof EnvironmentError)) throw err;
+        console.error(`${scenario.name}: the environment did not start: ${err.message}`);
+        rows.push({ scenario: scenario.name, expected: scenario.expect, verdict: 'error', status: 'error', met: false, error: err.message });
+      }
+    }
+  } finally {
+    sig.dispose();
+  }
+  const met = rows.filter((r) => r.met).length;
+  console.log('\nsuite');
+  for (const r of rows) {
+    const mark = r.met ? '✓' : '✗';
+    const note = r.expected === 'fail' ? (r.verdict === 'fail' ? 'failed as expected' : 'passed but was expected to fail') : r.verdict === 'pass' ? 'passed' : 'failed';
+    console.log(`  ${mark} ${r.scenario.padEnd(32)} ${note}${r.status === 'aborted' ? ' (aborted)' : ''}${r.dir ? `  ${r.dir}` : ''}`);
+  }
+  console.log(`${met} of ${rows.length} scenarios met their expectation in ${formatDuration(Date.now() - started)}`);
+  await mkdir(flags.reports, { recursive: true });
+  await writeFile(join(flags.reports, `suite-${makeRunId(started)}.json`), JSON.stringify({ dir, rows }, null, 2) + '\n');
+  if (sig.interrupted()) return EXIT.interrupted;
+  return met === rows.length && rows.length === scenarios.length ? EXIT.pass : EXIT.breached;
+}
