@@ -37,7 +37,7 @@ export async function routerCommand(o: { config: string; port: number; host: str
 }
 
 export async function toxiproxyCommand(o: { host: string; port: number; seed: number }): Promise<void> {
-  const server = await startToxiproxyServer({ host: o.host, port: o.port, rng: seededRng(o.seed), clock: systemClock });
+  const server = await startToxiproxyServer({ host: o.host, port: o.port, rng: seededRng(o.seed), clock: systemClock, logger: console });
   console.log(`faultline toxiproxy: Toxiproxy-compatible API on ${server.url}`);
   serveUntilSignal('toxiproxy', () => server.close());
 }
