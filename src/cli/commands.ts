@@ -19,6 +19,12 @@ export const EXIT = { pass: 0, breached: 1, invalid: 2, interrupted: 130 } as co
 
 const useColor = () => process.stdout.isTTY === true && !process.env.NO_COLOR;
 
+/** A path as the user would type it from here: relative inside the working folder, absolute outside it. */
+function shown(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') ? rel : file;
+}
+
 /** Loads every file; all problems of all files are reported together before anything starts. */
 async function loadAll(files: string[]): Promise<{ scenarios: Scenario[]; issues: ConfigIssue[] }> {
   const scenarios: Scenario[] = [];
@@ -26,14 +32,14 @@ async function loadAll(files: string[]): Promise<{ scenarios: Scenario[]; issues
   for (const file of files) {
     const loaded = await loadScenario(resolve(file));
     if (loaded.ok) scenarios.push(loaded.scenario);
-    else issues.push(...loaded.issues.map((i) => ({ ...i, file: relative(process.cwd(), i.file) || i.file })));
+    else issues.push(...loaded.issues.map((i) => ({ ...i, file: shown(i.file) })));
   }
   return { scenarios, issues };
 }
 
 export async function validateCommand(files: string[]): Promise<number> {
   const { scenarios, issues } = await loadAll(files);
-  for (const s of scenarios) console.log(`ok  ${relative(process.cwd(), s.file)}  (${s.name}: ${s.faults.length} faults, ${s.slos.length} SLOs)`);
+  for (const s of scenarios) console.log(`ok  ${shown(s.file)}  (${s.name}: ${s.faults.length} faults, ${s.slos.length} SLOs)`);
   if (issues.length) {
     console.error(formatIssues(issues));
     console.error(`\n${issues.length} problem${issues.length === 1 ? '' : 's'} in ${new Set(issues.map((i) => i.file)).size} file(s)`);
@@ -96,7 +102,7 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<numb
       if (sig.signal.aborted) break;
       try {
         const outcome = await runOne(scenario, flags, sig.signal);
-        process.stdout.write(formatSummary(outcome.result, { color: useColor(), reports: outcome.files.map((f) => relative(process.cwd(), f)) }) + '\n');
+        process.stdout.write(formatSummary(outcome.result, { color: useColor(), reports: outcome.files.map(shown) }) + '\n');
         if (outcome.result.status === 'aborted') code = Math.max(code, sig.interrupted() ? EXIT.interrupted : EXIT.invalid);
         else if (outcome.result.verdict === 'fail') code = Math.max(code, EXIT.breached);
       } catch (err) {
@@ -144,7 +150,7 @@ export async function suiteCommand(dir: string, flags: RunFlags): Promise<number
         const { result, dir: out } = await runOne(scenario, flags, sig.signal);
         process.stdout.write(formatSummary(result, { color: useColor() }) + '\n');
         const met = result.status === 'completed' && result.verdict === result.expected;
-        rows.push({ scenario: scenario.name, expected: result.expected, verdict: result.verdict, status: result.status, met, dir: relative(process.cwd(), out) });
+        rows.push({ scenario: scenario.name, expected: result.expected, verdict: result.verdict, status: result.status, met, dir: shown(out) });
       } catch (err) {
         if (!(err instanceof EnvironmentError)) throw err;
         console.error(`${scenario.name}: the environment did not start: ${err.message}`);
