@@ -20,7 +20,7 @@ interface Ran {
   leftovers: number[];
 }
 
-/** Runs the CLI; `interruptAfter` sends SIGINT once the load has been running that long. */
+/** Runs the CLI; `interruptAfterMs` sends SIGINT once the load has been running that long. */
 function cli(args: string[], opts: { interruptAfterMs?: number } = {}): Promise<Ran> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(root, 'src/cli/main.ts'), ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
@@ -28,13 +28,16 @@ function cli(args: string[], opts: { interruptAfterMs?: number } = {}): Promise<
     let stderr = '';
     let leftovers: number[] = [];
     child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    if (opts.interruptAfterMs !== undefined) {
+    let armed = false;
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (opts.interruptAfterMs === undefined || armed || !stderr.includes('load started')) return;
+      armed = true;
       setTimeout(() => {
         leftovers = descendantsOf(child.pid!); // the workers, alive mid-run
         child.kill('SIGINT');
       }, opts.interruptAfterMs);
-    }
+    });
     child.on('close', (code) => resolve({ code, stdout, stderr, leftovers }));
   });
 }
@@ -98,7 +101,7 @@ describe('faultline CLI', () => {
   }, 60_000);
 
   it('Ctrl-C mid-run writes the partial result marked aborted, exits 130 and leaves no process', async () => {
-    const r = await cli(['run', '--reports', reports, fixture('joke-tiny.yaml')], { interruptAfterMs: 3500 });
+    const r = await cli(['run', '--reports', reports, fixture('joke-tiny.yaml')], { interruptAfterMs: 2000 });
     expect(r.code).toBe(130);
     expect(r.stderr).toContain('SIGINT');
     expect(r.leftovers.length).toBeGreaterThanOrEqual(2); // fixtures and router were running

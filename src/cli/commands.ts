@@ -74,6 +74,11 @@ function interruptible(): { signal: AbortSignal; dispose(): void; interrupted():
   };
 }
 
+function describeLoad(s: Scenario): string {
+  const l = s.load;
+  return `${l.model === 'open' ? `open ${l.rate}/s ${l.arrival}` : `closed ${l.connections} connections`} for ${formatDuration(l.durationMs)}`;
+}
+
 async function runOne(scenario: Scenario, flags: RunFlags, signal: AbortSignal): Promise<RunOutcome> {
   const progress = flags.progress ? progressLine({ durationMs: scenario.load.durationMs, stream: process.stderr }) : undefined;
   try {
@@ -83,6 +88,7 @@ async function runOne(scenario: Scenario, flags: RunFlags, signal: AbortSignal):
       signal,
       onProgress: progress?.update,
       onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
+      onStart: ({ targetUrl, toxiproxy }) => process.stderr.write(`${scenario.name}: load started against ${targetUrl} (${describeLoad(scenario)}, toxiproxy ${toxiproxy})\n`),
     });
   } finally {
     progress?.done();

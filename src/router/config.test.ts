@@ -16,10 +16,10 @@ describe('router config', () => {
     const weather = await loadRouterConfig(fixture('weather'));
     expect(weather.ok && weather.value).toMatchObject({
       providers: [
-        { key: 'weather-primary', breaker: { failureRate: 0.5, window: 20, minimumCalls: 10, openFor: 5_000, halfOpen: { probes: 2, successesToClose: 2 }, failureOn: ['5xx', 'network', 'timeout'] } },
+        { key: 'weather-primary', breaker: { failureRate: 0.5, window: 10, minimumCalls: 5, openFor: 5_000, halfOpen: { probes: 2, successesToClose: 2 }, failureOn: ['5xx', 'network', 'timeout'] } },
         { key: 'weather-backup', breaker: { openFor: 5_000 } },
       ],
-      routes: [{ match: '/weather/**', upstreams: ['weather-primary', 'weather-backup'], timeout: 300 }],
+      routes: [{ match: '/weather/**', upstreams: ['weather-primary', 'weather-backup'], timeout: 250 }],
     });
     const joke = await loadRouterConfig(fixture('joke'));
     expect(joke.ok && joke.value.routes[0]!.retry).toEqual({

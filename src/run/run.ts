@@ -26,6 +26,8 @@ export interface RunOptions {
   /** An outside Toxiproxy; the embedded one when absent. */
   toxiproxyUrl?: string;
   onProgress?: (p: LoadProgress) => void;
+  /** The environment is up and load is about to start, against `targetUrl`. */
+  onStart?: (info: { targetUrl: string; toxiproxy: string }) => void;
   /** Problems that do not stop the run (a fault that failed to switch), for the console. */
   onWarning?: (message: string) => void;
   runId?: string;
@@ -66,6 +68,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   if (opts.signal?.aborted) onAbort();
 
+  opts.onStart?.({ targetUrl: env.targetUrl, toxiproxy: env.toxiproxy });
   let t0 = clock.now() + START_DELAY_MS;
   let timeline: Timeline | undefined;
   let load: LoadResult | undefined;
