@@ -8,13 +8,18 @@ interface ParsedFamily {
 }
 
 /**
- * Flattens a Prometheus text exposition into samples named as PromQL sees them:
- * a histogram becomes its `_bucket{le}`, `_sum` and `_count` series.
+ * Flattens a Prometheus text exposition into samples named as PromQL sees them (a
+ * histogram becomes its `_bucket{le}`, `_sum` and `_count` series), and lists the series
+ * names it declares, including those with no sample yet.
  */
-export function parseExposition(text: string): MetricSample[] {
+export function parseExposition(text: string): { samples: MetricSample[]; declared: string[] } {
   const families = parsePrometheus(text) as ParsedFamily[];
   const out: MetricSample[] = [];
+  const declared: string[] = [];
   for (const f of families) {
+    if (f.type === 'HISTOGRAM') declared.push(`${f.name}_bucket`, `${f.name}_sum`, `${f.name}_count`);
+    else if (f.type === 'SUMMARY') declared.push(f.name, `${f.name}_sum`, `${f.name}_count`);
+    else declared.push(f.name);
     for (const m of f.metrics) {
       const labels = m.labels ?? {};
       if (m.value !== undefined) out.push({ name: f.name, labels, value: Number(m.value) });
@@ -28,5 +33,5 @@ export function parseExposition(text: string): MetricSample[] {
       if (m.sum !== undefined) out.push({ name: `${f.name}_sum`, labels, value: Number(m.sum) });
     }
   }
-  return out;
+  return { samples: out, declared };
 }

@@ -54,6 +54,12 @@ export interface MetricSample {
 export interface MetricScrape {
   t: number;
   samples: MetricSample[];
+  /**
+   * Series names the exposition declares (`# TYPE`), samples or not: prom-client prints no
+   * line for a labelled counter until it first moves, and "declared, never moved" is a 0,
+   * not a missing metric. A histogram declares its `_bucket`, `_sum` and `_count`.
+   */
+  declared?: string[];
 }
 
 export interface RunData {

@@ -158,7 +158,7 @@ function scrapeEvery(env: Environment, clock: Clock, t0: number, into: MetricScr
     const t = clock.now() - t0;
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      if (res.ok) into.push({ t, samples: parseExposition(await res.text()) });
+      if (res.ok) into.push({ t, ...parseExposition(await res.text()) });
     } catch {
       // A missed scrape leaves a gap; counters are read as increases between the scrapes we have.
     }

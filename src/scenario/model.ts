@@ -8,6 +8,8 @@
  * semantic checks; nothing downstream has to validate it again.
  */
 
+import type { SloWindow } from '../slo/window.ts';
+
 export interface Scenario {
   /** Absolute path of the scenario file. */
   file: string;
@@ -177,11 +179,8 @@ export type NetworkFault =
 
 export type FaultSpec = HttpFault | NetworkFault;
 
-/**
- * Where an SLO must hold: the whole run, while a fault is on, or after it ends
- * (for `forMs`, or to the end of the run when absent).
- */
-export type SloWindow = { kind: 'run' } | { kind: 'during'; fault: string } | { kind: 'recovery'; fault: string; forMs?: number };
+/** Where an SLO must hold; defined beside the evaluator that resolves it (src/slo/window.ts). */
+export type { SloWindow };
 
 export interface SloSpec {
   name: string;

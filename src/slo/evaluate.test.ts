@@ -238,6 +238,13 @@ describe('router metrics', () => {
     expect(v.message).toBe("failover_invocation_total: no such metric `failover_invocation_total` in the router's /metrics; did you mean `failover_invocations_total`?");
   });
 
+  it('counts a declared counter that never moved as zero, not as missing', () => {
+    // prom-client prints only `# TYPE` for a labelled counter before its first increment.
+    const quiet = runData({ durationMs: 10_000, scrapes: [0, 5_000, 10_000].map((t) => ({ ...scrape(t, []), declared: ['failover_invocations_total'] })) });
+    expect(judge('failover_invocations_total{from="stripe"} == 0', quiet)).toMatchObject({ value: 0, passed: true });
+    expect(judge('failover_invocation_total == 0', quiet)).toMatchObject({ value: null, passed: false });
+  });
+
   it('reports a label the metric never carries instead of counting zero', () => {
     const v = judge('failover_invocations_total{form="stripe"} == 0', data);
     expect(v).toMatchObject({ value: null, passed: false });

@@ -306,16 +306,24 @@ function routerMetric(node: RouterMetricNode, ctx: Context): Measured {
   if (scrapes.length === 0) return { value: null, reason: `the target exposed no /metrics (no scrapes were taken), so \`${name}\` cannot be measured` };
   const known = new Set<string>();
   const labelsSeen = new Set<string>();
+  let sampled = false;
   for (const s of scrapes) {
+    for (const d of s.declared ?? []) known.add(d);
     for (const m of s.samples) {
       known.add(m.name);
-      if (m.name === name) for (const l of Object.keys(m.labels)) labelsSeen.add(l);
+      if (m.name === name) {
+        sampled = true;
+        for (const l of Object.keys(m.labels)) labelsSeen.add(l);
+      }
     }
   }
   if (!known.has(name)) {
     const guess = closestName(name, [...known].sort());
     return { value: null, reason: `no such metric \`${name}\` in the router's /metrics${guess ? `; did you mean \`${guess}\`?` : ` (it has ${known.size} metric names)`}` };
   }
+  // Declared but never sampled (a labelled counter that never moved): its labels are unknown,
+  // and it counts as 0 — no failover happened is a measurement, not a missing metric.
+  if (!sampled) return isCumulativeName(name) ? { value: 0 } : { value: null, reason: `\`${name}\` is declared in the router's /metrics but has no value yet` };
   // A selector on a label the metric never carries matches nothing forever: a typo, not a zero.
   for (const m of node.selector) {
     if (m.op === '=' && m.value !== '' && !labelsSeen.has(m.label)) {
