@@ -23,26 +23,12 @@ import type { RequestRecord } from '../collect/types.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { seededRng, type Rng } from '../core/rng.ts';
 import { mixCycle, routeName, type RequestMix } from './arrivals.ts';
-import { errorCode, splitTarget, type LoadProgress, type LoadResult } from './types.ts';
+import { errorCode, splitTarget, type LoadOptions, type LoadProgress, type LoadResult } from './types.ts';
 
-export interface ClosedLoadOptions {
-  /** Base URL of the system under test; mix paths are appended to its path. */
-  target: string;
+/** `timeoutMs`: autocannon counts whole seconds and refuses less than 1 s, so at least 1000. */
+export interface ClosedLoadOptions extends LoadOptions {
   /** Connections, each with one request in flight at a time. */
   connections: number;
-  durationMs: number;
-  /** Per request. autocannon counts whole seconds and refuses less than 1 s, so this is at least 1000. */
-  timeoutMs: number;
-  requests: RequestMix[];
-  /** Orders the mix cycle the connections go through. */
-  rng: Rng;
-  clock?: Clock;
-  /** Aborting stops the run; requests still in flight are recorded as status 0 `aborted`. */
-  signal?: AbortSignal;
-  /** Called about every 250 ms while running, and once at the end. */
-  onProgress?: (p: LoadProgress) => void;
-  /** Epoch ms of t = 0 (to line up with fault schedules); default now. A time in the future is waited for. */
-  startAt?: number;
 }
 
 export interface ClosedLoadResult extends LoadResult {

@@ -14,32 +14,17 @@ import type { RequestRecord } from '../collect/types.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { seededRng, type Rng } from '../core/rng.ts';
 import { arrivalTimes, mixPicker, routeName, type ArrivalKind, type RequestMix } from './arrivals.ts';
-import { errorCode, splitTarget, type LoadProgress, type LoadResult } from './types.ts';
+import { errorCode, splitTarget, type LoadOptions, type LoadProgress, type LoadResult } from './types.ts';
 
 export type { RequestMix } from './arrivals.ts';
 export type { LoadProgress, LoadResult } from './types.ts';
 
-export interface OpenLoadOptions {
-  /** Base URL of the system under test; mix paths are appended to its path. */
-  target: string;
+export interface OpenLoadOptions extends LoadOptions {
   /** Arrivals per second. */
   rate: number;
   arrival: ArrivalKind;
-  durationMs: number;
-  /** Per request, from when it went out; a timed-out request is recorded as status 0 `timeout`. */
-  timeoutMs: number;
-  requests: RequestMix[];
-  /** Seeds the arrival gaps (poisson) and the mix picks, each from its own derived stream. */
-  rng: Rng;
-  clock?: Clock;
-  /** Aborting stops new arrivals, waits briefly for those in flight, and marks the rest `aborted`. */
-  signal?: AbortSignal;
   /** Requests in flight at most; an arrival over it is recorded as status 0 `overload`. Default 2000. */
   maxInFlight?: number;
-  /** Called about every 250 ms while running, and once at the end. */
-  onProgress?: (p: LoadProgress) => void;
-  /** Epoch ms of t = 0 (to line up with fault schedules); default now. A time in the future is waited for. */
-  startAt?: number;
 }
 
 export const DEFAULT_MAX_IN_FLIGHT = 2000;

@@ -1,5 +1,8 @@
 /** Shapes the load drivers share. */
 import type { RequestRecord } from '../collect/types.ts';
+import type { Clock } from '../core/clock.ts';
+import type { Rng } from '../core/rng.ts';
+import type { RequestMix } from './arrivals.ts';
 
 /** A snapshot of a running load, for the progress line. Times in ms since t = 0. */
 export interface LoadProgress {
@@ -11,6 +14,25 @@ export interface LoadProgress {
   inFlight: number;
   /** Finished requests that failed: status 0 (network error, timeout, overload) or 5xx. */
   errors: number;
+}
+
+/** What both load drivers take; each adds its model's own knobs. */
+export interface LoadOptions {
+  /** Base URL of the system under test; mix paths are appended to its path. */
+  target: string;
+  durationMs: number;
+  /** Per request; a request not answered in time is recorded as status 0 `timeout`. */
+  timeoutMs: number;
+  requests: RequestMix[];
+  /** Seeds every random choice of the driver (arrival gaps, mix picks or order). */
+  rng: Rng;
+  clock?: Clock;
+  /** Aborting stops the load; what was measured is returned, marked aborted. */
+  signal?: AbortSignal;
+  /** Called about every 250 ms while running, and once at the end. */
+  onProgress?: (p: LoadProgress) => void;
+  /** Epoch ms of t = 0 (to line up with fault schedules); default now. A time in the future is waited for. */
+  startAt?: number;
 }
 
 /** What a load driver returns: every request it sent or meant to send, in completion order. */

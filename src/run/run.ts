@@ -114,37 +114,22 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   return { result, dir, files };
 }
 
-async function driveLoad(scenario: Scenario, env: Environment, t0: number, clock: Clock, opts: RunOptions): Promise<LoadResult> {
+function driveLoad(scenario: Scenario, env: Environment, t0: number, clock: Clock, opts: RunOptions): Promise<LoadResult> {
   const load = scenario.load;
-  const rng = forkRng(scenario.seed, 'load');
-  const onProgress = opts.onProgress;
-  if (load.model === 'closed') {
-    return runClosedLoad({
-      target: env.targetUrl,
-      connections: load.connections,
-      durationMs: load.durationMs,
-      timeoutMs: load.timeoutMs,
-      requests: load.requests,
-      rng,
-      clock,
-      signal: opts.signal,
-      onProgress,
-      startAt: t0,
-    });
-  }
-  return runOpenLoad({
+  const common = {
     target: env.targetUrl,
-    rate: load.rate,
-    arrival: load.arrival,
     durationMs: load.durationMs,
     timeoutMs: load.timeoutMs,
     requests: load.requests,
-    rng,
+    rng: forkRng(scenario.seed, 'load'),
     clock,
     signal: opts.signal,
-    onProgress,
+    onProgress: opts.onProgress,
     startAt: t0,
-  });
+  };
+  return load.model === 'closed'
+    ? runClosedLoad({ ...common, connections: load.connections })
+    : runOpenLoad({ ...common, rate: load.rate, arrival: load.arrival });
 }
 
 /** Scrapes the router's /metrics every second until stopped, then once more at the end. */
