@@ -6,7 +6,7 @@ const fixture = (name: string) => new URL(`../../fixtures/routers/${name}.yaml`,
 
 describe('router config', () => {
   it('loads every fixture router', async () => {
-    for (const name of ['joke', 'joke.broken', 'weather', 'weather.broken']) {
+    for (const name of ['joke', 'joke.broken', 'weather', 'weather.broken', 'degradation']) {
       const loaded = await loadRouterConfig(fixture(name));
       if (!loaded.ok) throw new Error(formatIssues(loaded.issues));
     }
@@ -97,5 +97,130 @@ routes:
   - { match: /b, upstreams: [p], breaker: { failureRate: 20%, window: 10, openFor: 5s } }
 `);
     expect(loaded.ok ? [] : loaded.issues.map((i) => i.message)).toEqual([expect.stringMatching(/p already has a different breaker \(routes\[0\]\.breaker\)/)]);
+  });
+
+  it('compiles every resilience policy into numbers, with the field’s defaults', () => {
+    const loaded = parseRouterConfig(`
+name: all
+clients: { trustedProxies: [10.0.0.0/8, "::1"] }
+rateLimit: { limit: 100, window: 1m }
+loadShedding: { maxInFlight: 100, maxQueueDelay: 20ms, priorityHeader: x-priority, shedAt: { sheddable: 40% } }
+providers:
+  a:
+    url: http://127.0.0.1:1
+    bulkhead: { maxConcurrentCalls: 5, queueCapacity: 10, maxWaitDuration: 100ms }
+    adaptiveThrottling: {}
+    breaker: { failureRate: 10%, window: 30s, slowCall: { duration: 1s, rate: 80% }, openFor: 5s, openBackoff: { multiplier: 2, max: 1m } }
+  b: { url: http://127.0.0.1:2 }
+routes:
+  - match: /x
+    upstreams: [a, b]
+    deadline: 2s
+    priority: sheddable
+    rateLimit: { limit: 5, window: 1s, algorithm: token-bucket, burst: 10 }
+    bulkhead: { maxConcurrentCalls: 50 }
+    retry: { maxAttempts: 3, budget: { type: concurrency } }
+    outlierDetection: { failurePercentage: {} }
+    fallback: { tiers: [{ tier: upstreams }, { tier: cache }, { tier: static, body: "later", status: 503 }] }
+  - { match: /y, upstreams: [b], retry: { maxAttempts: 2, budget: { type: quota } } }
+`);
+    if (!loaded.ok) throw new Error(formatIssues(loaded.issues));
+    const c = loaded.value;
+    expect(c.trustedProxies).toEqual(['10.0.0.0/8', '::1']);
+    expect(c.rateLimit).toEqual({ algorithm: 'sliding-window', limit: 100, window: 60_000 });
+    expect(c.loadShedding).toEqual({
+      priorities: ['critical-plus', 'critical', 'sheddable-plus', 'sheddable'],
+      defaultPriority: 'critical',
+      priorityHeader: 'x-priority',
+      maxInFlight: 100,
+      maxQueueDelay: 20,
+      shedAt: { sheddable: 0.4 },
+    });
+    expect(c.providers[0]).toMatchObject({
+      bulkhead: { maxConcurrentCalls: 5, queueCapacity: 10, maxWaitDuration: 100 },
+      adaptiveThrottling: { k: 2, window: 120_000, buckets: 12, rejectOn: ['5xx', '429', 'network', 'timeout'] },
+      breaker: {
+        failureRate: 0.1,
+        windowType: 'time',
+        window: 30_000,
+        buckets: 10,
+        minimumCalls: 100,
+        slowCall: { duration: 1_000, rate: 0.8 },
+        openBackoff: { multiplier: 2, max: 60_000 },
+      },
+    });
+    expect(c.routes[0]).toMatchObject({
+      deadline: 2_000,
+      priority: 'sheddable',
+      rateLimit: { algorithm: 'token-bucket', limit: 5, window: 1_000, burst: 10 },
+      bulkhead: { maxConcurrentCalls: 50, queueCapacity: 0 },
+      retry: { budget: { type: 'concurrency', budgetPercent: 0.2, minRetryConcurrency: 3 } },
+      outlierDetection: {
+        consecutive5xx: 5,
+        interval: 10_000,
+        baseEjectionTime: 30_000,
+        maxEjectionTime: 300_000,
+        maxEjectionPercent: 0.1,
+        failurePercentage: { threshold: 0.85, requestVolume: 50, minimumHosts: 5 },
+      },
+      fallback: {
+        tiers: [
+          { tier: 'upstreams', name: 'a+b', upstreams: ['a', 'b'] },
+          { tier: 'cache', name: 'cache', maxAge: 300_000, maxEntries: 1_000 },
+          { tier: 'static', name: 'static', status: 503, body: 'later', headers: {} },
+        ],
+      },
+    });
+    expect(c.routes[1]!.retry!.budget).toEqual({ type: 'quota', initialTokens: 500, retryCost: 5, timeoutCost: 10, noRetryIncrement: 1 });
+  });
+
+  it('reports mistakes in the resilience policies at their lines', () => {
+    const loaded = parseRouterConfig(
+      `name: bad
+clients: { trustedProxies: [10.0.0.0/33, localhost] }
+loadShedding: { priorityHeader: x-priority }
+providers:
+  a: { url: http://127.0.0.1:1 }
+routes:
+  - match: /x
+    upstreams: [a]
+    timeout: 1s
+    deadline: 500ms
+    priority: shedable
+    retry: { maxAttempts: 3, budget: { type: tokens, maxTokens: 10, tokenRatio: 0.1 } }
+    breaker: { failureRate: 50%, window: 10, buckets: 5, openFor: 1s, openBackoff: { multiplier: 2, max: 100ms } }
+    fallback: { tiers: [{ tier: cache }, { tier: static, json: {}, body: x }] }
+    outlierDetection: { consecutive5xx: 0 }
+`,
+      'bad.yaml',
+    );
+    expect(loaded.ok).toBe(false);
+    const issues = loaded.ok ? [] : loaded.issues;
+    const at = issues.map((i) => `${i.line} ${i.path}: ${i.message}`);
+    expect(at).toEqual([
+      expect.stringMatching(/^2 clients\.trustedProxies\[0\]: .*prefix length/),
+      expect.stringMatching(/^2 clients\.trustedProxies\[1\]: .*not an IP address/),
+      expect.stringMatching(/^3 loadShedding.maxInFlight: .*capacity/),
+      expect.stringMatching(/^10 routes\[0\]\.deadline: .*shorter than the per-attempt timeout/),
+      expect.stringMatching(/^11 routes\[0\]\.priority: unknown priority "shedable" \(did you mean sheddable\?\)/),
+      expect.stringMatching(/^13 routes\[0\]\.breaker\.buckets: .*time window/),
+      expect.stringMatching(/^13 routes\[0\]\.breaker\.openBackoff\.max: .*shorter than openFor/),
+      expect.stringMatching(/^14 routes\[0\]\.fallback\.tiers: .*needs an `upstreams` tier/),
+      expect.stringMatching(/^14 routes\[0\]\.fallback\.tiers\[1\]: give `json` or `body`/),
+      expect.stringMatching(/^15 routes\[0\]\.outlierDetection\.consecutive5xx: .*nothing would ever be ejected/),
+    ]);
+  });
+
+  it('names the budget type meant by a typo, and refuses out-of-range counts before anything else', () => {
+    const loaded = parseRouterConfig(`
+name: bad
+providers: { a: { url: http://127.0.0.1:1, bulkhead: { maxConcurrentCalls: 0 } } }
+routes:
+  - { match: /x, upstreams: [a], retry: { maxAttempts: 3, budget: { type: token, maxTokens: 10 } } }
+`);
+    expect(loaded.ok ? [] : loaded.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'providers.a.bulkhead.maxConcurrentCalls: out of range',
+      'routes[0].retry.budget.type: unknown type `token` (did you mean `tokens`?)',
+    ]);
   });
 });

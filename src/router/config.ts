@@ -18,7 +18,14 @@ import { closest, issueAt, loadYamlFile, parseYaml, type ConfigIssue, type Loade
 import { DURATION_PATTERN, parseDuration, parsePercent, PERCENT_PATTERN } from '../core/units.ts';
 import { CONDITION_PATTERN } from './conditions.ts';
 import type { BackoffOptions, Jitter } from './policies/backoff.ts';
-import { breakerOptionProblems, type BreakerOptions } from './policies/breaker.ts';
+import { breakerOptionProblems, DEFAULT_BUCKETS, type BreakerOptions } from './policies/breaker.ts';
+import { AWS_RETRY_QUOTA } from './policies/budget.ts';
+import { bulkheadOptionProblems, type BulkheadOptions } from './policies/bulkhead.ts';
+import { trustedProxyProblem } from './policies/client-address.ts';
+import { ENVOY_OUTLIER_DEFAULTS, outlierOptionProblems, type OutlierOptions } from './policies/outlier.ts';
+import { rateLimitOptionProblems, type RateLimitOptions } from './policies/ratelimit.ts';
+import { CRITICALITIES, loadShedOptionProblems, type LoadShedOptions } from './policies/shedding.ts';
+import { adaptiveThrottleOptionProblems, type AdaptiveThrottleOptions } from './policies/throttle.ts';
 
 /** Provider and region names: lower case, digits, dashes (the scenario file's names). */
 export const PROVIDER_NAME_PATTERN = '^[a-z0-9][a-z0-9-]*$';
@@ -38,11 +45,41 @@ const conditions = (description: string) =>
 const BreakerSchema = Type.Object(
   {
     failureRate: percent('Open when this share of the calls in the window failed, e.g. 50% (Resilience4j failureRateThreshold).'),
-    window: Type.Integer({ minimum: 1, description: 'How many of the latest calls are judged (count-based sliding window).' }),
+    window: Type.Union(
+      [
+        Type.Integer({ minimum: 1, description: 'How many of the latest calls are judged (count-based sliding window).' }),
+        duration('How far back calls are judged, e.g. 30s (time-based sliding window, in buckets).'),
+      ],
+      { expected: 'a number of calls like 20, or a duration like 30s', description: 'The sliding window: a number of calls, or a duration.' },
+    ),
+    buckets: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 1000, description: "A time window's buckets: its resolution. Default 10 (Polly v8)." }),
+    ),
     minimumCalls: Type.Optional(
-      Type.Integer({ minimum: 1, description: 'No verdict before this many calls are in the window. At most `window`. Default: `window`.' }),
+      Type.Integer({
+        minimum: 1,
+        description: 'No verdict before this many calls are in the window. At most `window` for a count window. Default: `window` for a count window, 100 for a time window (Resilience4j, Polly).',
+      }),
+    ),
+    slowCall: Type.Optional(
+      Type.Object(
+        {
+          duration: duration('A call longer than this is slow (Resilience4j slowCallDurationThreshold), e.g. 1s.'),
+          rate: percent('Open when this share of the calls in the window were slow (slowCallRateThreshold), e.g. 80%.'),
+        },
+        { additionalProperties: false, description: 'Open on slow calls too; a slow half-open probe counts as a failed one.' },
+      ),
     ),
     openFor: duration('How long the breaker stays open before probing the provider again, e.g. 5s.'),
+    openBackoff: Type.Optional(
+      Type.Object(
+        {
+          multiplier: Type.Number({ minimum: 1, description: 'Each opening in a row waits this many times longer, e.g. 2.' }),
+          max: duration('The longest wait, e.g. 1m.'),
+        },
+        { additionalProperties: false, description: 'Grow the open wait while probes keep failing (Resilience4j exponential backoff in the open state); closing resets it.' },
+      ),
+    ),
     halfOpen: Type.Optional(
       Type.Object(
         {
@@ -73,6 +110,173 @@ const BackoffSchema = Type.Object(
   { additionalProperties: false, description: 'Exponential backoff between attempts.' },
 );
 
+const BudgetSchema = Type.Union(
+  [
+    Type.Object(
+      {
+        type: Type.Literal('concurrency', { description: "Envoy's retry budget: retries in flight as a share of active requests." }),
+        budgetPercent: Type.Optional(percent('Retries in flight, as a share of the active requests. Default 20% (Envoy).')),
+        minRetryConcurrency: Type.Optional(Type.Integer({ minimum: 0, description: 'Retries in flight always allowed. Default 3 (Envoy).' })),
+      },
+      { additionalProperties: false, description: "Envoy's retry budget (retry_budget)." },
+    ),
+    Type.Object(
+      {
+        type: Type.Literal('tokens', { description: "gRPC's retryThrottling: tokens drained by failures, refilled by successes." }),
+        maxTokens: Type.Number({ exclusiveMinimum: 0, maximum: 1000, description: 'The token count starts here; no retries at or below half of it.' }),
+        tokenRatio: Type.Number({ exclusiveMinimum: 0, description: 'Tokens a success gives back: about the share of requests that may be retried.' }),
+      },
+      { additionalProperties: false, description: "gRPC's retry throttling (retryThrottling)." },
+    ),
+    Type.Object(
+      {
+        type: Type.Literal('quota', { description: "The AWS SDKs' retry quota: retries paid from a bucket, refunded on success." }),
+        initialTokens: Type.Optional(Type.Integer({ minimum: 1, description: 'The bucket. Default 500.' })),
+        retryCost: Type.Optional(Type.Integer({ minimum: 1, description: 'What a retry costs. Default 5.' })),
+        timeoutCost: Type.Optional(Type.Integer({ minimum: 1, description: 'What a retry after a timeout costs. Default 10.' })),
+        noRetryIncrement: Type.Optional(Type.Integer({ minimum: 0, description: 'What a first-attempt success puts back. Default 1.' })),
+      },
+      { additionalProperties: false, description: "The AWS SDKs' retry quota." },
+    ),
+  ],
+  { description: 'A retry budget shared by the route\'s calls, so retries cannot multiply the load on a failing provider: `type: concurrency` (Envoy), `tokens` (gRPC) or `quota` (AWS).' },
+);
+
+const BulkheadSchema = Type.Object(
+  {
+    maxConcurrentCalls: Type.Integer({ minimum: 1, description: 'Calls running at once (Resilience4j maxConcurrentCalls).' }),
+    queueCapacity: Type.Optional(Type.Integer({ minimum: 0, description: 'Calls that may wait for a slot; more are refused at once. Default 0.' })),
+    maxWaitDuration: Type.Optional(duration('Longest wait for a slot, e.g. 100ms. Default: as long as the request\'s deadline allows.')),
+  },
+  { additionalProperties: false, description: 'A bulkhead: at most this many calls at once, with a bounded queue.' },
+);
+
+const ThrottleSchema = Type.Object(
+  {
+    k: Type.Optional(Type.Number({ minimum: 1, description: 'Requests sent per accepted one before rejecting locally (the SRE book\'s K). Default 2.' })),
+    window: Type.Optional(duration('History the ratio is taken over. Default 2m (the SRE book).')),
+    buckets: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'Buckets of that history. Default 12.' })),
+    rejectOn: Type.Optional(conditions('Outcomes that mean the provider did not accept the request. Default [5xx, 429, network, timeout].')),
+  },
+  { additionalProperties: false, description: 'Client-side adaptive throttling (Google SRE book, "Handling Overload").' },
+);
+
+const OutlierSchema = Type.Object(
+  {
+    consecutive5xx: Type.Optional(Type.Integer({ minimum: 0, description: 'Failures in a row that eject a provider; 0 turns it off. Default 5 (Envoy).' })),
+    interval: Type.Optional(duration('How often failure percentages are judged. Default 10s (Envoy).')),
+    baseEjectionTime: Type.Optional(duration('An ejection lasts this × the provider\'s ejections. Default 30s (Envoy).')),
+    maxEjectionTime: Type.Optional(duration('The longest ejection. Default 300s (Envoy).')),
+    maxEjectionPercent: Type.Optional(percent('At most this share of the route\'s upstreams ejected at once (one always may be). Default 10% (Envoy).')),
+    failurePercentage: Type.Optional(
+      Type.Object(
+        {
+          threshold: Type.Optional(percent('Eject a provider whose failures reach this share of its requests in an interval. Default 85%.')),
+          requestVolume: Type.Optional(Type.Integer({ minimum: 1, description: 'Requests a provider needs in the interval to be judged. Default 50.' })),
+          minimumHosts: Type.Optional(Type.Integer({ minimum: 1, description: 'Providers that need that volume before any is judged. Default 5.' })),
+        },
+        { additionalProperties: false, description: "Failure-percentage ejection (Envoy's failure_percentage_*)." },
+      ),
+    ),
+    failureOn: Type.Optional(conditions('Outcomes that count as failures. Default [5xx, network, timeout].')),
+  },
+  { additionalProperties: false, description: "Outlier detection over the route's upstreams (Envoy): eject a failing provider for a while." },
+);
+
+const RateLimitSchema = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, description: 'Requests per window, per client.' }),
+    window: duration('The window, e.g. 1m.'),
+    algorithm: Type.Optional(
+      Type.Union([Type.Literal('sliding-window'), Type.Literal('token-bucket')], {
+        expected: 'sliding-window or token-bucket',
+        description: 'sliding-window (exact: never more than `limit` in any window) or token-bucket (smooth, bursts up to `burst`). Default sliding-window.',
+      }),
+    ),
+    burst: Type.Optional(Type.Integer({ minimum: 1, description: 'token-bucket: the bucket size. Default `limit`.' })),
+    maxClients: Type.Optional(Type.Integer({ minimum: 1, description: 'Clients tracked at once (memory bound). Default 10000.' })),
+  },
+  { additionalProperties: false, description: 'A per-client rate limit; the client is its address after `clients.trustedProxies`. Over it: 429 with Retry-After.' },
+);
+
+const TierSchema = Type.Union(
+  [
+    Type.Object(
+      {
+        tier: Type.Literal('upstreams', { description: 'Call providers, failing over in order.' }),
+        name: Type.Optional(Type.String({ minLength: 1, description: 'Name in metrics. Default: the providers, joined by +.' })),
+        upstreams: Type.Optional(
+          Type.Array(Type.String({ pattern: UPSTREAM_PATTERN, expected: 'a provider name, or name@region' }), {
+            minItems: 1,
+            description: "Providers of this tier. Default: the route's upstreams.",
+          }),
+        ),
+      },
+      { additionalProperties: false, description: 'A tier of live providers.' },
+    ),
+    Type.Object(
+      {
+        tier: Type.Literal('cache', { description: 'The last good answer for the same path.' }),
+        name: Type.Optional(Type.String({ minLength: 1, description: 'Name in metrics. Default cache.' })),
+        maxAge: Type.Optional(duration('Answers older than this are not used. Default 5m.')),
+        maxEntries: Type.Optional(Type.Integer({ minimum: 1, description: 'Paths remembered. Default 1000.' })),
+      },
+      { additionalProperties: false, description: 'Answer with the last good response for this path (GET and HEAD only).' },
+    ),
+    Type.Object(
+      {
+        tier: Type.Literal('static', { description: 'A fixed answer.' }),
+        name: Type.Optional(Type.String({ minLength: 1, description: 'Name in metrics. Default static.' })),
+        status: Type.Optional(Type.Integer({ minimum: 200, maximum: 599, description: 'Default 200.' })),
+        json: Type.Optional(Type.Unknown({ description: 'A JSON body.' })),
+        body: Type.Optional(Type.String({ description: 'A text body.' })),
+        headers: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Response headers.' })),
+      },
+      { additionalProperties: false, description: 'Answer with a fixed response (a default, a degraded result).' },
+    ),
+    Type.Object(
+      {
+        tier: Type.Literal('queue', { description: 'Accept the request for later: 202 with a ticket.' }),
+        name: Type.Optional(Type.String({ minLength: 1, description: 'Name in metrics. Default queue.' })),
+        capacity: Type.Optional(Type.Integer({ minimum: 1, description: 'Requests held at once; a full queue does not answer. Default 1000.' })),
+      },
+      { additionalProperties: false, description: 'A manual queue: answer 202 Accepted with a ticket.' },
+    ),
+  ],
+  { description: 'One fallback tier: `tier: upstreams`, `cache`, `static` or `queue`.' },
+);
+
+const FallbackSchema = Type.Object(
+  {
+    tiers: Type.Array(TierSchema, { minItems: 1, description: 'Tiers in order; the first that answers wins. Default first tier: the route\'s upstreams.' }),
+  },
+  { additionalProperties: false, description: "A fallback chain; the route's `deadline` is the chain's as a whole." },
+);
+
+const LoadSheddingSchema = Type.Object(
+  {
+    maxInFlight: Type.Optional(Type.Integer({ minimum: 1, description: 'Capacity: requests in flight in the router.' })),
+    maxQueueDelay: Type.Optional(duration('Capacity: the standing queueing delay in front of bulkheads (CoDel-style minimum over `interval`).')),
+    interval: Type.Optional(duration('The interval the queueing delay\'s minimum is taken over. Default 100ms (CoDel).')),
+    priorities: Type.Optional(
+      Type.Array(Type.String({ pattern: PROVIDER_NAME_PATTERN, expected: 'lower-case letters, digits and dashes' }), {
+        minItems: 1,
+        description: 'Priorities, highest first. Default the SRE book\'s criticalities: critical-plus, critical, sheddable-plus, sheddable.',
+      }),
+    ),
+    defaultPriority: Type.Optional(Type.String({ description: 'A request\'s priority when neither its route nor its header names one. Default critical.' })),
+    priorityHeader: Type.Optional(
+      Type.String({ pattern: '^[a-z0-9-]+$', expected: 'a lower-case header name', description: 'Request header carrying the priority, e.g. x-priority. Default: none (routes decide).' }),
+    ),
+    shedAt: Type.Optional(
+      Type.Record(Type.String(), percent('Share of capacity.'), {
+        description: 'Priority → share of capacity at which it is shed. Default sheddable 50%, sheddable-plus 75%, others 100%.',
+      }),
+    ),
+  },
+  { additionalProperties: false, description: 'Load shedding by priority under overload.' },
+);
+
 const RetrySchema = Type.Object(
   {
     maxAttempts: Type.Integer({ minimum: 1, maximum: 10, description: 'Attempts in total, the first included; 1 turns retries off.' }),
@@ -80,8 +284,11 @@ const RetrySchema = Type.Object(
     backoff: Type.Optional(BackoffSchema),
     retryAfterCap: Type.Optional(duration("Longest wait a provider's Retry-After header can ask for. Default: backoff.cap.")),
     idempotentOnly: Type.Optional(
-      Type.Boolean({ description: 'Retry only idempotent methods (GET, PUT, DELETE, …). Default true: a retried POST may charge twice.' }),
+      Type.Boolean({
+        description: 'Retry only idempotent methods (GET, PUT, DELETE, …). Default true: a retried POST may charge twice. A POST refused before it was sent (connection refused) is still retried.',
+      }),
     ),
+    budget: Type.Optional(BudgetSchema),
   },
   { additionalProperties: false, description: 'Retries against the same provider, before failing over.' },
 );
@@ -102,6 +309,8 @@ const ProviderSchema = Type.Object(
       ),
     ),
     breaker: Type.Optional(BreakerSchema),
+    bulkhead: Type.Optional(BulkheadSchema),
+    adaptiveThrottling: Type.Optional(ThrottleSchema),
   },
   { additionalProperties: false, description: 'An upstream provider: exactly one of `url` or `regions`.' },
 );
@@ -118,8 +327,14 @@ const RouteSchema = Type.Object(
       { minItems: 1, description: 'Providers in failover order: the next is tried when one fails or its breaker is open.' },
     ),
     timeout: Type.Optional(duration('Deadline per attempt, e.g. 300ms. Default 15s (Envoy).')),
+    deadline: Type.Optional(duration('Deadline for the whole request: retries, backoff, failover and fallback tiers included, e.g. 1s.')),
+    priority: Type.Optional(Type.String({ description: "The route's requests' priority for load shedding, e.g. sheddable." })),
+    rateLimit: Type.Optional(RateLimitSchema),
+    bulkhead: Type.Optional(BulkheadSchema),
     retry: Type.Optional(RetrySchema),
     breaker: Type.Optional(BreakerSchema),
+    outlierDetection: Type.Optional(OutlierSchema),
+    fallback: Type.Optional(FallbackSchema),
     failoverOn: Type.Optional(conditions('Outcomes after which the next upstream is tried. Default [5xx, network, timeout].')),
   },
   { additionalProperties: false, description: 'A route: which requests, to which providers, under which policies.' },
@@ -131,6 +346,19 @@ export const RouterConfigSchema = Type.Object(
     name: Type.String({ pattern: PROVIDER_NAME_PATTERN, expected: 'lower-case letters, digits and dashes', description: 'Name of this router, in logs and reports.' }),
     providers: Type.Record(Type.String(), ProviderSchema, { description: 'Upstream providers by name.' }),
     routes: Type.Array(RouteSchema, { minItems: 1, description: 'Routes, tried in order; the first whose `match` fits takes the request.' }),
+    clients: Type.Optional(
+      Type.Object(
+        {
+          trustedProxies: Type.Array(
+            Type.String({ minLength: 1, expected: 'an address or CIDR range like 10.0.0.0/8', description: 'A proxy address or range.' }),
+            { description: 'Proxies whose X-Forwarded-For entries are believed: the client is the rightmost address that is not one of them.' },
+          ),
+        },
+        { additionalProperties: false, description: 'How the client (for rate limits) is told from the proxies in front of the router.' },
+      ),
+    ),
+    rateLimit: Type.Optional(RateLimitSchema),
+    loadShedding: Type.Optional(LoadSheddingSchema),
   },
   { additionalProperties: false, description: "faultline's reference router: routes to upstream providers with timeouts, retries, breakers and failover." },
 );
@@ -145,12 +373,39 @@ export interface BreakerConfig extends BreakerOptions {
   failureOn: string[];
 }
 
+export type RetryBudgetConfig =
+  | { type: 'concurrency'; budgetPercent: number; minRetryConcurrency: number }
+  | { type: 'tokens'; maxTokens: number; tokenRatio: number }
+  | { type: 'quota'; initialTokens: number; retryCost: number; timeoutCost: number; noRetryIncrement: number };
+
 export interface RetryConfig {
   maxAttempts: number;
   on: string[];
   backoff: BackoffOptions;
   retryAfterCap: number;
   idempotentOnly: boolean;
+  /** Shared by the route's upstreams. */
+  budget?: RetryBudgetConfig;
+}
+
+export interface ThrottleConfig extends AdaptiveThrottleOptions {
+  rejectOn: string[];
+}
+
+export interface OutlierConfig extends OutlierOptions {
+  failureOn: string[];
+}
+
+export type FallbackTierConfig =
+  | { tier: 'upstreams'; name: string; upstreams: string[] }
+  | { tier: 'cache'; name: string; maxAge: number; maxEntries: number }
+  | { tier: 'static'; name: string; status: number; headers: Record<string, string>; body: string }
+  | { tier: 'queue'; name: string; capacity: number };
+
+export interface LoadSheddingConfig extends LoadShedOptions {
+  priorities: string[];
+  defaultPriority: string;
+  priorityHeader?: string;
 }
 
 export interface ProviderConfig {
@@ -161,6 +416,9 @@ export interface ProviderConfig {
   url: string;
   /** One breaker per provider key, shared by every route that calls it. */
   breaker?: BreakerConfig;
+  /** One bulkhead per provider key, shared by every route that calls it. */
+  bulkhead?: BulkheadOptions;
+  adaptiveThrottling?: ThrottleConfig;
 }
 
 export interface RouteConfig {
@@ -169,7 +427,17 @@ export interface RouteConfig {
   upstreams: string[];
   /** Per-attempt timeout, ms. */
   timeout: number;
+  /** Whole-request deadline, ms (the fallback chain's, when there is one). */
+  deadline?: number;
+  /** Load-shedding priority of the route's requests (a header may override it). */
+  priority?: string;
+  rateLimit?: RateLimitOptions;
+  /** One bulkhead for the whole route. */
+  bulkhead?: BulkheadOptions;
   retry?: RetryConfig;
+  outlierDetection?: OutlierConfig;
+  /** Tiers in order; absent: the upstreams alone. */
+  fallback?: { tiers: FallbackTierConfig[] };
   failoverOn: string[];
 }
 
@@ -177,6 +445,11 @@ export interface RouterConfig {
   name: string;
   providers: ProviderConfig[];
   routes: RouteConfig[];
+  /** Addresses and CIDR ranges of proxies in front of the router. */
+  trustedProxies?: string[];
+  /** A per-client limit over all routes. */
+  rateLimit?: RateLimitOptions;
+  loadShedding?: LoadSheddingConfig;
 }
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
@@ -198,6 +471,11 @@ export function compileRouterConfig(raw: RouterFile, locate: Locate = () => ({ l
   const issue = (path: (string | number)[], message: string, extra?: { expected?: string; found?: string }) =>
     issues.push(issueAt(locate, file, path, message, extra));
 
+  const problems = (at: (string | number)[], list: Array<{ field: string; message: string }>) => {
+    for (const p of list) issue([...at, ...p.field.split('.')], p.message);
+    return list.length === 0;
+  };
+
   const providers = new Map<string, ProviderConfig>();
   const regionalNames = new Map<string, string[]>();
   for (const [name, p] of Object.entries(raw.providers)) {
@@ -207,12 +485,30 @@ export function compileRouterConfig(raw: RouterFile, locate: Locate = () => ({ l
       continue;
     }
     const breaker = p.breaker ? compileBreaker(p.breaker, [...at, 'breaker'], issue) : undefined;
+    const bulkhead = p.bulkhead ? compileBulkhead(p.bulkhead, [...at, 'bulkhead'], problems) : undefined;
+    let throttle: ThrottleConfig | undefined;
+    if (p.adaptiveThrottling) {
+      const t = p.adaptiveThrottling;
+      throttle = {
+        k: t.k ?? 2,
+        window: t.window === undefined ? 120_000 : parseDuration(t.window),
+        buckets: t.buckets ?? 12,
+        rejectOn: t.rejectOn ?? ['5xx', '429', 'network', 'timeout'],
+      };
+      if (!problems([...at, 'adaptiveThrottling'], adaptiveThrottleOptionProblems(throttle))) throttle = undefined;
+    }
+    // Each regional endpoint gets its own copy: its own breaker, bulkhead and throttle.
+    const policies = (): Partial<ProviderConfig> => ({
+      ...(breaker && { breaker: { ...breaker } }),
+      ...(bulkhead && { bulkhead: { ...bulkhead } }),
+      ...(throttle && { adaptiveThrottling: { ...throttle } }),
+    });
     if ((p.url === undefined) === (p.regions === undefined)) {
       issue(at, p.url === undefined ? 'a provider needs `url` or `regions`' : 'give either `url` or `regions`, not both');
       continue;
     }
     if (p.url !== undefined) {
-      providers.set(name, { key: name, name, url: p.url, ...(breaker && { breaker }) });
+      providers.set(name, { key: name, name, url: p.url, ...policies() });
       continue;
     }
     const regions = Object.entries(p.regions!);
@@ -224,9 +520,35 @@ export function compileRouterConfig(raw: RouterFile, locate: Locate = () => ({ l
         continue;
       }
       const key = `${name}@${region}`;
-      providers.set(key, { key, name, region, url: r.url, ...(breaker && { breaker: { ...breaker } }) });
+      providers.set(key, { key, name, region, url: r.url, ...policies() });
     }
   }
+
+  const trustedProxies = raw.clients?.trustedProxies;
+  trustedProxies?.forEach((entry, i) => {
+    const problem = trustedProxyProblem(entry);
+    if (problem) issue(['clients', 'trustedProxies', i], problem);
+  });
+  const globalRateLimit = raw.rateLimit ? compileRateLimit(raw.rateLimit, ['rateLimit'], problems) : undefined;
+
+  let loadShedding: LoadSheddingConfig | undefined;
+  if (raw.loadShedding) {
+    const l = raw.loadShedding;
+    const priorities = l.priorities ?? [...CRITICALITIES];
+    const shedAt: Record<string, number> = {};
+    if (l.shedAt) for (const [k, v] of Object.entries(l.shedAt)) shedAt[k] = parsePercent(v);
+    loadShedding = {
+      priorities,
+      defaultPriority: l.defaultPriority ?? priorities[Math.min(1, priorities.length - 1)]!,
+      ...(l.priorityHeader !== undefined && { priorityHeader: l.priorityHeader }),
+      ...(l.maxInFlight !== undefined && { maxInFlight: l.maxInFlight }),
+      ...(l.maxQueueDelay !== undefined && { maxQueueDelay: parseDuration(l.maxQueueDelay) }),
+      ...(l.interval !== undefined && { interval: parseDuration(l.interval) }),
+      ...(l.shedAt && { shedAt }),
+    };
+    if (!problems(['loadShedding'], loadShedOptionProblems(loadShedding))) loadShedding = undefined;
+  }
+  const priorityNames = loadShedding?.priorities ?? [...CRITICALITIES];
 
   // Which route set each provider's breaker, to report conflicting route-level breakers.
   const breakerFrom = new Map<string, number>();
@@ -273,6 +595,81 @@ export function compileRouterConfig(raw: RouterFile, locate: Locate = () => ({ l
     const timeout = r.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(r.timeout);
     if (timeout <= 0) issue([...at, 'timeout'], 'timeout must be more than 0');
 
+    let deadline: number | undefined;
+    if (r.deadline !== undefined) {
+      deadline = parseDuration(r.deadline);
+      if (deadline <= 0) issue([...at, 'deadline'], 'deadline must be more than 0');
+      else if (r.timeout !== undefined && deadline < timeout) issue([...at, 'deadline'], `deadline (${r.deadline}) is shorter than the per-attempt timeout (${formatMs(timeout)}): the timeout could never fire`);
+    }
+    if (r.priority !== undefined && !priorityNames.includes(r.priority)) {
+      const hint = closest(r.priority, priorityNames);
+      issue([...at, 'priority'], `unknown priority ${JSON.stringify(r.priority)}${hint ? ` (did you mean ${hint}?)` : ''}`, { expected: `one of ${priorityNames.join(', ')}` });
+    }
+    const rateLimit = r.rateLimit ? compileRateLimit(r.rateLimit, [...at, 'rateLimit'], problems) : undefined;
+    const bulkhead = r.bulkhead ? compileBulkhead(r.bulkhead, [...at, 'bulkhead'], problems) : undefined;
+
+    let outlierDetection: OutlierConfig | undefined;
+    if (r.outlierDetection) {
+      const o = r.outlierDetection;
+      const fp = o.failurePercentage;
+      outlierDetection = {
+        consecutive5xx: o.consecutive5xx ?? ENVOY_OUTLIER_DEFAULTS.consecutive5xx,
+        interval: o.interval === undefined ? ENVOY_OUTLIER_DEFAULTS.interval : parseDuration(o.interval),
+        baseEjectionTime: o.baseEjectionTime === undefined ? ENVOY_OUTLIER_DEFAULTS.baseEjectionTime : parseDuration(o.baseEjectionTime),
+        maxEjectionTime: o.maxEjectionTime === undefined ? ENVOY_OUTLIER_DEFAULTS.maxEjectionTime : parseDuration(o.maxEjectionTime),
+        maxEjectionPercent: o.maxEjectionPercent === undefined ? ENVOY_OUTLIER_DEFAULTS.maxEjectionPercent : parsePercent(o.maxEjectionPercent),
+        ...(fp && {
+          failurePercentage: {
+            threshold: fp.threshold === undefined ? 0.85 : parsePercent(fp.threshold),
+            requestVolume: fp.requestVolume ?? 50,
+            minimumHosts: fp.minimumHosts ?? 5,
+          },
+        }),
+        failureOn: o.failureOn ?? [...DEFAULT_FAILURE_CONDITIONS],
+      };
+      if (!problems([...at, 'outlierDetection'], outlierOptionProblems(outlierDetection))) outlierDetection = undefined;
+    }
+
+    let fallback: { tiers: FallbackTierConfig[] } | undefined;
+    if (r.fallback) {
+      const tiers: FallbackTierConfig[] = [];
+      r.fallback.tiers.forEach((t, j) => {
+        const tat = [...at, 'fallback', 'tiers', j];
+        switch (t.tier) {
+          case 'upstreams': {
+            const keys = t.upstreams ?? upstreams;
+            (t.upstreams ?? []).forEach((u, k) => {
+              if (providers.has(u)) return;
+              const hint = closest(u, providers.keys());
+              issue([...tat, 'upstreams', k], `unknown provider ${JSON.stringify(u)}${hint ? ` (did you mean ${hint}?)` : ''}`, { expected: `one of ${[...providers.keys()].join(', ')}` });
+            });
+            tiers.push({ tier: 'upstreams', name: t.name ?? keys.join('+'), upstreams: keys.filter((u) => providers.has(u)) });
+            break;
+          }
+          case 'cache':
+            tiers.push({ tier: 'cache', name: t.name ?? 'cache', maxAge: t.maxAge === undefined ? 300_000 : parseDuration(t.maxAge), maxEntries: t.maxEntries ?? 1000 });
+            break;
+          case 'static': {
+            if (t.json !== undefined && t.body !== undefined) issue(tat, 'give `json` or `body`, not both');
+            const headers: Record<string, string> = {};
+            for (const [k, v] of Object.entries(t.headers ?? {})) headers[k.toLowerCase()] = v;
+            if (t.json !== undefined && headers['content-type'] === undefined) headers['content-type'] = 'application/json; charset=utf-8';
+            tiers.push({ tier: 'static', name: t.name ?? 'static', status: t.status ?? 200, headers, body: t.json !== undefined ? JSON.stringify(t.json) : (t.body ?? '') });
+            break;
+          }
+          case 'queue':
+            tiers.push({ tier: 'queue', name: t.name ?? 'queue', capacity: t.capacity ?? 1000 });
+            break;
+        }
+      });
+      const names = tiers.map((t) => t.name);
+      names.forEach((n, j) => {
+        if (names.indexOf(n) !== j) issue([...at, 'fallback', 'tiers', j], `two tiers are named ${JSON.stringify(n)}; give one a \`name\``);
+      });
+      if (!tiers.some((t) => t.tier === 'upstreams')) issue([...at, 'fallback', 'tiers'], 'a fallback chain needs an `upstreams` tier, or the route would never call its providers');
+      fallback = { tiers };
+    }
+
     let retry: RetryConfig | undefined;
     if (r.retry && r.retry.maxAttempts > 1) {
       const backoff: BackoffOptions = r.retry.backoff
@@ -286,14 +683,78 @@ export function compileRouterConfig(raw: RouterFile, locate: Locate = () => ({ l
         retryAfterCap: r.retry.retryAfterCap === undefined ? backoff.cap : parseDuration(r.retry.retryAfterCap),
         idempotentOnly: r.retry.idempotentOnly ?? true,
       };
+      const b = r.retry.budget;
+      if (b) {
+        if (b.type === 'concurrency') {
+          retry.budget = { type: 'concurrency', budgetPercent: b.budgetPercent === undefined ? 0.2 : parsePercent(b.budgetPercent), minRetryConcurrency: b.minRetryConcurrency ?? 3 };
+        } else if (b.type === 'tokens') {
+          retry.budget = { type: 'tokens', maxTokens: b.maxTokens, tokenRatio: b.tokenRatio };
+        } else {
+          retry.budget = {
+            type: 'quota',
+            initialTokens: b.initialTokens ?? AWS_RETRY_QUOTA.initialTokens,
+            retryCost: b.retryCost ?? AWS_RETRY_QUOTA.retryCost,
+            timeoutCost: b.timeoutCost ?? AWS_RETRY_QUOTA.timeoutCost,
+            noRetryIncrement: b.noRetryIncrement ?? AWS_RETRY_QUOTA.noRetryIncrement,
+          };
+        }
+      }
     }
 
-    routes.push({ match: r.match, upstreams, timeout, ...(retry && { retry }), failoverOn: r.failoverOn ?? [...DEFAULT_FAILURE_CONDITIONS] });
+    routes.push({
+      match: r.match,
+      upstreams,
+      timeout,
+      ...(deadline !== undefined && { deadline }),
+      ...(r.priority !== undefined && { priority: r.priority }),
+      ...(rateLimit && { rateLimit }),
+      ...(bulkhead && { bulkhead }),
+      ...(retry && { retry }),
+      ...(outlierDetection && { outlierDetection }),
+      ...(fallback && { fallback }),
+      failoverOn: r.failoverOn ?? [...DEFAULT_FAILURE_CONDITIONS],
+    });
   });
 
   // In file order, as the loader gives its own issues.
   if (issues.length > 0) return { ok: false, issues: issues.sort((a, b) => a.line - b.line || a.column - b.column) };
-  return { ok: true, value: { name: raw.name, providers: [...providers.values()], routes } };
+  return {
+    ok: true,
+    value: {
+      name: raw.name,
+      providers: [...providers.values()],
+      routes,
+      ...(trustedProxies && { trustedProxies: [...trustedProxies] }),
+      ...(globalRateLimit && { rateLimit: globalRateLimit }),
+      ...(loadShedding && { loadShedding }),
+    },
+  };
+}
+
+type Problems = (at: (string | number)[], list: Array<{ field: string; message: string }>) => boolean;
+
+function compileBulkhead(b: NonNullable<RouterFile['routes'][number]['bulkhead']>, at: (string | number)[], problems: Problems): BulkheadOptions | undefined {
+  const options: BulkheadOptions = {
+    maxConcurrentCalls: b.maxConcurrentCalls,
+    queueCapacity: b.queueCapacity ?? 0,
+    ...(b.maxWaitDuration !== undefined && { maxWaitDuration: parseDuration(b.maxWaitDuration) }),
+  };
+  return problems(at, bulkheadOptionProblems(options)) ? options : undefined;
+}
+
+function compileRateLimit(r: NonNullable<RouterFile['rateLimit']>, at: (string | number)[], problems: Problems): RateLimitOptions | undefined {
+  const options: RateLimitOptions = {
+    algorithm: r.algorithm ?? 'sliding-window',
+    limit: r.limit,
+    window: parseDuration(r.window),
+    ...(r.burst !== undefined && { burst: r.burst }),
+    ...(r.maxClients !== undefined && { maxClients: r.maxClients }),
+  };
+  return problems(at, rateLimitOptionProblems(options)) ? options : undefined;
+}
+
+function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
 function compileBreaker(
@@ -302,11 +763,17 @@ function compileBreaker(
   issue: (path: (string | number)[], message: string) => void,
 ): BreakerConfig | undefined {
   const probes = b.halfOpen?.probes ?? 1;
+  const time = typeof b.window === 'string';
+  const window = typeof b.window === 'string' ? parseDuration(b.window) : b.window;
+  if (!time && b.buckets !== undefined) issue([...at, 'buckets'], 'buckets apply to a time window (window: 30s) only');
   const options: BreakerConfig = {
     failureRate: parsePercent(b.failureRate),
-    window: b.window,
-    minimumCalls: b.minimumCalls ?? b.window,
+    ...(time && { windowType: 'time' as const, buckets: b.buckets ?? DEFAULT_BUCKETS }),
+    window,
+    minimumCalls: b.minimumCalls ?? (time ? 100 : window),
     openFor: parseDuration(b.openFor),
+    ...(b.openBackoff && { openBackoff: { multiplier: b.openBackoff.multiplier, max: parseDuration(b.openBackoff.max) } }),
+    ...(b.slowCall && { slowCall: { duration: parseDuration(b.slowCall.duration), rate: parsePercent(b.slowCall.rate) } }),
     halfOpen: { probes, successesToClose: b.halfOpen?.successesToClose ?? probes },
     failureOn: b.failureOn ?? [...DEFAULT_FAILURE_CONDITIONS],
   };

@@ -10,6 +10,13 @@
  * | circuit_breaker_state                   | gauge     | provider, region                |
  * | circuit_breaker_transitions_total       | counter   | provider, region, from, to      |
  * | router_request_duration_seconds         | histogram | route, provider, outcome        |
+ * | retry_budget_exhausted_total            | counter   | route, provider                 |
+ * | bulkhead_rejections_total               | counter   | scope, name, reason             |
+ * | load_shed_total                         | counter   | priority                        |
+ * | rate_limited_total                      | counter   | route, limit                    |
+ * | adaptive_throttling_rejections_total    | counter   | provider                        |
+ * | outlier_ejections_total                 | counter   | route, provider, reason         |
+ * | fallback_invocations_total              | counter   | route, tier                     |
  *
  * Label values:
  * - `provider` is the provider key (`weather-primary`, `stripe@eu`), except on the two
@@ -18,10 +25,22 @@
  * - `circuit_breaker_state`: 0 closed, 1 open, 2 half-open (Resilience4j's micrometer
  *   binding exports one series per state instead; one series with a code plots as a step line).
  * - `status`: the HTTP status (`503`), or `timeout`, `network`, `aborted` when no response came.
- * - `reason` (failover): `breaker_open`, `timeout`, `network`, `5xx`, `4xx`, `error`.
+ * - `status` may also be `deadline`: the request's deadline cut the attempt.
+ * - `reason` (failover): `breaker_open`, `ejected`, `bulkhead_full`, `throttled` (the
+ *   provider was not called), `timeout`, `network`, `5xx`, `4xx`, `error`.
  * - `outcome`: `success` (an upstream answered and the router passed it on), `failure`
- *   (all upstreams failed: 502), `rejected` (every breaker open: 503), `no_route` (404),
- *   `aborted` (the client left first). `provider` is `none` when no provider answered.
+ *   (all upstreams failed: 502), `rejected` (no upstream could be called — breakers open,
+ *   ejected, full: 503), `no_route` (404), `aborted` (the client left first), `shed` (load
+ *   shedding: 503), `rate_limited` (429), `deadline_exceeded` (504), `fallback` (a cache,
+ *   static or queue tier answered). `provider` is `none` when no provider answered.
+ * - `bulkhead_rejections_total`: `scope` is `route` (name: the route) or `provider` (name: the
+ *   provider key); `reason` is `full` or `queue_timeout`.
+ * - `rate_limited_total`: `limit` is `global` (the router-wide limit) or `route`.
+ * - `outlier_ejections_total`: `reason` is `consecutive_5xx` or `failure_percentage`.
+ * - `fallback_invocations_total`: counted when the chain moves on to `tier` (never for the first).
+ *
+ * Series whose zero means something ("no retry was refused", "nothing was shed") are created
+ * at zero when the policy is set up, so a dashboard or an SLO sees 0 rather than no data.
  *
  * Each metric lives in the router's own Registry, not prom-client's global one, so two
  * routers in one process (tests) do not share counters. No default process metrics: the
@@ -31,7 +50,16 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BreakerStateKind, CircuitBreaker } from './policies/breaker.ts';
 import type { FailoverReason } from './policies/failover.ts';
 
-export type RequestOutcome = 'success' | 'failure' | 'rejected' | 'no_route' | 'aborted';
+export type RequestOutcome =
+  | 'success'
+  | 'failure'
+  | 'rejected'
+  | 'no_route'
+  | 'aborted'
+  | 'shed'
+  | 'rate_limited'
+  | 'deadline_exceeded'
+  | 'fallback';
 
 /** The gauge encoding of breaker states. */
 export const BREAKER_STATE_CODE: Record<BreakerStateKind, number> = { closed: 0, open: 1, 'half-open': 2 };
@@ -53,10 +81,17 @@ export class RouterMetrics {
   readonly breakerState: Gauge<'provider' | 'region'>;
   readonly breakerTransitions: Counter<'provider' | 'region' | 'from' | 'to'>;
   readonly requestDuration: Histogram<'route' | 'provider' | 'outcome'>;
+  readonly budgetExhausted: Counter<'route' | 'provider'>;
+  readonly bulkheadRejections: Counter<'scope' | 'name' | 'reason'>;
+  readonly loadShed: Counter<'priority'>;
+  readonly rateLimited: Counter<'route' | 'limit'>;
+  readonly throttled: Counter<'provider'>;
+  readonly outlierEjections: Counter<'route' | 'provider' | 'reason'>;
+  readonly fallbacks: Counter<'route' | 'tier'>;
 
   // prom-client hashes a label object on every inc(); hot-path children are looked up once
   // by a joined key and kept.
-  readonly #children = new Map<string, { inc(): void } | { observe(v: number): void }>();
+  readonly #children = new Map<string, { inc(value?: number): void } | { observe(v: number): void }>();
   readonly #breakers: Array<{ name: string; region: string; breaker: CircuitBreaker }> = [];
 
   constructor() {
@@ -104,6 +139,87 @@ export class RouterMetrics {
       buckets: DURATION_BUCKETS,
       registers,
     });
+    this.budgetExhausted = new Counter({
+      name: 'retry_budget_exhausted_total',
+      help: 'Retries a route wanted but its retry budget refused.',
+      labelNames: ['route', 'provider'],
+      registers,
+    });
+    this.bulkheadRejections = new Counter({
+      name: 'bulkhead_rejections_total',
+      help: 'Calls a bulkhead refused: its slots and queue were full, or the wait in its queue ran out.',
+      labelNames: ['scope', 'name', 'reason'],
+      registers,
+    });
+    this.loadShed = new Counter({
+      name: 'load_shed_total',
+      help: 'Requests dropped by load shedding, by priority.',
+      labelNames: ['priority'],
+      registers,
+    });
+    this.rateLimited = new Counter({
+      name: 'rate_limited_total',
+      help: 'Requests answered 429 because their client exceeded a rate limit.',
+      labelNames: ['route', 'limit'],
+      registers,
+    });
+    this.throttled = new Counter({
+      name: 'adaptive_throttling_rejections_total',
+      help: 'Calls rejected locally by adaptive throttling, because the provider accepted too few recent requests.',
+      labelNames: ['provider'],
+      registers,
+    });
+    this.outlierEjections = new Counter({
+      name: 'outlier_ejections_total',
+      help: "Providers ejected from a route's rotation by outlier detection.",
+      labelNames: ['route', 'provider', 'reason'],
+      registers,
+    });
+    this.fallbacks = new Counter({
+      name: 'fallback_invocations_total',
+      help: "Requests a route's fallback chain moved on to a tier for, after the tiers before it did not answer.",
+      labelNames: ['route', 'tier'],
+      registers,
+    });
+  }
+
+  /** Creates the series of one counter (or histogram) at zero, where "none yet" is worth seeing. */
+  zero(metric: 'retries' | 'budgetExhausted' | 'bulkheadRejections' | 'loadShed' | 'rateLimited' | 'throttled' | 'outlierEjections' | 'fallbacks', ...values: string[]): void {
+    // The same child cache as the hot-path methods use; the tag is the metric's name.
+    this.#counter(this[metric] as Counter<string>, metric, ...values).inc(0);
+  }
+
+  /** Creates a request-duration series with no observations (a route's answers from one provider). */
+  zeroDuration(route: string, provider: string, outcome: RequestOutcome): void {
+    this.requestDuration.zero({ route, provider, outcome });
+  }
+
+  budgetRefused(route: string, provider: string): void {
+    this.#counter(this.budgetExhausted, 'b', route, provider).inc();
+  }
+
+  bulkheadRejected(scope: 'route' | 'provider', name: string, reason: 'full' | 'queue_timeout'): void {
+    this.#counter(this.bulkheadRejections, 'k', scope, name, reason).inc();
+  }
+
+  shed(priority: string): void {
+    this.#counter(this.loadShed, 's', priority).inc();
+  }
+
+  limited(route: string, limit: 'global' | 'route'): void {
+    this.#counter(this.rateLimited, 'l', route, limit).inc();
+  }
+
+  throttle(provider: string): void {
+    this.#counter(this.throttled, 't', provider).inc();
+  }
+
+  ejected(route: string, provider: string, reason: 'consecutive_5xx' | 'failure_percentage'): void {
+    this.#counter(this.outlierEjections, 'o', route, provider, reason).inc();
+  }
+
+  fallback(route: string, tier: string): void {
+    this.#counter(this.fallbacks, 'fb', route, tier).inc();
   }
 
   /** Exports a breaker's state and transitions; returns the unsubscribe function. */
@@ -121,7 +237,7 @@ export class RouterMetrics {
     this.#counter(this.retries, 'r', route, provider).inc();
   }
 
-  attempt(provider: string, status: number | 'timeout' | 'network' | 'aborted'): void {
+  attempt(provider: string, status: number | 'timeout' | 'network' | 'aborted' | 'deadline'): void {
     this.#counter(this.attempts, 'a', provider, String(status)).inc();
   }
 
@@ -148,9 +264,9 @@ export class RouterMetrics {
     return this.registry.contentType;
   }
 
-  #counter<L extends string>(counter: Counter<L>, tag: string, ...values: string[]): { inc(): void } {
+  #counter<L extends string>(counter: Counter<L>, tag: string, ...values: string[]): { inc(value?: number): void } {
     const key = `${tag}\u0000${values.join('\u0000')}`;
-    let child = this.#children.get(key) as { inc(): void } | undefined;
+    let child = this.#children.get(key) as { inc(value?: number): void } | undefined;
     if (!child) {
       child = counter.labels(...values);
       this.#children.set(key, child);

@@ -157,4 +157,21 @@ describe('startRouter (live, loopback)', () => {
     expect(await pending).toBe('aborted');
     await expect.poll(() => upstreamClosed, { timeout: 2_000 }).toBe(true);
   });
+
+  it('rate limits by the socket peer: a client cannot escape its limit with X-Forwarded-For', async () => {
+    const provider = await weatherProvider('weather-primary');
+    const running = await router(
+      { ...weatherRaw, rateLimit: { limit: 2, window: '1m' }, clients: { trustedProxies: ['10.0.0.0/8'] } },
+      { 'weather-primary': provider.url, 'weather-backup': provider.url },
+    );
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await fetch(`${running.url}/weather/oslo`, { headers: { 'x-forwarded-for': `192.0.2.${i}` } });
+      await res.arrayBuffer();
+      statuses.push(res.status);
+      if (res.status === 429) expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+    // 127.0.0.1 is not a trusted proxy here, so the header is ignored and the peer is the client.
+    expect(statuses).toEqual([200, 200, 429, 429]);
+  });
 });

@@ -89,6 +89,7 @@ export async function startRouter(opts: StartRouterOptions): Promise<RunningRout
       path,
       headers: req.headers,
       signal: controller.signal,
+      ...(req.socket.remoteAddress !== undefined && { remoteAddress: req.socket.remoteAddress }),
       ...(body && { body }),
     });
     if (res.destroyed) return;

@@ -1,25 +1,52 @@
 import type { Clock } from '../../core/clock.ts';
-import { BrokenCircuitError, CallerAbortedError } from './errors.ts';
+import { BrokenCircuitError, saysNothingAboutProvider } from './errors.ts';
 import type { Policy, PolicyContext } from './policy.ts';
+import { BucketWindow } from './window.ts';
 
 /**
  * Options in Resilience4j's vocabulary (its config names in brackets).
  *
  * @example
- *   const breaker = new CircuitBreaker({
- *     failureRate: 0.5, window: 20, minimumCalls: 10, openFor: 5000,
- *     halfOpen: { probes: 2, successesToClose: 2 },
- *   }, clock);
+ *   // Count-based: half of the last 20 calls failed.
+ *   new CircuitBreaker({ failureRate: 0.5, window: 20, minimumCalls: 10, openFor: 5000,
+ *     halfOpen: { probes: 2, successesToClose: 2 } }, clock);
+ *   // Time-based: more than 10 % failures, or 80 % of calls slower than 1s, over 30 s.
+ *   new CircuitBreaker({ failureRate: 0.1, windowType: 'time', window: 30_000, minimumCalls: 20,
+ *     slowCall: { duration: 1_000, rate: 0.8 }, openFor: 5_000, openBackoff: { multiplier: 2, max: 60_000 },
+ *     halfOpen: { probes: 3, successesToClose: 2 } }, clock);
  */
 export interface BreakerOptions {
   /** Open when failures / calls in the window reach this fraction, in (0, 1] [failureRateThreshold]. */
   failureRate: number;
-  /** How many of the latest calls the closed state judges by [slidingWindowSize, COUNT_BASED]. */
+  /**
+   * `count` (default): `window` is how many of the latest calls are judged [COUNT_BASED];
+   * `time`: `window` is how many ms of recent calls are judged, in buckets [TIME_BASED].
+   */
+  windowType?: 'count' | 'time';
+  /** Calls (count window) or ms (time window) [slidingWindowSize]. */
   window: number;
-  /** No verdict until this many calls are in the window [minimumNumberOfCalls]; at most `window`. */
+  /**
+   * A time window's buckets: its resolution. Default 10 (Polly v8 splits its sampling
+   * duration in 10; Resilience4j uses one-second buckets).
+   */
+  buckets?: number;
+  /** No verdict until this many calls are in the window [minimumNumberOfCalls]; at most `window` for a count window. */
   minimumCalls: number;
   /** How long the breaker stays open before it admits probes, in ms [waitDurationInOpenState]. */
   openFor: number;
+  /**
+   * Grow the open wait while the provider keeps failing its probes: the n-th opening in a row
+   * waits min(max, openFor · multiplierⁿ⁻¹); closing resets it. Resilience4j's
+   * `enableExponentialBackoff`/`exponentialMaxWaitDurationInOpenState`, Polly v8's
+   * `BreakDurationGenerator` (which gets the half-open attempt count).
+   */
+  openBackoff?: { multiplier: number; max: number };
+  /**
+   * A call longer than `duration` ms is slow; open when slow calls / calls in the window reach
+   * `rate` [slowCallDurationThreshold, slowCallRateThreshold]. A slow half-open probe counts
+   * as a failed one. Off unless given (Resilience4j's defaults, 60 s and 100 %, rarely trip).
+   */
+  slowCall?: { duration: number; rate: number };
   halfOpen: {
     /** Probe calls admitted per half-open period; others are refused [permittedNumberOfCallsInHalfOpenState]. */
     probes: number;
@@ -28,14 +55,45 @@ export interface BreakerOptions {
   };
 }
 
+/** How one call ended, as the closed state's count window records it. */
+export type CallOutcome = 'success' | 'failure' | 'slow-success' | 'slow-failure';
+
+/** One bucket of a time window: calls that ended in [at, at + width). */
+export interface BreakerBucket {
+  at: number;
+  calls: number;
+  failures: number;
+  slowCalls: number;
+}
+
 /**
  * The breaker's state, readable for metrics and reports and restorable for tests.
- * `window` lists the closed state's recorded outcomes, oldest first.
+ * Closed: `window` lists a count window's outcomes, oldest first (empty for a time window);
+ * `buckets`, present for a time window only, its non-empty buckets. `opens` counts the
+ * openings since the breaker last closed (1 the first time), which sets the growing wait.
+ * For rates whatever the window, read `metrics()`.
  */
 export type BreakerState =
-  | { kind: 'closed'; window: Array<'success' | 'failure'> }
-  | { kind: 'open'; openedAt: number; until: number }
-  | { kind: 'half-open'; admitted: number; successes: number };
+  | { kind: 'closed'; window: CallOutcome[]; buckets?: BreakerBucket[] }
+  | { kind: 'open'; openedAt: number; until: number; opens: number }
+  | { kind: 'half-open'; admitted: number; successes: number; opens: number };
+
+/** What `restore` accepts: `opens` may be left out (1); a closed state needs only its window's field. */
+export type BreakerStateInput =
+  | { kind: 'closed'; window?: CallOutcome[]; buckets?: BreakerBucket[] }
+  | { kind: 'open'; openedAt: number; until: number; opens?: number }
+  | { kind: 'half-open'; admitted: number; successes: number; opens?: number };
+
+/** The closed state's window in numbers (Resilience4j's `CircuitBreaker.Metrics`); zeros unless closed. */
+export interface BreakerMetrics {
+  calls: number;
+  failures: number;
+  slowCalls: number;
+  /** failures / calls; 0 with no calls. */
+  failureRate: number;
+  /** slowCalls / calls; 0 with no calls. */
+  slowCallRate: number;
+}
 
 export type BreakerStateKind = BreakerState['kind'];
 
@@ -58,11 +116,21 @@ export interface FailurePredicate<T> {
   error?: (error: unknown) => boolean;
 }
 
+// Count window codes: bit 0 failure, bit 1 slow.
+const FAILED = 1;
+const SLOW = 2;
+const OUTCOMES: CallOutcome[] = ['success', 'failure', 'slow-success', 'slow-failure'];
+// Time window fields.
+const CALLS = 0;
+const FAILURES = 1;
+const SLOW_CALLS = 2;
+
 /**
- * A count-based circuit breaker: closed → open when the failure rate over the last
- * `window` calls reaches `failureRate` (and at least `minimumCalls` were seen); open →
- * half-open once `openFor` has passed on the injected clock; half-open → closed after
- * `successesToClose` successful probes, or back to open on the first failed one.
+ * A circuit breaker: closed → open when, over its sliding window (the last `window` calls, or
+ * the last `window` ms), at least `minimumCalls` calls were seen and the failure rate or the
+ * slow-call rate reached its threshold; open → half-open once the open wait has passed on the
+ * injected clock; half-open → closed after `successesToClose` successful probes, or back to
+ * open (for a longer wait, with `openBackoff`) on the first failed or slow one.
  *
  * No timers: open → half-open happens lazily, when a call (or `state()`) looks at the
  * clock. Every admission carries the epoch of the state it was admitted in, and a result
@@ -76,17 +144,23 @@ export class CircuitBreaker implements Policy {
   readonly #clock: Clock;
   #listeners: Array<(t: BreakerTransition) => void> = [];
   #isFailure: FailurePredicate<unknown>;
+  readonly #time: boolean;
+  readonly #slowMs: number;
 
   #kind: BreakerStateKind = 'closed';
   #epoch = 0;
-  // Closed: a ring of the last `window` outcomes (1 = failure).
+  // Closed, count window: a ring of the last `window` outcome codes.
   readonly #ring: Uint8Array;
   #next = 0;
   #calls = 0;
   #failures = 0;
+  #slow = 0;
+  // Closed, time window.
+  readonly #buckets: BucketWindow | undefined;
   // Open.
   #openedAt = 0;
   #until = 0;
+  #opens = 0;
   // Half-open.
   #admitted = 0;
   #successes = 0;
@@ -96,7 +170,10 @@ export class CircuitBreaker implements Policy {
     this.options = options;
     this.#clock = clock;
     this.#isFailure = isFailure;
-    this.#ring = new Uint8Array(options.window);
+    this.#time = options.windowType === 'time';
+    this.#slowMs = options.slowCall ? options.slowCall.duration : Infinity;
+    this.#ring = new Uint8Array(this.#time ? 0 : options.window);
+    this.#buckets = this.#time ? new BucketWindow(options.window, options.buckets ?? DEFAULT_BUCKETS, 3) : undefined;
   }
 
   /** Subscribes to state changes (for metrics); returns the unsubscribe function. */
@@ -112,16 +189,22 @@ export class CircuitBreaker implements Policy {
     this.#refresh();
     switch (this.#kind) {
       case 'closed': {
-        const window: Array<'success' | 'failure'> = [];
+        if (this.#buckets) {
+          const buckets = this.#buckets
+            .snapshot(this.#clock.now())
+            .map(({ at, counts }) => ({ at, calls: counts[CALLS]!, failures: counts[FAILURES]!, slowCalls: counts[SLOW_CALLS]! }));
+          return { kind: 'closed', window: [], buckets };
+        }
+        const window: CallOutcome[] = [];
         const size = this.options.window;
         const start = this.#calls < size ? 0 : this.#next;
-        for (let i = 0; i < this.#calls; i++) window.push(this.#ring[(start + i) % size] ? 'failure' : 'success');
+        for (let i = 0; i < this.#calls; i++) window.push(OUTCOMES[this.#ring[(start + i) % size]!]!);
         return { kind: 'closed', window };
       }
       case 'open':
-        return { kind: 'open', openedAt: this.#openedAt, until: this.#until };
+        return { kind: 'open', openedAt: this.#openedAt, until: this.#until, opens: this.#opens };
       case 'half-open':
-        return { kind: 'half-open', admitted: this.#admitted, successes: this.#successes };
+        return { kind: 'half-open', admitted: this.#admitted, successes: this.#successes, opens: this.#opens };
     }
   }
 
@@ -129,27 +212,47 @@ export class CircuitBreaker implements Policy {
    * Puts the breaker in `state` (tests, and resuming a simulation). Calls in flight from
    * before are forgotten. Emits a transition if the kind changes.
    */
-  restore(state: BreakerState): void {
+  restore(state: BreakerStateInput): void {
     const from = this.#kind;
     this.#epoch++;
     this.#resetWindow();
     this.#admitted = 0;
     this.#successes = 0;
+    this.#opens = 0;
     switch (state.kind) {
       case 'closed':
-        for (const o of state.window.slice(-this.options.window)) this.#push(o === 'failure' ? 1 : 0);
+        if (this.#buckets) {
+          if (state.window?.length) throw new RangeError('this breaker has a time window: restore it with `buckets`, not `window`');
+          this.#buckets.restore(
+            this.#clock.now(),
+            (state.buckets ?? []).map((b) => ({ at: b.at, counts: [b.calls, b.failures, b.slowCalls] })),
+          );
+        } else {
+          if (state.buckets?.length) throw new RangeError('this breaker has a count window: restore it with `window`, not `buckets`');
+          for (const o of (state.window ?? []).slice(-this.options.window)) this.#push(OUTCOMES.indexOf(o));
+        }
         break;
       case 'open':
         this.#openedAt = state.openedAt;
         this.#until = state.until;
+        this.#opens = state.opens ?? 1;
         break;
       case 'half-open':
         this.#admitted = state.admitted;
         this.#successes = state.successes;
+        this.#opens = state.opens ?? 1;
         break;
     }
     this.#kind = state.kind;
     if (from !== state.kind) this.#emit(from, state.kind);
+  }
+
+  /** The closed state's window in numbers, whatever its type. */
+  metrics(): BreakerMetrics {
+    this.#refresh();
+    if (this.#kind !== 'closed') return { calls: 0, failures: 0, slowCalls: 0, failureRate: 0, slowCallRate: 0 };
+    const [calls, failures, slowCalls] = this.#counts();
+    return { calls, failures, slowCalls, failureRate: calls ? failures / calls : 0, slowCallRate: calls ? slowCalls / calls : 0 };
   }
 
   /** Whether a call would be admitted now, without taking a slot. */
@@ -178,27 +281,14 @@ export class CircuitBreaker implements Policy {
     return REJECTED;
   }
 
-  /** Records a successful call. */
-  success(permit: Permit): void {
-    if (permit !== this.#epoch) return;
-    if (this.#kind === 'closed') {
-      this.#push(0);
-      this.#judge();
-    } else if (this.#kind === 'half-open') {
-      this.#successes++;
-      if (this.#successes >= this.options.halfOpen.successesToClose) this.#close();
-    }
+  /** Records a successful call; `durationMs` makes it slow when longer than `slowCall.duration`. */
+  success(permit: Permit, durationMs = 0): void {
+    this.#record(permit, false, durationMs > this.#slowMs);
   }
 
   /** Records a failed call. */
-  failure(permit: Permit): void {
-    if (permit !== this.#epoch) return;
-    if (this.#kind === 'closed') {
-      this.#push(1);
-      this.#judge();
-    } else if (this.#kind === 'half-open') {
-      this.#open();
-    }
+  failure(permit: Permit, durationMs = 0): void {
+    this.#record(permit, true, durationMs > this.#slowMs);
   }
 
   /** Ends a call that says nothing about the provider (the caller left); a probe's slot is handed back. */
@@ -209,28 +299,53 @@ export class CircuitBreaker implements Policy {
 
   /**
    * Runs `fn` if the breaker admits it, else throws `BrokenCircuitError`. Outcomes are
-   * judged by the predicate given at construction; a call whose caller aborted is released.
+   * judged by the predicate given at construction; a call whose caller aborted, or that the
+   * router refused itself (a bulkhead, a throttle) or cut at the request deadline, is released.
    */
   async execute<T>(fn: (ctx: PolicyContext) => Promise<T>, ctx: PolicyContext = {}): Promise<T> {
     const permit = this.acquire();
     if (permit === REJECTED) throw this.#rejection();
+    // The clock is read only when slow calls matter: the success path stays two calls to the breaker.
+    const started = this.options.slowCall ? this.#clock.now() : 0;
     let value: T;
     try {
       value = await fn(ctx);
     } catch (error) {
-      if (ctx.signal?.aborted || error instanceof CallerAbortedError) this.release(permit);
-      else if (this.#isFailure.error ? this.#isFailure.error(error) : true) this.failure(permit);
-      else this.success(permit);
+      if (ctx.signal?.aborted || saysNothingAboutProvider(error)) this.release(permit);
+      else if (this.#isFailure.error ? this.#isFailure.error(error) : true) this.failure(permit, this.#elapsed(started));
+      else this.success(permit, this.#elapsed(started));
       throw error;
     }
-    if (this.#isFailure.result?.(value)) this.failure(permit);
-    else this.success(permit);
+    if (this.#isFailure.result?.(value)) this.failure(permit, this.#elapsed(started));
+    else this.success(permit, this.#elapsed(started));
     return value;
+  }
+
+  #elapsed(started: number): number {
+    return this.options.slowCall ? this.#clock.now() - started : 0;
   }
 
   #rejection(): BrokenCircuitError {
     if (this.#kind === 'open') return new BrokenCircuitError('circuit breaker is open', this.#until);
     return new BrokenCircuitError('circuit breaker is half-open and all probe slots are taken');
+  }
+
+  #record(permit: Permit, failed: boolean, slow: boolean): void {
+    if (permit !== this.#epoch) return;
+    if (this.#kind === 'closed') {
+      if (this.#buckets) {
+        const now = this.#clock.now();
+        this.#buckets.add(now, CALLS);
+        if (failed) this.#buckets.add(now, FAILURES);
+        if (slow) this.#buckets.add(now, SLOW_CALLS);
+      } else {
+        this.#push((failed ? FAILED : 0) | (slow ? SLOW : 0));
+      }
+      this.#judge();
+    } else if (this.#kind === 'half-open') {
+      if (failed || slow) this.#open();
+      else if (++this.#successes >= this.options.halfOpen.successesToClose) this.#close();
+    }
   }
 
   #refresh(): void {
@@ -243,27 +358,41 @@ export class CircuitBreaker implements Policy {
     }
   }
 
-  #push(failure: 0 | 1): void {
+  #push(code: number): void {
     const size = this.options.window;
-    if (this.#calls === size) this.#failures -= this.#ring[this.#next]!;
-    else this.#calls++;
-    this.#ring[this.#next] = failure;
-    this.#failures += failure;
+    if (this.#calls === size) {
+      const old = this.#ring[this.#next]!;
+      this.#failures -= old & FAILED;
+      this.#slow -= (old & SLOW) >> 1;
+    } else this.#calls++;
+    this.#ring[this.#next] = code;
+    this.#failures += code & FAILED;
+    this.#slow += (code & SLOW) >> 1;
     this.#next = (this.#next + 1) % size;
   }
 
+  /** [calls, failures, slow calls] in the closed state's window. */
+  #counts(): [number, number, number] {
+    if (!this.#buckets) return [this.#calls, this.#failures, this.#slow];
+    const t = this.#buckets.totals(this.#clock.now());
+    return [t[CALLS]!, t[FAILURES]!, t[SLOW_CALLS]!];
+  }
+
   #judge(): void {
+    const [calls, failures, slow] = this.#counts();
     // A success can trip the breaker too: it may be the call that reaches minimumCalls.
     // Divide rather than multiply: 3 / 10 >= 0.3 holds, 3 >= 0.3 * 10 (3.0000000000000004) does not.
-    if (this.#calls >= this.options.minimumCalls && this.#failures / this.#calls >= this.options.failureRate) this.#open();
+    if (calls < this.options.minimumCalls) return;
+    if (failures / calls >= this.options.failureRate || (this.options.slowCall !== undefined && slow / calls >= this.options.slowCall.rate)) this.#open();
   }
 
   #open(): void {
     const from = this.#kind;
     this.#epoch++;
     this.#kind = 'open';
+    this.#opens++;
     this.#openedAt = this.#clock.now();
-    this.#until = this.#openedAt + this.options.openFor;
+    this.#until = this.#openedAt + openWait(this.options, this.#opens);
     this.#resetWindow();
     this.#emit(from, 'open');
   }
@@ -271,6 +400,7 @@ export class CircuitBreaker implements Policy {
   #close(): void {
     this.#epoch++;
     this.#kind = 'closed';
+    this.#opens = 0;
     this.#resetWindow();
     this.#emit('half-open', 'closed');
   }
@@ -279,12 +409,27 @@ export class CircuitBreaker implements Policy {
     this.#next = 0;
     this.#calls = 0;
     this.#failures = 0;
+    this.#slow = 0;
+    this.#buckets?.clear();
   }
 
   #emit(from: BreakerStateKind, to: BreakerStateKind): void {
     const t: BreakerTransition = { from, to, at: this.#clock.now() };
     for (const l of this.#listeners) l(t);
   }
+}
+
+/** Buckets of a time window when not given (Polly v8's rolling health metrics). */
+export const DEFAULT_BUCKETS = 10;
+
+/**
+ * How long the `opens`-th opening in a row keeps the breaker open: `openFor`, grown by
+ * `openBackoff.multiplier` per opening up to `openBackoff.max`.
+ */
+export function openWait(o: Pick<BreakerOptions, 'openFor' | 'openBackoff'>, opens: number): number {
+  if (!o.openBackoff || opens <= 1) return o.openFor;
+  // multiplier ** 2000 is Infinity, and min(max, Infinity) is max: no overflow guard needed.
+  return Math.min(o.openBackoff.max, o.openFor * o.openBackoff.multiplier ** (opens - 1));
 }
 
 /** Throws a RangeError naming the first option out of range. */
@@ -296,10 +441,22 @@ export function validateBreakerOptions(o: BreakerOptions): void {
 export function breakerOptionProblems(o: BreakerOptions): Array<{ field: string; message: string }> {
   const out: Array<{ field: string; message: string }> = [];
   if (!(o.failureRate > 0 && o.failureRate <= 1)) out.push({ field: 'failureRate', message: `failureRate must be in (0%, 100%], got ${o.failureRate * 100}%` });
-  if (!(Number.isInteger(o.window) && o.window >= 1)) out.push({ field: 'window', message: `window must be a whole number of calls ≥ 1, got ${o.window}` });
+  const time = o.windowType === 'time';
+  if (time) {
+    if (!(o.window > 0)) out.push({ field: 'window', message: `a time window must be longer than 0ms, got ${o.window}` });
+    if (o.buckets !== undefined && !(Number.isInteger(o.buckets) && o.buckets >= 1)) out.push({ field: 'buckets', message: `buckets must be a whole number ≥ 1, got ${o.buckets}` });
+  } else if (!(Number.isInteger(o.window) && o.window >= 1)) out.push({ field: 'window', message: `window must be a whole number of calls ≥ 1, got ${o.window}` });
   if (!(Number.isInteger(o.minimumCalls) && o.minimumCalls >= 1)) out.push({ field: 'minimumCalls', message: `minimumCalls must be ≥ 1, got ${o.minimumCalls}` });
-  else if (o.minimumCalls > o.window) out.push({ field: 'minimumCalls', message: `minimumCalls (${o.minimumCalls}) exceeds window (${o.window}): the breaker could never open` });
+  else if (!time && o.minimumCalls > o.window) out.push({ field: 'minimumCalls', message: `minimumCalls (${o.minimumCalls}) exceeds window (${o.window}): the breaker could never open` });
   if (!(o.openFor >= 0)) out.push({ field: 'openFor', message: `openFor must be ≥ 0, got ${o.openFor}` });
+  if (o.openBackoff) {
+    if (!(o.openBackoff.multiplier >= 1)) out.push({ field: 'openBackoff.multiplier', message: `openBackoff.multiplier must be ≥ 1, got ${o.openBackoff.multiplier}` });
+    if (!(o.openBackoff.max >= o.openFor)) out.push({ field: 'openBackoff.max', message: `openBackoff.max (${o.openBackoff.max}ms) is shorter than openFor (${o.openFor}ms)` });
+  }
+  if (o.slowCall) {
+    if (!(o.slowCall.duration > 0)) out.push({ field: 'slowCall.duration', message: `slowCall.duration must be more than 0, got ${o.slowCall.duration}` });
+    if (!(o.slowCall.rate > 0 && o.slowCall.rate <= 1)) out.push({ field: 'slowCall.rate', message: `slowCall.rate must be in (0%, 100%], got ${o.slowCall.rate * 100}%` });
+  }
   if (!(Number.isInteger(o.halfOpen.probes) && o.halfOpen.probes >= 1)) out.push({ field: 'halfOpen.probes', message: `halfOpen.probes must be ≥ 1, got ${o.halfOpen.probes}` });
   if (!(Number.isInteger(o.halfOpen.successesToClose) && o.halfOpen.successesToClose >= 1)) out.push({ field: 'halfOpen.successesToClose', message: `halfOpen.successesToClose must be ≥ 1, got ${o.halfOpen.successesToClose}` });
   else if (o.halfOpen.successesToClose > o.halfOpen.probes) out.push({ field: 'halfOpen.successesToClose', message: `halfOpen.successesToClose (${o.halfOpen.successesToClose}) exceeds halfOpen.probes (${o.halfOpen.probes}): the breaker could never close` });

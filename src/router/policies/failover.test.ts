@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../core/clock.ts';
 import { CircuitBreaker } from './breaker.ts';
-import { CallerAbortedError, NetworkError, TimeoutError } from './errors.ts';
+import { BulkheadRejectedError, CallerAbortedError, NetworkError, ThrottledError, TimeoutError } from './errors.ts';
 import { AllTargetsFailedError, FailoverPolicy, type FailoverTarget } from './failover.ts';
 
 interface Res {
@@ -100,5 +100,23 @@ describe('FailoverPolicy', () => {
       policy.execute([target('a', async () => Promise.reject(new NetworkError('ECONNRESET', 'reset')), calls), target('b', async () => ({ status: 200 }), calls)]),
     ).rejects.toBeInstanceOf(NetworkError);
     expect(calls).toEqual(['a']);
+  });
+
+  it('skips a target with a reason (ejected), and passes over one the router refused itself (bulkhead full)', async () => {
+    const calls: string[] = [];
+    const log: string[] = [];
+    const result = await failover(log).execute([
+      { key: 'a', skip: () => 'ejected', run: async () => ({ status: 200 }) },
+      target('b', async () => Promise.reject(new BulkheadRejectedError('full', 'b')), calls),
+      target('c', async () => ({ status: 200 }), calls),
+    ]);
+    expect(result.key).toBe('c');
+    expect(log).toEqual(['a→b (ejected)', 'b→c (bulkhead_full)']);
+    const none = await failover()
+      .execute([{ key: 'a', skip: () => 'ejected', run: async () => ({ status: 200 }) }, target('b', async () => Promise.reject(new ThrottledError(0.5)), [])])
+      .catch((e: unknown) => e);
+    expect(none).toBeInstanceOf(AllTargetsFailedError);
+    expect((none as AllTargetsFailedError).noneCalled).toBe(true);
+    expect((none as AllTargetsFailedError).allBreakersOpen).toBe(false);
   });
 });

@@ -1,8 +1,23 @@
-import { CallerAbortedError, isBrokenCircuitError, isCallerAbortedError, isNetworkError, isTimeoutError } from './errors.ts';
+import {
+  CallerAbortedError,
+  isBrokenCircuitError,
+  isBulkheadRejectedError,
+  isCallerAbortedError,
+  isLocalRejection,
+  isNetworkError,
+  isThrottledError,
+  isTimeoutError,
+} from './errors.ts';
 import type { PolicyContext } from './policy.ts';
 
-/** Why one target was passed over. `breaker_open` means it was never called. */
-export type FailoverReason = 'breaker_open' | 'timeout' | 'network' | '5xx' | '4xx' | 'error';
+/**
+ * Why one target was passed over. The first four mean it was never called: its breaker is
+ * open, outlier detection ejected it, its bulkhead was full, adaptive throttling refused.
+ */
+export type FailoverReason = 'breaker_open' | 'ejected' | 'bulkhead_full' | 'throttled' | 'timeout' | 'network' | '5xx' | '4xx' | 'error';
+
+/** Reasons under which the target was not called at all. */
+export const NOT_CALLED: ReadonlySet<FailoverReason> = new Set(['breaker_open', 'ejected', 'bulkhead_full', 'throttled']);
 
 /** One candidate, usually one provider's pipeline (retry → breaker → timeout → transport). */
 export interface FailoverTarget<T> {
@@ -10,6 +25,8 @@ export interface FailoverTarget<T> {
   key: string;
   /** Cheap look before calling: false skips the target as `breaker_open` without a throw. */
   available?: () => boolean;
+  /** Cheap look before calling, with a reason: a reason skips the target without a throw (e.g. `ejected`). */
+  skip?: () => FailoverReason | undefined;
   run: (ctx: PolicyContext) => Promise<T>;
 }
 
@@ -37,11 +54,13 @@ export interface FailoverResult<T> {
   passedOver?: FailoverAttempt[];
 }
 
-/** Every target failed or was skipped. `allBreakersOpen` when none was even called. */
+/** Every target failed or was skipped. `allBreakersOpen` when none was even called because of its breaker. */
 export class AllTargetsFailedError extends Error {
   override readonly name = 'AllTargetsFailedError';
   readonly attempts: FailoverAttempt[];
   readonly allBreakersOpen: boolean;
+  /** No target was called: each was open, ejected, full or throttled. */
+  readonly noneCalled: boolean;
   /** The last failing value, when the last target answered with one (e.g. its 503). */
   readonly lastResult: unknown;
   constructor(attempts: FailoverAttempt[], lastResult: unknown) {
@@ -53,6 +72,7 @@ export class AllTargetsFailedError extends Error {
     );
     this.attempts = attempts;
     this.allBreakersOpen = allOpen;
+    this.noneCalled = attempts.length > 0 && attempts.every((a) => NOT_CALLED.has(a.reason));
     this.lastResult = lastResult;
   }
 }
@@ -62,6 +82,8 @@ export const isAllTargetsFailedError = (e: unknown): e is AllTargetsFailedError 
 /** Names the failure class of a thrown error. */
 export function reasonOf(error: unknown): FailoverReason {
   if (isBrokenCircuitError(error)) return 'breaker_open';
+  if (isBulkheadRejectedError(error)) return 'bulkhead_full';
+  if (isThrottledError(error)) return 'throttled';
   if (isTimeoutError(error)) return 'timeout';
   if (isNetworkError(error)) return 'network';
   return 'error';
@@ -93,8 +115,9 @@ export class FailoverPolicy<T> {
     for (let i = 0; i < targets.length; i++) {
       const target = targets[i]!;
       let failed: FailoverAttempt;
-      if (target.available && !target.available()) {
-        failed = { key: target.key, reason: 'breaker_open' };
+      const skipped = target.skip?.() ?? (target.available && !target.available() ? 'breaker_open' : undefined);
+      if (skipped !== undefined) {
+        failed = { key: target.key, reason: skipped };
       } else {
         try {
           const value = await target.run(ctx);
@@ -105,7 +128,8 @@ export class FailoverPolicy<T> {
         } catch (error) {
           if (ctx.signal?.aborted || isCallerAbortedError(error)) throw ctx.signal?.reason ?? new CallerAbortedError();
           const reason = reasonOf(error);
-          if (this.options.failOverOnError && !this.options.failOverOnError(error, reason)) throw error;
+          // A target the router refused itself (full, throttled) is always passed over: the next one may have room.
+          if (!isLocalRejection(error) && this.options.failOverOnError && !this.options.failOverOnError(error, reason)) throw error;
           lastResult = undefined;
           failed = { key: target.key, reason, detail: error instanceof Error ? error.message : String(error) };
         }

@@ -17,6 +17,20 @@ export interface PolicyContext {
   method?: string;
   /** 1 for the first attempt; retry numbers the ones it makes. */
   attempt?: number;
+  /**
+   * Clock time by which the whole request must be answered (the route's `deadline`), when
+   * one is set. Retry reads it so as not to start a backoff that would outlive it.
+   */
+  deadline?: number;
+  /** Who is asking (the client address, after trusted proxies), for per-client limits. */
+  client?: string;
+  /** The request's priority (load shedding's criticality), highest first in the shedder's list. */
+  priority?: string;
+  /**
+   * The caller's request, carried through untouched for the parts that need it (a fallback
+   * tier's cache key, a manual queue). Policies pass the context on with it; none reads it.
+   */
+  request?: unknown;
 }
 
 /** A resilience policy: runs `fn`, possibly again, possibly not at all. */

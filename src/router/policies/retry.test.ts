@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../core/clock.ts';
 import { seededRng } from '../../core/rng.ts';
 import { BrokenCircuitError, NetworkError } from './errors.ts';
+import { TokenRetryBudget } from './budget.ts';
 import { isIdempotent, parseRetryAfter, RetryPolicy, type RetryOptions } from './retry.ts';
 import { runWithClock } from './testing.ts';
 
@@ -141,6 +142,73 @@ describe('RetryPolicy', () => {
     });
     await runWithClock(clock, run);
     expect(calls).toBe(2);
+  });
+
+  it('retries a POST whose connection was refused (never sent), but not one that was reset', async () => {
+    const clock = new FakeClock();
+    const run = async (code: string) => {
+      let calls = 0;
+      const p = policy(clock).execute(
+        async () => {
+          calls++;
+          if (calls === 1) throw new NetworkError(code, code);
+          return { status: 200 };
+        },
+        { method: 'POST' },
+      );
+      await runWithClock(clock, p).catch(() => undefined);
+      return calls;
+    };
+    expect(await run('ECONNREFUSED')).toBe(2); // nothing reached the provider: safe to send again
+    expect(await run('ENOTFOUND')).toBe(2);
+    expect(await run('ECONNRESET')).toBe(1); // the provider may have charged before the reset
+    const strict = new RetryPolicy<Res>({ maxAttempts: 3, backoff: { base: 1, cap: 1, jitter: 'none' }, retryOnError: () => true, retryNeverSent: false }, clock, seededRng(1));
+    let calls = 0;
+    await runWithClock(
+      clock,
+      strict.execute(
+        async () => {
+          calls++;
+          throw new NetworkError('ECONNREFUSED', 'refused');
+        },
+        { method: 'POST' },
+      ),
+    ).catch(() => undefined);
+    expect(calls).toBe(1);
+  });
+
+  it('does not start a backoff that would outlive the request deadline', async () => {
+    const clock = new FakeClock();
+    const at: number[] = [];
+    // Backoff 10, 20, 40 ms: with a deadline at 25 ms only the first retry fits.
+    const run = policy(clock, { maxAttempts: 4 }).execute(
+      async () => {
+        at.push(clock.now());
+        return { status: 503 };
+      },
+      { deadline: 25 },
+    );
+    expect((await runWithClock(clock, run)).status).toBe(503);
+    expect(at).toEqual([0, 10]);
+  });
+
+  it('consults its budget before each retry, and reports when it is exhausted', async () => {
+    const clock = new FakeClock();
+    let exhausted = 0;
+    const budget = new TokenRetryBudget({ maxTokens: 4, tokenRatio: 0.5 });
+    const retry = policy(clock, { maxAttempts: 5, budget, onBudgetExhausted: () => exhausted++ });
+    let calls = 0;
+    await runWithClock(
+      clock,
+      retry.execute(async () => {
+        calls++;
+        return { status: 503 };
+      }),
+    );
+    // Tokens 4 → 3 (retry) → 2 (at half: no retry).
+    expect(calls).toBe(2);
+    expect(exhausted).toBe(1);
+    expect(budget.state()).toEqual({ type: 'tokens', tokens: 2 });
   });
 
   it('numbers attempts in the context and reports each retry', async () => {

@@ -1,7 +1,8 @@
 import type { Clock } from '../../core/clock.ts';
 import type { Rng } from '../../core/rng.ts';
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
-import { isBrokenCircuitError, isCallerAbortedError } from './errors.ts';
+import type { RetryBudget } from './budget.ts';
+import { isCallerAbortedError, isLocalRejection, isNeverSentError, isTimeoutError, saysNothingAboutProvider } from './errors.ts';
 import type { Policy, PolicyContext } from './policy.ts';
 
 /** Methods RFC 9110 §9.2.2 defines as idempotent: repeating them is safe. */
@@ -38,14 +39,27 @@ export interface RetryOptions<T> {
   /** Retry POST/PATCH too. Off by default: a retried payment may be a double payment. */
   retryNonIdempotent?: boolean;
   /**
-   * Asked before each retry; false stops retrying. The seam for a retry budget
-   * (Envoy's 20 % of active requests, the SRE book's 10 % per client).
+   * Retry a non-idempotent request whose failure proves it was never sent (connection
+   * refused, name not resolved): nothing reached the provider, so nothing can be done twice.
+   * Default true. gRPC retries such calls transparently; Envoy calls it `reset-before-request`.
+   */
+  retryNeverSent?: boolean;
+  /**
+   * Asked before each retry; false stops retrying. A simple seam; `budget` is the full one.
    */
   allowRetry?: () => boolean;
+  /**
+   * A retry budget shared with other calls (Envoy's 20 % of active requests, gRPC's retry
+   * throttling, the AWS retry quota): told of every call and attempt, asked before each retry.
+   */
+  budget?: RetryBudget;
+  /** A retry was wanted but the budget (or `allowRetry`) refused it. */
+  onBudgetExhausted?: () => void;
   onRetry?: (event: RetryEvent<T>) => void;
 }
 
-const defaultRetryOnError = (error: unknown): boolean => !isBrokenCircuitError(error) && !isCallerAbortedError(error);
+/** By default, retry anything but a refusal by the router itself, a caller that left, or a passed request deadline. */
+const defaultRetryOnError = (error: unknown): boolean => !saysNothingAboutProvider(error);
 
 /**
  * Retries with exponential backoff and jitter. The first attempt runs with no setup
@@ -75,40 +89,79 @@ export class RetryPolicy<T = unknown> implements Policy {
 
   async execute<R>(fn: (ctx: PolicyContext) => Promise<R>, ctx: PolicyContext = {}): Promise<R> {
     const opts = this.options;
-    const max = opts.retryNonIdempotent || isIdempotent(ctx.method) ? opts.maxAttempts : 1;
-    const attemptCtx: PolicyContext = { signal: ctx.signal, method: ctx.method, attempt: 1 };
+    const idempotent = opts.retryNonIdempotent || isIdempotent(ctx.method);
+    const budget = opts.budget;
+    const attemptCtx: PolicyContext = { ...ctx, attempt: 1 };
     let previous = opts.backoff.base;
-    for (let attempt = 1; ; attempt++) {
-      attemptCtx.attempt = attempt;
-      let value: R;
-      try {
-        value = await fn(attemptCtx);
-      } catch (error) {
-        if (attempt >= max || ctx.signal?.aborted || !this.#retryOnError(error) || !this.#allow()) throw error;
-        previous = backoffDelay(opts.backoff, attempt - 1, previous, this.#rng);
-        opts.onRetry?.({ attempt, delay: previous, fromRetryAfter: false, error });
-        await this.#clock.sleep(previous, ctx.signal);
-        continue;
+    // What the budget granted the attempt now running (0: a first attempt, or no budget).
+    let grant = 0;
+    budget?.callStarted();
+    try {
+      for (let attempt = 1; ; attempt++) {
+        attemptCtx.attempt = attempt;
+        let value: R;
+        try {
+          value = await fn(attemptCtx);
+        } catch (error) {
+          // A local refusal or a caller abort is no verdict on the provider; neither are retried.
+          const retryable = !ctx.signal?.aborted && !isCallerAbortedError(error) && !isLocalRejection(error) && this.#retryOnError(error);
+          budget?.attemptEnded(retryable ? false : undefined, grant);
+          grant = 0;
+          if (!retryable || attempt >= opts.maxAttempts) throw error;
+          if (!idempotent && !((opts.retryNeverSent ?? true) && isNeverSentError(error))) throw error;
+          const delay = backoffDelay(opts.backoff, attempt - 1, previous, this.#rng);
+          if (this.#outlivesDeadline(delay, ctx)) throw error;
+          grant = this.#allow(isTimeoutError(error) ? 'timeout' : 'error');
+          if (grant === 0) throw error;
+          previous = delay;
+          opts.onRetry?.({ attempt, delay, fromRetryAfter: false, error });
+          await this.#clock.sleep(delay, ctx.signal);
+          continue;
+        }
+        // R is the caller's T in practice; the classifiers are typed on the policy's T.
+        const result = value as unknown as T;
+        const failed = opts.retryOnResult?.(result) ?? false;
+        budget?.attemptEnded(!failed, grant);
+        grant = 0;
+        if (!failed || attempt >= opts.maxAttempts || !idempotent) return value;
+        let delay: number;
+        let fromRetryAfter = false;
+        const asked = opts.retryAfter?.(result);
+        if (asked !== undefined) {
+          delay = Math.min(Math.max(0, asked), opts.retryAfterCap ?? opts.backoff.cap);
+          fromRetryAfter = true;
+        } else {
+          delay = backoffDelay(opts.backoff, attempt - 1, previous, this.#rng);
+        }
+        if (this.#outlivesDeadline(delay, ctx)) return value;
+        grant = this.#allow('error');
+        if (grant === 0) return value;
+        if (!fromRetryAfter) previous = delay;
+        opts.onRetry?.({ attempt, delay, fromRetryAfter, result });
+        await this.#clock.sleep(delay, ctx.signal);
       }
-      // R is the caller's T in practice; the classifiers are typed on the policy's T.
-      const result = value as unknown as T;
-      if (attempt >= max || !opts.retryOnResult?.(result) || !this.#allow()) return value;
-      let delay: number;
-      let fromRetryAfter = false;
-      const asked = opts.retryAfter?.(result);
-      if (asked !== undefined) {
-        delay = Math.min(Math.max(0, asked), opts.retryAfterCap ?? opts.backoff.cap);
-        fromRetryAfter = true;
-      } else {
-        delay = previous = backoffDelay(opts.backoff, attempt - 1, previous, this.#rng);
-      }
-      opts.onRetry?.({ attempt, delay, fromRetryAfter, result });
-      await this.#clock.sleep(delay, ctx.signal);
+    } finally {
+      // A retry cut short (the caller left during its backoff) still hands its grant back.
+      if (grant > 0) budget?.attemptEnded(undefined, grant);
+      budget?.callEnded();
     }
   }
 
-  #allow(): boolean {
-    return this.options.allowRetry ? this.options.allowRetry() : true;
+  /**
+   * Whether waiting `delay` would reach the request's deadline: the retry could not finish
+   * in time, so the failure is returned now, leaving the time to failover or a fallback
+   * (gRPC does not start a retry its deadline cannot cover).
+   */
+  #outlivesDeadline(delay: number, ctx: PolicyContext): boolean {
+    return ctx.deadline !== undefined && this.#clock.now() + delay >= ctx.deadline;
+  }
+
+  /** Asks `allowRetry`, then the budget; returns the budget's grant, 0 when refused. */
+  #allow(cause: 'timeout' | 'error'): number {
+    const opts = this.options;
+    const grant = opts.allowRetry && !opts.allowRetry() ? 0 : opts.budget ? opts.budget.tryRetry(cause) : 1;
+    if (grant === 0) opts.onBudgetExhausted?.();
+    return grant;
   }
 }
 

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../core/clock.ts';
-import { CallerAbortedError, TimeoutError } from './errors.ts';
-import { TimeoutPolicy } from './timeout.ts';
+import { seededRng } from '../../core/rng.ts';
+import { CallerAbortedError, DeadlineExceededError, TimeoutError } from './errors.ts';
+import { wrap } from './policy.ts';
+import { RetryPolicy } from './retry.ts';
+import { DeadlinePolicy, TimeoutPolicy } from './timeout.ts';
 
 /** A call that ends only when its signal aborts, like a hung provider. */
 const hang = ({ signal }: { signal?: AbortSignal }) =>
@@ -84,5 +87,41 @@ describe('TimeoutPolicy', () => {
     await timeout.execute(async () => 1);
     timeout.dispose();
     expect(clock.pending).toBe(0);
+  });
+});
+
+describe('DeadlinePolicy', () => {
+  it('bounds retries, backoff and failover together: everything inside is aborted at the deadline', async () => {
+    const clock = new FakeClock();
+    const deadline = new DeadlinePolicy(1_000, clock);
+    const perAttempt = new TimeoutPolicy(300, clock);
+    const retry = new RetryPolicy({ maxAttempts: 10, backoff: { base: 100, cap: 100, jitter: 'none' }, retryOnError: () => true }, clock, seededRng(1));
+    const starts: number[] = [];
+    const run = deadline.execute((ctx) => {
+      expect(ctx.deadline).toBe(1_000);
+      return wrap(retry, perAttempt).execute((c) => {
+        starts.push(clock.now());
+        return hang(c);
+      }, ctx);
+    });
+    run.catch(() => {});
+    await clock.advanceAsync(1_000);
+    await expect(run).rejects.toBeInstanceOf(DeadlineExceededError);
+    // 300 ms attempts, 100 ms backoff: attempts at 0 and 400; the third (at 800) would need a
+    // backoff ending at 800 < 1000, so it starts, and the deadline cuts it at 1000.
+    expect(starts).toEqual([0, 400, 800]);
+    deadline.dispose();
+    perAttempt.dispose();
+  });
+
+  it('keeps an outer, earlier deadline', async () => {
+    const clock = new FakeClock();
+    const inner = new DeadlinePolicy(5_000, clock);
+    let seen: number | undefined;
+    await inner.execute(async (ctx) => {
+      seen = ctx.deadline;
+    }, { deadline: 700 });
+    expect(seen).toBe(700);
+    inner.dispose();
   });
 });

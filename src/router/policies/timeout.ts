@@ -1,6 +1,6 @@
 import type { Clock } from '../../core/clock.ts';
 import { DeadlineQueue, type Deadline } from './deadlines.ts';
-import { CallerAbortedError, TimeoutError } from './errors.ts';
+import { CallerAbortedError, DeadlineExceededError, TimeoutError } from './errors.ts';
 import type { Policy, PolicyContext } from './policy.ts';
 
 /**
@@ -19,17 +19,19 @@ import type { Policy, PolicyContext } from './policy.ts';
  */
 export class TimeoutPolicy implements Policy {
   readonly ms: number;
+  readonly kind: 'attempt' | 'deadline';
   readonly #queue: DeadlineQueue;
 
-  constructor(ms: number, clock: Clock) {
+  constructor(ms: number, clock: Clock, kind: 'attempt' | 'deadline' = 'attempt') {
     this.ms = ms;
+    this.kind = kind;
     this.#queue = new DeadlineQueue(clock, ms);
   }
 
   execute<T>(fn: (ctx: PolicyContext) => Promise<T>, ctx: PolicyContext = {}): Promise<T> {
     const parent = ctx.signal;
     if (parent?.aborted) return Promise.reject(parent.reason ?? new CallerAbortedError());
-    const attempt = new Attempt<T>(this.#queue, this.ms, parent);
+    const attempt = new Attempt<T>(this.#queue, this.ms, parent, this.kind);
     const promise = new Promise<T>((resolve, reject) => {
       attempt.resolve = resolve;
       attempt.reject = reject;
@@ -37,9 +39,13 @@ export class TimeoutPolicy implements Policy {
     this.#queue.add(attempt);
     // The attempt is its own abort listener (handleEvent): no closure per call.
     parent?.addEventListener('abort', attempt, { once: true });
+    const inner: PolicyContext = { ...ctx, signal: attempt.controller.signal };
+    // A request deadline tells the policies inside it when time runs out (an outer, earlier
+    // deadline stays the binding one).
+    if (this.kind === 'deadline' && !(ctx.deadline !== undefined && ctx.deadline <= attempt.at)) inner.deadline = attempt.at;
     let pending: Promise<T>;
     try {
-      pending = fn({ signal: attempt.controller.signal, method: ctx.method, attempt: ctx.attempt });
+      pending = fn(inner);
     } catch (err) {
       pending = Promise.reject(err);
     }
@@ -68,11 +74,13 @@ class Attempt<T> implements Deadline {
   readonly #queue: DeadlineQueue;
   readonly #ms: number;
   readonly #parent: AbortSignal | undefined;
+  readonly #kind: 'attempt' | 'deadline';
 
-  constructor(queue: DeadlineQueue, ms: number, parent: AbortSignal | undefined) {
+  constructor(queue: DeadlineQueue, ms: number, parent: AbortSignal | undefined, kind: 'attempt' | 'deadline') {
     this.#queue = queue;
     this.#ms = ms;
     this.#parent = parent;
+    this.#kind = kind;
   }
 
   /** The deadline passed. */
@@ -80,7 +88,7 @@ class Attempt<T> implements Deadline {
     if (this.#done) return;
     this.#done = true;
     this.#parent?.removeEventListener('abort', this);
-    const err = new TimeoutError(this.#ms);
+    const err = this.#kind === 'attempt' ? new TimeoutError(this.#ms) : new DeadlineExceededError(this.#ms);
     this.controller.abort(err);
     this.reject(err);
   }
@@ -103,5 +111,22 @@ class Attempt<T> implements Deadline {
     this.#parent?.removeEventListener('abort', this);
     if (ok) this.resolve(value as T);
     else this.reject(value);
+  }
+}
+
+/**
+ * A request's overall deadline: retries, their backoff and failover to other providers all
+ * happen inside it (gRPC's deadline, Envoy's route `timeout` as opposed to its
+ * `per_try_timeout`). When it passes, whatever is running is aborted and the call rejects
+ * with `DeadlineExceededError`; the policies inside see `ctx.deadline` and do not start a
+ * backoff that would outlive it. Like the per-attempt timeout, one shared timer per route.
+ *
+ * @example
+ *   const deadline = new DeadlinePolicy(1_000, clock);
+ *   await wrap(deadline, failoverAsPolicy).execute(fn);
+ */
+export class DeadlinePolicy extends TimeoutPolicy {
+  constructor(ms: number, clock: Clock) {
+    super(ms, clock, 'deadline');
   }
 }

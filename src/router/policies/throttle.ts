@@ -1,0 +1,120 @@
+import type { Clock } from '../../core/clock.ts';
+import type { Rng } from '../../core/rng.ts';
+import { saysNothingAboutProvider, ThrottledError } from './errors.ts';
+import type { Policy, PolicyContext } from './policy.ts';
+import { BucketWindow } from './window.ts';
+
+export interface AdaptiveThrottleOptions {
+  /**
+   * How many requests per accepted one the client keeps sending (the SRE book's K). 2 (the
+   * book's default) wastes up to one rejected request per accepted one but notices a
+   * recovery fast; 1.1 protects a backend for which rejecting costs as much as serving.
+   */
+  k: number;
+  /** History the ratio is taken over, ms. Default 2 minutes (the book's). */
+  window?: number;
+  /** Buckets of that history. Default 12 (10 s each over 2 minutes). */
+  buckets?: number;
+}
+
+export interface AdaptiveThrottleState {
+  requests: number;
+  accepts: number;
+  /** The probability the next request is rejected locally. */
+  rejectProbability: number;
+}
+
+export interface ThrottleHooks<T> {
+  /** A returned value the backend did not accept (e.g. a 503 or 429). Default: none. */
+  rejected?: (value: T) => boolean;
+  /** A thrown error meaning the backend did not accept the request. Default: all but local refusals and caller aborts. */
+  rejectedError?: (error: unknown) => boolean;
+  onThrottled?: () => void;
+}
+
+const REQUESTS = 0;
+const ACCEPTS = 1;
+
+/**
+ * Client-side adaptive throttling, from the Google SRE book ("Handling Overload"): the
+ * client tracks, over the last two minutes, how many requests it attempted and how many the
+ * backend accepted, and rejects new ones locally with probability
+ *
+ *     max(0, (requests − K · accepts) / (requests + 1))
+ *
+ * While the backend accepts everything, that is 0. When it starts refusing, the client sheds
+ * the excess itself instead of sending requests that would be refused anyway (refusing still
+ * costs the backend). Locally rejected requests count as requests, so the probability grows
+ * with the backend's refusals, and falls again as soon as it accepts.
+ *
+ * @example
+ *   const throttle = new AdaptiveThrottle({ k: 2 }, clock, rng, { rejected: (r) => r.status === 503 });
+ */
+export class AdaptiveThrottle<T = unknown> implements Policy {
+  readonly options: Readonly<AdaptiveThrottleOptions>;
+  readonly #clock: Clock;
+  readonly #rng: Rng;
+  readonly #hooks: ThrottleHooks<T>;
+  readonly #window: BucketWindow;
+
+  constructor(options: AdaptiveThrottleOptions, clock: Clock, rng: Rng, hooks: ThrottleHooks<T> = {}) {
+    for (const p of adaptiveThrottleOptionProblems(options)) throw new RangeError(p.message);
+    this.options = options;
+    this.#clock = clock;
+    this.#rng = rng;
+    this.#hooks = hooks;
+    this.#window = new BucketWindow(options.window ?? 120_000, options.buckets ?? 12, 2);
+  }
+
+  /** The rejection probability now. */
+  probability(): number {
+    const now = this.#clock.now();
+    const requests = this.#window.total(now, REQUESTS);
+    return Math.max(0, (requests - this.options.k * this.#window.total(now, ACCEPTS)) / (requests + 1));
+  }
+
+  state(): AdaptiveThrottleState {
+    const now = this.#clock.now();
+    return { requests: this.#window.total(now, REQUESTS), accepts: this.#window.total(now, ACCEPTS), rejectProbability: this.probability() };
+  }
+
+  /** Counts `requests` attempted and `accepts` accepted now (tests, and resuming a simulation). */
+  record(requests: number, accepts: number): void {
+    const now = this.#clock.now();
+    this.#window.add(now, REQUESTS, requests);
+    this.#window.add(now, ACCEPTS, accepts);
+  }
+
+  async execute<R>(fn: (ctx: PolicyContext) => Promise<R>, ctx: PolicyContext = {}): Promise<R> {
+    const p = this.probability();
+    this.#window.add(this.#clock.now(), REQUESTS);
+    // The draw is made only when there is something to decide: no RNG use while all is well.
+    if (p > 0 && this.#rng.next() < p) {
+      this.#hooks.onThrottled?.();
+      throw new ThrottledError(p);
+    }
+    let value: R;
+    try {
+      value = await fn(ctx);
+    } catch (error) {
+      // A refusal by the router itself or a departed caller is not the backend refusing.
+      if (ctx.signal?.aborted || saysNothingAboutProvider(error) || !(this.#hooks.rejectedError?.(error) ?? true)) this.#accept();
+      throw error;
+    }
+    if (!this.#hooks.rejected?.(value as unknown as T)) this.#accept();
+    return value;
+  }
+
+  #accept(): void {
+    this.#window.add(this.#clock.now(), ACCEPTS);
+  }
+}
+
+/** Every inconsistency in `o`, each with the option's name; empty when fine. */
+export function adaptiveThrottleOptionProblems(o: AdaptiveThrottleOptions): Array<{ field: string; message: string }> {
+  const out: Array<{ field: string; message: string }> = [];
+  if (!(o.k >= 1)) out.push({ field: 'k', message: `k must be ≥ 1 (below 1 the client rejects requests the backend would accept), got ${o.k}` });
+  if (o.window !== undefined && !(o.window > 0)) out.push({ field: 'window', message: `window must be longer than 0, got ${o.window}` });
+  if (o.buckets !== undefined && !(Number.isInteger(o.buckets) && o.buckets >= 1)) out.push({ field: 'buckets', message: `buckets must be a whole number ≥ 1, got ${o.buckets}` });
+  return out;
+}
