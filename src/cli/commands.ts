@@ -8,6 +8,8 @@ import { makeRunId, runScenario, type RunOutcome } from '../run/run.ts';
 import { formatSummary } from '../report/summary.ts';
 import { progressLine } from '../load/progress.ts';
 import { formatDuration } from '../core/units.ts';
+import { probeDocker } from '../toxiproxy/container.ts';
+import { parseToxiproxyChoice } from '../toxiproxy/servers.ts';
 
 export interface RunFlags {
   reports: string;
@@ -79,12 +81,37 @@ function describeLoad(s: Scenario): string {
   return `${l.model === 'open' ? `open ${l.rate}/s ${l.arrival}` : `closed ${l.connections} connections`} for ${formatDuration(l.durationMs)}`;
 }
 
+/** `--toxiproxy`, else TOXIPROXY_URL (an empty one counts as unset), else the embedded server. */
+function toxiproxyFlag(flags: RunFlags): string | undefined {
+  return flags.toxiproxy ?? (process.env.TOXIPROXY_URL || undefined);
+}
+
+/**
+ * Checks the Toxiproxy choice before anything starts: a malformed value, or `container` where
+ * no Docker engine answers, is printed in words and ends the command with exit 2.
+ */
+async function toxiproxyUsable(flags: RunFlags): Promise<boolean> {
+  const choice = parseToxiproxyChoice(toxiproxyFlag(flags));
+  if (!choice.ok) {
+    console.error(choice.error);
+    return false;
+  }
+  if (choice.value.kind === 'container') {
+    const docker = await probeDocker();
+    if (!docker.ok) {
+      console.error(`--toxiproxy container: ${docker.reason}`);
+      return false;
+    }
+  }
+  return true;
+}
+
 async function runOne(scenario: Scenario, flags: RunFlags, signal: AbortSignal): Promise<RunOutcome> {
   const progress = flags.progress ? progressLine({ durationMs: scenario.load.durationMs, stream: process.stderr }) : undefined;
   try {
     return await runScenario(scenario, {
       reportsDir: flags.reports,
-      toxiproxyUrl: flags.toxiproxy ?? process.env.TOXIPROXY_URL,
+      toxiproxyUrl: toxiproxyFlag(flags),
       signal,
       onProgress: progress?.update,
       onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
@@ -101,6 +128,7 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<numb
     console.error(formatIssues(issues));
     return EXIT.invalid;
   }
+  if (!(await toxiproxyUsable(flags))) return EXIT.invalid;
   const sig = interruptible();
   let code: number = EXIT.pass;
   try {
@@ -145,6 +173,7 @@ export async function suiteCommand(dir: string, flags: RunFlags): Promise<number
     console.error(formatIssues(issues));
     return EXIT.invalid;
   }
+  if (!(await toxiproxyUsable(flags))) return EXIT.invalid;
   const sig = interruptible();
   const rows: { scenario: string; expected: string; verdict: string; status: string; met: boolean; dir?: string; error?: string }[] = [];
   const started = Date.now();

@@ -27,7 +27,7 @@ program
   .description('run scenarios: faults, load, SLO verdict, reports (exit 0 pass, 1 SLO breached, 2 invalid or environment failed)')
   .argument('<scenario...>', 'scenario YAML files')
   .option('-o, --reports <dir>', 'where reports/<scenario>/<run-id>/ go', 'reports')
-  .option('--toxiproxy <url>', 'use this Toxiproxy instead of the embedded one (default: $TOXIPROXY_URL)')
+  .option('--toxiproxy <server>', 'embedded (default), container (a real Toxiproxy via testcontainers; needs Docker) or a Toxiproxy API URL on this host (default: $TOXIPROXY_URL, else embedded)')
   .option('--no-progress', 'no progress line, even on a terminal')
   .action(async (files: string[], o) => process.exit(await runCommand(files, o)));
 
@@ -36,7 +36,7 @@ program
   .description('run every scenario in a folder; broken twins (expect: fail) are expected to fail, so the suite passes when each scenario meets its expectation')
   .argument('[dir]', 'folder of scenario files', 'scenarios')
   .option('-o, --reports <dir>', 'where reports go', 'reports')
-  .option('--toxiproxy <url>', 'use this Toxiproxy instead of the embedded one (default: $TOXIPROXY_URL)')
+  .option('--toxiproxy <server>', 'embedded (default), container (a real Toxiproxy via testcontainers; needs Docker) or a Toxiproxy API URL on this host (default: $TOXIPROXY_URL, else embedded)')
   .option('--no-progress', 'no progress line, even on a terminal')
   .action(async (dir: string, o) => process.exit(await suiteCommand(dir, o)));
 

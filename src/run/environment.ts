@@ -1,5 +1,14 @@
 import type { Proxy } from 'toxiproxy-node-client';
 import { Toxiproxy } from 'toxiproxy-node-client';
+import { probeDocker, startToxiproxyContainer } from '../toxiproxy/container.ts';
+import {
+  checkReachable,
+  loopbackHandle,
+  parseToxiproxyChoice,
+  placeProxies,
+  type ProxyPlacement,
+  type ToxiproxyServerHandle,
+} from '../toxiproxy/servers.ts';
 import type { UpstreamRecord } from '../collect/types.ts';
 import type { HttpFault } from '../fixtures/http-faults.ts';
 import { startWorker, type Worker } from './worker.ts';
@@ -13,7 +22,7 @@ export interface Environment {
   /** The router's /metrics, when the target is the reference router. */
   metricsUrl?: string;
   toxiproxyUrl: string;
-  /** `embedded` or the outside server's URL. */
+  /** `embedded`, the outside server's URL, or `container <image> at <url>`. */
   toxiproxy: string;
   /** Toxiproxy proxy per endpoint key (`provider` or `provider@region`). */
   proxies: Map<string, Proxy>;
@@ -28,7 +37,11 @@ export interface EnvironmentSpec {
   endpoints: EndpointSpec[];
   /** The reference router's config file, or a URL the user runs (a seam: its upstream calls must then go through the proxies themselves). */
   target: { kind: 'router'; config: string } | { kind: 'url'; url: string };
-  /** An outside Toxiproxy (e.g. TOXIPROXY_URL); the embedded one when absent. */
+  /**
+   * Which Toxiproxy: `embedded` (also when absent), `container` (testcontainers; needs a
+   * Docker engine) or an outside Toxiproxy's API URL (e.g. TOXIPROXY_URL), which must run on
+   * this host: its proxies listen on, and point at, this host's loopback.
+   */
   toxiproxyUrl?: string;
 }
 
@@ -44,17 +57,28 @@ export function endpointKey(provider: string, region?: string): string {
 /**
  * Starts the fixture providers (and the embedded Toxiproxy) in one worker, puts a Toxiproxy
  * proxy in front of each provider endpoint, and starts the reference router in another
- * worker, pointed at the proxies. Whatever started is stopped again if a later step fails.
+ * worker, pointed at the proxies. Whatever started is stopped again if a later step fails;
+ * proxies made on an outside Toxiproxy are removed on close.
  */
 export async function startEnvironment(spec: EnvironmentSpec): Promise<Environment> {
+  const choice = parseToxiproxyChoice(spec.toxiproxyUrl);
+  if (!choice.ok) throw new EnvironmentError(choice.error);
+  const kind = choice.value.kind;
+  // Fail before anything starts: without a Docker engine `container` cannot work.
+  if (choice.value.kind === 'container') {
+    const docker = await probeDocker();
+    if (!docker.ok) throw new EnvironmentError(`--toxiproxy container: ${docker.reason}`);
+  }
+
   const workers: Worker[] = [];
   const proxies = new Map<string, Proxy>();
-  let client: Toxiproxy | undefined;
-  const external = spec.toxiproxyUrl !== undefined;
+  let server: ToxiproxyServerHandle | undefined;
+  let placement: ProxyPlacement | undefined;
 
   const close = async () => {
-    // Proxies on an outside Toxiproxy outlive us unless removed; the embedded one goes with its worker.
-    if (external) await Promise.allSettled([...proxies.values()].map((p) => p.remove()));
+    // Proxies on an outside Toxiproxy outlive us unless removed; the embedded one goes with its worker, a container with itself.
+    if (kind === 'url') await placement?.remove();
+    await server?.close();
     await Promise.allSettled(workers.reverse().map((w) => w.stop()));
   };
 
@@ -64,24 +88,38 @@ export async function startEnvironment(spec: EnvironmentSpec): Promise<Environme
     const started = await fixtureHost.call<FixtureHostStarted>('start', {
       seed: spec.seed,
       endpoints: spec.endpoints,
-      embeddedToxiproxy: !external,
+      embeddedToxiproxy: kind === 'embedded',
     });
-    const toxiproxyUrl = spec.toxiproxyUrl ?? started.toxiproxyUrl!;
-    client = new Toxiproxy(toxiproxyUrl);
+    if (choice.value.kind === 'embedded') server = loopbackHandle('embedded', started.toxiproxyUrl!);
+    else if (choice.value.kind === 'url') server = loopbackHandle('url', choice.value.url);
+    else {
+      try {
+        server = await startToxiproxyContainer({ image: choice.value.image, hostPorts: started.endpoints.map((e) => e.port) });
+      } catch (err) {
+        throw new EnvironmentError(`--toxiproxy container: could not start ${choice.value.image}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    const toxiproxyUrl = server.url;
     try {
-      await client.getVersion();
+      await new Toxiproxy(toxiproxyUrl).getVersion();
     } catch (err) {
       throw new EnvironmentError(`Toxiproxy at ${toxiproxyUrl} does not answer: ${String(err)}`);
     }
-    for (const e of started.endpoints) {
-      const name = `faultline_${e.key.replace(/[^a-zA-Z0-9_-]/g, '_')}`;
-      // A proxy left over by an earlier, killed run against an outside Toxiproxy would hold the name.
-      if (external) await client.get(name).then((p) => p.remove(), () => {});
-      const proxy = await client.createProxy({ name, listen: '127.0.0.1:0', upstream: `127.0.0.1:${e.port}` });
-      proxies.set(e.key, proxy);
+    placement = await placeProxies(server, started.endpoints);
+    if (kind !== 'embedded') {
+      // An outside Toxiproxy that cannot reach this host's loopback would fail every request: say so now.
+      const unreachable = await checkReachable(placement.proxies);
+      if (unreachable.size > 0) {
+        const [key, why] = [...unreachable][0]!;
+        throw new EnvironmentError(
+          `the Toxiproxy at ${toxiproxyUrl} cannot forward to the fixture providers (${key}: ${why}); ` +
+            (kind === 'url' ? 'faultline assumes an outside Toxiproxy runs on this host and shares its loopback' : 'the container cannot reach this host'),
+        );
+      }
     }
+    for (const [key, p] of placement.proxies) proxies.set(key, p.proxy);
     const upstreams: Record<string, string> = {};
-    for (const [key, p] of proxies) upstreams[key] = `http://${p.listen}`;
+    for (const [key, p] of placement.proxies) upstreams[key] = `http://${p.address}`;
 
     let targetUrl: string;
     let metricsUrl: string | undefined;
@@ -99,7 +137,7 @@ export async function startEnvironment(spec: EnvironmentSpec): Promise<Environme
       targetUrl,
       metricsUrl,
       toxiproxyUrl,
-      toxiproxy: external ? toxiproxyUrl : 'embedded',
+      toxiproxy: server.label,
       proxies,
       setHttpFaults: (key, faults) => fixtureHost.call<number>('setHttpFaults', { key, faults }),
       async collectUpstream(t0) {

@@ -56,7 +56,8 @@ describe('latency', () => {
     const c = new Client(proxy.listen);
     const rtts = await roundTrips(c, 15);
     expect(Math.min(...rtts)).toBeGreaterThanOrEqual(20 - 2);
-    expect(Math.max(...rtts)).toBeLessThan(60 + 25);
+    // Late only by scheduling: a busy machine may push one or two samples past the bound.
+    expect(rtts.filter((t) => t >= 60 + 5).length).toBeLessThanOrEqual(2);
     // Range of 15 uniform draws over a 40 ms window below 10 ms: P = 15·0.25^14 − 14·0.25^15 < 1e-7.
     expect(Math.max(...rtts) - Math.min(...rtts)).toBeGreaterThan(10);
   });
@@ -279,19 +280,21 @@ describe('toxicity', () => {
   it('0.5 affects about half of 30 connections, each drawn once for its lifetime', async () => {
     const echo = await echoServer();
     const { proxy } = await setup(echo.address, { seed: 3 });
-    const toxic = await add(proxy, { type: 'latency', toxicity: 0.5, attributes: { latency: 80 } });
+    const toxic = await add(proxy, { type: 'latency', toxicity: 0.5, attributes: { latency: 300 } });
     const clients = Array.from({ length: 30 }, () => new Client(proxy.listen));
+    await Promise.all(clients.map((c) => c.connected()));
     const first = await Promise.all(clients.map((c) => c.roundTrip()));
     // Updating the toxic restarts its stages; the draw must survive that.
-    await toxic.update({ ...toxic.toJson(), attributes: { latency: 90, jitter: 0 } });
+    await toxic.update({ ...toxic.toJson(), attributes: { latency: 310, jitter: 0 } });
     const second = await Promise.all(clients.map((c) => c.roundTrip()));
-    const slow = first.map((t) => t >= 78);
+    // Affected round trips take ≥ 300 ms; the others a few ms, or tens on a busy machine.
+    const slow = first.map((t) => t >= 150);
     // Binomial(30, 0.5): sd 2.7; [6, 24] is ±3.3 sd (two-sided P ≈ 0.0014).
     const n = slow.filter(Boolean).length;
     expect(n).toBeGreaterThanOrEqual(6);
     expect(n).toBeLessThanOrEqual(24);
     // The draw is per connection: the same connections are slow the second time (P(same 30 by chance) = 2^-30).
-    expect(second.map((t) => t >= 78)).toEqual(slow);
+    expect(second.map((t) => t >= 150)).toEqual(slow);
   });
 });
 

@@ -151,3 +151,29 @@ export function pattern(size: number, seed = 1): Buffer {
   }
   return b;
 }
+
+/**
+ * The central interval holding at least `confidence` of Binomial(n, p): [lo, hi] with
+ * P(X < lo) ≤ (1 − confidence)/2 and P(X > hi) ≤ (1 − confidence)/2, from the exact pmf.
+ *
+ * @example binomialInterval(200, 0.3, 0.999) // → [39, 82]
+ */
+export function binomialInterval(n: number, p: number, confidence: number): [number, number] {
+  if (p <= 0) return [0, 0];
+  if (p >= 1) return [n, n];
+  const tail = (1 - confidence) / 2;
+  const pmf: number[] = [];
+  // log-space, so n in the thousands does not underflow (1 − p)^n.
+  let logC = 0;
+  for (let k = 0; k <= n; k++) {
+    if (k > 0) logC += Math.log((n - k + 1) / k);
+    pmf.push(Math.exp(logC + k * Math.log(p) + (n - k) * Math.log1p(-p)));
+  }
+  let lo = 0;
+  let below = 0;
+  while (lo < n && below + pmf[lo]! <= tail) below += pmf[lo++]!;
+  let hi = n;
+  let above = 0;
+  while (hi > 0 && above + pmf[hi]! <= tail) above += pmf[hi--]!;
+  return [lo, hi];
+}

@@ -1,4 +1,4 @@
-import { defineToxic, HOUR_MS, type Chunk } from './toxic.ts';
+import { defineToxic, HOUR_MS, TIMER_SLACK_MS, type Chunk } from './toxic.ts';
 
 /**
  * Delays every chunk by `latency` ± `jitter` milliseconds (uniform), measured from when the
@@ -26,7 +26,7 @@ export const latency = defineToxic<{ latency: number; jitter: number }>({
       while (queue.length > 0) {
         const head = queue[0]!;
         const wait = head.due - clock.now();
-        if (wait > 0) {
+        if (wait >= TIMER_SLACK_MS) {
           cancel = clock.schedule(wait, flush);
           return;
         }

@@ -96,3 +96,13 @@ export function defineToxic<A extends Attributes, S = undefined>(kind: ToxicKind
 }
 
 export const HOUR_MS = 3_600_000;
+
+/**
+ * How close to its due time a chunk counts as due. Node's timers have millisecond resolution
+ * and can fire a fraction of a millisecond before a deadline read from performance.now();
+ * waiting out that fraction costs a whole further millisecond (no timer is shorter), which
+ * would make every delay systematically ~1 ms long. Delivering within the timer's own
+ * resolution keeps the error centred instead. A FakeClock fires exactly on time, so under
+ * test a delay stays exact.
+ */
+export const TIMER_SLACK_MS = 1;
