@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { formatIssues } from '../config/load.ts';
 import { loadRouterConfig, parseRouterConfig } from './config.ts';
@@ -6,8 +7,10 @@ const fixture = (name: string) => new URL(`../../fixtures/routers/${name}.yaml`,
 
 describe('router config', () => {
   it('loads every fixture router', async () => {
-    for (const name of ['joke', 'joke.broken', 'weather', 'weather.broken', 'degradation']) {
-      const loaded = await loadRouterConfig(fixture(name));
+    const names = (await readdir(new URL('../../fixtures/routers/', import.meta.url))).filter((f) => f.endsWith('.yaml'));
+    expect(names).toEqual(expect.arrayContaining(['joke.yaml', 'weather.yaml', 'degradation.yaml', 'payments.yaml', 'gateway.yaml', 'llm.yaml', 'canary.yaml']));
+    for (const name of names) {
+      const loaded = await loadRouterConfig(fixture(name.slice(0, -'.yaml'.length)));
       if (!loaded.ok) throw new Error(formatIssues(loaded.issues));
     }
   });
@@ -46,6 +49,22 @@ routes:
       ['stripe@us', 'stripe', 'us'],
       ['adyen', 'adyen', undefined],
     ]);
+  });
+
+  it('reads bare status codes in condition lists as they are written in YAML: numbers', () => {
+    const loaded = parseRouterConfig(`name: x
+providers: { a: { url: http://a.test } }
+routes:
+  - { match: /a, upstreams: [a], retry: { maxAttempts: 2, on: [429, 503, network] }, failoverOn: [5xx, 429] }
+`);
+    if (!loaded.ok) throw new Error(formatIssues(loaded.issues));
+    expect(loaded.value.routes[0]).toMatchObject({ retry: { on: ['429', '503', 'network'] }, failoverOn: ['5xx', '429'] });
+    const bad = parseRouterConfig(`name: x
+providers: { a: { url: http://a.test } }
+routes:
+  - { match: /a, upstreams: [a], failoverOn: [700] }
+`);
+    expect(bad.ok ? [] : bad.issues.map((i) => i.path)).toEqual(['routes[0].failoverOn[0]']);
   });
 
   it('reports every problem at once, each at its line', () => {

@@ -8,11 +8,18 @@
  * Vocabulary follows Resilience4j (failureRate, minimumCalls, half-open probes, maxAttempts)
  * and Envoy (retry `on` conditions, per-attempt timeout, upstreams).
  *
+ * A route's routing — `select`, `canary`, `auth`, `llm` — is spliced in from
+ * `routing/schema.ts` and compiled by its compile steps; the files it names (the LLM
+ * registry, JWT keys) are read here, relative to the config file, so a config that loads is
+ * one the router can start with.
+ *
  * @example
  *   const loaded = await loadRouterConfig('fixtures/routers/weather.yaml');
  *   if (!loaded.ok) throw new Error(formatIssues(loaded.issues));
  *   const router = await startRouter({ config: loaded.value });
  */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import Type from 'typebox';
 import { closest, issueAt, loadYamlFile, parseYaml, type ConfigIssue, type Loaded, type Locate } from '../config/load.ts';
 import { DURATION_PATTERN, parseDuration, parsePercent, PERCENT_PATTERN } from '../core/units.ts';
@@ -26,6 +33,20 @@ import { ENVOY_OUTLIER_DEFAULTS, outlierOptionProblems, type OutlierOptions } fr
 import { rateLimitOptionProblems, type RateLimitOptions } from './policies/ratelimit.ts';
 import { CRITICALITIES, loadShedOptionProblems, type LoadShedOptions } from './policies/shedding.ts';
 import { adaptiveThrottleOptionProblems, type AdaptiveThrottleOptions } from './policies/throttle.ts';
+import { jwtOptionProblems, publicKeyJwk, readJwtKeys, type JwtAuthOptions } from './routing/auth.ts';
+import { parseLlmRegistry, type LlmRegistry } from './routing/llm.ts';
+import {
+  AuthSchema,
+  CanarySchema,
+  compileAuth,
+  compileCanary,
+  compileLlmRoute,
+  compileSelect,
+  LlmRouteSchema,
+  SelectSchema,
+  type CanaryConfig,
+  type SelectConfig,
+} from './routing/schema.ts';
 
 /** Provider and region names: lower case, digits, dashes (the scenario file's names). */
 export const PROVIDER_NAME_PATTERN = '^[a-z0-9][a-z0-9-]*$';
@@ -36,11 +57,21 @@ const duration = (description: string) =>
   Type.String({ pattern: DURATION_PATTERN, expected: 'a duration like 250ms or 5s', description });
 const percent = (description: string) =>
   Type.String({ pattern: PERCENT_PATTERN, expected: 'a percentage like 50%', description });
+const CONDITION_EXPECTED = 'a status class like 5xx, a status like 503, network or timeout';
+// A bare status (`[429, 503]`) is a YAML number: accepted as such, and read as its string.
 const conditions = (description: string) =>
   Type.Array(
-    Type.String({ pattern: CONDITION_PATTERN, expected: 'a status class like 5xx, a status like 503, network or timeout', description: 'One outcome.' }),
+    Type.Union(
+      [
+        Type.String({ pattern: CONDITION_PATTERN, expected: CONDITION_EXPECTED }),
+        Type.Integer({ minimum: 100, maximum: 599, expected: CONDITION_EXPECTED }),
+      ],
+      { expected: CONDITION_EXPECTED, description: 'One outcome.' },
+    ),
     { minItems: 1, description },
   );
+/** Conditions as written → as `conditionSet` reads them. */
+const conditionList = (list: ReadonlyArray<string | number> | undefined, fallback: readonly string[]): string[] => (list ? list.map(String) : [...fallback]);
 
 const BreakerSchema = Type.Object(
   {
@@ -336,6 +367,10 @@ const RouteSchema = Type.Object(
     outlierDetection: Type.Optional(OutlierSchema),
     fallback: Type.Optional(FallbackSchema),
     failoverOn: Type.Optional(conditions('Outcomes after which the next upstream is tried. Default [5xx, network, timeout].')),
+    select: Type.Optional(SelectSchema),
+    canary: Type.Optional(CanarySchema),
+    auth: Type.Optional(AuthSchema),
+    llm: Type.Optional(LlmRouteSchema),
   },
   { additionalProperties: false, description: 'A route: which requests, to which providers, under which policies.' },
 );
@@ -397,7 +432,13 @@ export interface OutlierConfig extends OutlierOptions {
 }
 
 export type FallbackTierConfig =
-  | { tier: 'upstreams'; name: string; upstreams: string[] }
+  | {
+      tier: 'upstreams';
+      name: string;
+      upstreams: string[];
+      /** The tier did not name its upstreams: it takes the request's routed list (select, canary arm, LLM chain). */
+      routed: boolean;
+    }
   | { tier: 'cache'; name: string; maxAge: number; maxEntries: number }
   | { tier: 'static'; name: string; status: number; headers: Record<string, string>; body: string }
   | { tier: 'queue'; name: string; capacity: number };
@@ -439,6 +480,42 @@ export interface RouteConfig {
   /** Tiers in order; absent: the upstreams alone. */
   fallback?: { tiers: FallbackTierConfig[] };
   failoverOn: string[];
+  /** Provider selection per request: compliance, live health, cost. */
+  select?: SelectConfig;
+  /** A sticky share of clients to other upstreams, rolled back on an SLO breach. */
+  canary?: CanaryConfig;
+  /** Authentication the route requires. */
+  auth?: RouteAuthConfig;
+  /** LLM routing: the request's class picks a model chain from the registry. */
+  llm?: RouteLlmConfig;
+}
+
+/** A route's `auth`, its keys read: what `buildJwtAuth` takes, but for the clock. */
+export interface RouteAuthConfig {
+  jwt: Omit<JwtAuthOptions, 'clock'>;
+}
+
+export interface RouteLlmConfig {
+  /** The registry file, resolved. */
+  file: string;
+  registry: LlmRegistry;
+  /** Models whose provider is unavailable: tried last, or left out. */
+  unhealthy: 'last' | 'skip';
+}
+
+/**
+ * How the files a router config names (an LLM registry, JWT keys) are read: paths are
+ * resolved against `dir`, the config file's folder. `env` holds secrets named by `{ env }`.
+ */
+export interface ConfigFiles {
+  dir: string;
+  read(path: string): string;
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Files from the local disk, relative to `dir`. */
+export function localFiles(dir: string): ConfigFiles {
+  return { dir, read: (path) => readFileSync(resolve(dir, path), 'utf8') };
 }
 
 export interface RouterConfig {
@@ -466,8 +543,15 @@ type Compiled = { ok: true; value: RouterConfig } | { ok: false; issues: ConfigI
  * @example
  *   const c = compileRouterConfig({ name: 'joke', providers: { joke: { url } }, routes: [{ match: '/joke', upstreams: ['joke'] }] });
  */
-export function compileRouterConfig(raw: RouterFile, locate: Locate = () => ({ line: 0, column: 0 }), file = '<config>'): Compiled {
+export function compileRouterConfig(
+  raw: RouterFile,
+  locate: Locate = () => ({ line: 0, column: 0 }),
+  file = '<config>',
+  files: ConfigFiles = localFiles(file.startsWith('<') ? process.cwd() : dirname(file)),
+): Compiled {
   const issues: ConfigIssue[] = [];
+  // Issues in files this one names (an LLM registry), positioned in those files: after this file's.
+  const elsewhere: ConfigIssue[] = [];
   const issue = (path: (string | number)[], message: string, extra?: { expected?: string; found?: string }) =>
     issues.push(issueAt(locate, file, path, message, extra));
 
@@ -493,7 +577,7 @@ export function compileRouterConfig(raw: RouterFile, locate: Locate = () => ({ l
         k: t.k ?? 2,
         window: t.window === undefined ? 120_000 : parseDuration(t.window),
         buckets: t.buckets ?? 12,
-        rejectOn: t.rejectOn ?? ['5xx', '429', 'network', 'timeout'],
+        rejectOn: conditionList(t.rejectOn, ['5xx', '429', 'network', 'timeout']),
       };
       if (!problems([...at, 'adaptiveThrottling'], adaptiveThrottleOptionProblems(throttle))) throttle = undefined;
     }
@@ -573,10 +657,41 @@ export function compileRouterConfig(raw: RouterFile, locate: Locate = () => ({ l
       });
     });
 
+    // Routing: canary first (select also ranks its upstreams), then select, auth, llm.
+    if (r.llm && r.select) issue([...at, 'llm'], '`llm` and `select` are alternatives: the registry orders an LLM route\'s providers; remove one of them');
+    if (r.llm && r.canary) issue([...at, 'canary'], 'a canary does not mix with `llm`: the registry picks the models (put the new version in a chain instead); remove one of them');
+    const canary = r.canary ? compileCanary(r.canary, [...providers.keys()], upstreams, [...at, 'canary'], issue) : undefined;
+    const select = r.select ? compileSelect(r.select, [...upstreams, ...(canary?.upstreams ?? [])], [...at, 'select'], issue) : undefined;
+    const auth = r.auth ? compileRouteAuth(r.auth, [...at, 'auth'], files, issue) : undefined;
+    let llm: RouteLlmConfig | undefined;
+    if (r.llm) {
+      const l = compileLlmRoute(r.llm);
+      const path = resolve(files.dir, l.registry);
+      let text: string | undefined;
+      try {
+        text = files.read(path);
+      } catch (err) {
+        issue([...at, 'llm', 'registry'], `cannot read the LLM registry ${l.registry}: ${errorCode(err)}`);
+      }
+      const loaded = text === undefined ? undefined : parseLlmRegistry(text, path, [...providers.keys()]);
+      if (loaded && !loaded.ok) elsewhere.push(...loaded.issues);
+      if (loaded?.ok) {
+        // Every provider a chain can reach must be one of the route's upstreams, so it has the route's breaker, retry and outlier detection.
+        const reached = new Set<string>();
+        for (const c of loaded.value.classes.values()) for (const id of c.chain) reached.add(loaded.value.models.get(id)!.provider);
+        const missing = [...reached].filter((p) => providers.has(p) && !upstreams.includes(p));
+        if (missing.length > 0) {
+          issue([...at, 'upstreams'], `the LLM registry's chains call ${missing.join(', ')}: list ${missing.length > 1 ? 'them' : 'it'} here too, so every provider a chain reaches has this route's policies`);
+        }
+        llm = { file: path, registry: loaded.value, unhealthy: l.unhealthy };
+      }
+    }
+
     if (r.breaker) {
       const breaker = compileBreaker(r.breaker, [...at, 'breaker'], issue);
       if (breaker) {
-        for (const key of upstreams) {
+        // The canary's upstreams are called by this route too: they get its breaker.
+        for (const key of [...upstreams, ...(canary?.upstreams ?? [])]) {
           const p = providers.get(key)!;
           if (!p.breaker) {
             p.breaker = breaker;
@@ -625,7 +740,7 @@ export function compileRouterConfig(raw: RouterFile, locate: Locate = () => ({ l
             minimumHosts: fp.minimumHosts ?? 5,
           },
         }),
-        failureOn: o.failureOn ?? [...DEFAULT_FAILURE_CONDITIONS],
+        failureOn: conditionList(o.failureOn, DEFAULT_FAILURE_CONDITIONS),
       };
       if (!problems([...at, 'outlierDetection'], outlierOptionProblems(outlierDetection))) outlierDetection = undefined;
     }
@@ -643,7 +758,7 @@ export function compileRouterConfig(raw: RouterFile, locate: Locate = () => ({ l
               const hint = closest(u, providers.keys());
               issue([...tat, 'upstreams', k], `unknown provider ${JSON.stringify(u)}${hint ? ` (did you mean ${hint}?)` : ''}`, { expected: `one of ${[...providers.keys()].join(', ')}` });
             });
-            tiers.push({ tier: 'upstreams', name: t.name ?? keys.join('+'), upstreams: keys.filter((u) => providers.has(u)) });
+            tiers.push({ tier: 'upstreams', name: t.name ?? keys.join('+'), upstreams: keys.filter((u) => providers.has(u)), routed: t.upstreams === undefined });
             break;
           }
           case 'cache':
@@ -678,7 +793,7 @@ export function compileRouterConfig(raw: RouterFile, locate: Locate = () => ({ l
       if (backoff.base > backoff.cap) issue([...at, 'retry', 'backoff', 'base'], `backoff base (${r.retry.backoff!.base}) exceeds its cap (${r.retry.backoff!.cap})`);
       retry = {
         maxAttempts: r.retry.maxAttempts,
-        on: r.retry.on ?? [...DEFAULT_FAILURE_CONDITIONS],
+        on: conditionList(r.retry.on, DEFAULT_FAILURE_CONDITIONS),
         backoff,
         retryAfterCap: r.retry.retryAfterCap === undefined ? backoff.cap : parseDuration(r.retry.retryAfterCap),
         idempotentOnly: r.retry.idempotentOnly ?? true,
@@ -712,12 +827,16 @@ export function compileRouterConfig(raw: RouterFile, locate: Locate = () => ({ l
       ...(retry && { retry }),
       ...(outlierDetection && { outlierDetection }),
       ...(fallback && { fallback }),
-      failoverOn: r.failoverOn ?? [...DEFAULT_FAILURE_CONDITIONS],
+      failoverOn: conditionList(r.failoverOn, DEFAULT_FAILURE_CONDITIONS),
+      ...(select && { select }),
+      ...(canary && { canary }),
+      ...(auth && { auth }),
+      ...(llm && { llm }),
     });
   });
 
   // In file order, as the loader gives its own issues.
-  if (issues.length > 0) return { ok: false, issues: issues.sort((a, b) => a.line - b.line || a.column - b.column) };
+  if (issues.length > 0 || elsewhere.length > 0) return { ok: false, issues: [...issues.sort((a, b) => a.line - b.line || a.column - b.column), ...elsewhere] };
   return {
     ok: true,
     value: {
@@ -775,28 +894,68 @@ function compileBreaker(
     ...(b.openBackoff && { openBackoff: { multiplier: b.openBackoff.multiplier, max: parseDuration(b.openBackoff.max) } }),
     ...(b.slowCall && { slowCall: { duration: parseDuration(b.slowCall.duration), rate: parsePercent(b.slowCall.rate) } }),
     halfOpen: { probes, successesToClose: b.halfOpen?.successesToClose ?? probes },
-    failureOn: b.failureOn ?? [...DEFAULT_FAILURE_CONDITIONS],
+    failureOn: conditionList(b.failureOn, DEFAULT_FAILURE_CONDITIONS),
   };
   const problems = breakerOptionProblems(options);
   for (const p of problems) issue([...at, ...p.field.split('.')], p.message);
   return problems.length > 0 ? undefined : options;
 }
 
+/** `auth` as written → its keys read and checked; problems at the field they concern. */
+function compileRouteAuth(raw: NonNullable<RouterFile['routes'][number]['auth']>, at: (string | number)[], files: ConfigFiles, issue: Issue): RouteAuthConfig | undefined {
+  let failed = false;
+  const report: Issue = (path, message, extra) => {
+    failed = true;
+    issue(path, message, extra);
+  };
+  const compiled = compileAuth(raw, at, report);
+  if (!compiled) return undefined;
+  const jat = [...at, 'jwt'];
+  // Problems come as `field: words` or `field[i]: words`: put each at its field.
+  const atField = (problem: string) => {
+    const m = /^(\w+)(?:\[(\d+)\])?(?:\.keys\[\d+\])?: (.*)$/s.exec(problem);
+    if (!m) return report(jat, problem);
+    report(m[2] === undefined ? [...jat, m[1]!] : [...jat, m[1]!, Number(m[2])], m[3]!);
+  };
+  const keys = readJwtKeys(compiled.jwt.keys, (f) => files.read(resolve(files.dir, f)), files.env ?? process.env);
+  if (!keys.ok) {
+    keys.problems.forEach(atField);
+    return undefined;
+  }
+  const jwt: Omit<JwtAuthOptions, 'clock'> = { ...compiled.jwt, keys: keys.keys };
+  jwtOptionProblems(jwt).forEach(atField);
+  (keys.keys.publicKeys ?? []).forEach((k, i) => {
+    const converted = publicKeyJwk(k.pem, k.alg);
+    if (!converted.ok) report([...jat, 'publicKeys', i, 'file'], converted.problem);
+  });
+  return failed ? undefined : { jwt };
+}
+
+type Issue = (path: (string | number)[], message: string, extra?: { expected?: string; found?: string }) => void;
+
+function errorCode(err: unknown): string {
+  return (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
+}
+
 /**
  * Reads, validates and compiles a router file; every issue at once, each with its line.
- * `locate` positions paths of the file as written (`['routes', 0, 'timeout']`).
+ * `locate` positions paths of the file as written (`['routes', 0, 'timeout']`). Files the
+ * config names (an LLM registry, JWT keys) are read relative to its folder.
  */
 export async function loadRouterConfig(file: string): Promise<Loaded<RouterConfig>> {
-  return compileLoaded(await loadYamlFile<RouterFile>(file, RouterConfigSchema), file);
+  return compileLoaded(await loadYamlFile<RouterFile>(file, RouterConfigSchema), file, localFiles(dirname(resolve(file))));
 }
 
-/** As `loadRouterConfig`, from text (tests, configs embedded in a scenario). */
-export function parseRouterConfig(text: string, file = '<router>'): Loaded<RouterConfig> {
-  return compileLoaded(parseYaml<RouterFile>(text, file, RouterConfigSchema), file);
+/**
+ * As `loadRouterConfig`, from text (tests, configs embedded in a scenario). Files it names
+ * are read relative to `files.dir`: by default the folder of `file`, or the working directory.
+ */
+export function parseRouterConfig(text: string, file = '<router>', files?: ConfigFiles): Loaded<RouterConfig> {
+  return compileLoaded(parseYaml<RouterFile>(text, file, RouterConfigSchema), file, files);
 }
 
-function compileLoaded(loaded: Loaded<RouterFile>, file: string): Loaded<RouterConfig> {
+function compileLoaded(loaded: Loaded<RouterFile>, file: string, files?: ConfigFiles): Loaded<RouterConfig> {
   if (!loaded.ok) return loaded;
-  const compiled = compileRouterConfig(loaded.value, loaded.locate, file);
+  const compiled = compileRouterConfig(loaded.value, loaded.locate, file, files);
   return compiled.ok ? { ok: true, value: compiled.value, locate: loaded.locate } : compiled;
 }

@@ -1,30 +1,34 @@
 /**
  * faultline's reference router: resilience policies (timeout and deadline, retry with
  * backoff, jitter and a retry budget, circuit breaker, bulkhead, rate limit, load shedding,
- * adaptive throttling, outlier detection, failover, fallback chains), a YAML config, and an
- * HTTP server around them.
+ * adaptive throttling, outlier detection, failover, fallback chains), routing (provider
+ * selection by compliance, health and cost; canaries; JWT; LLM routing), a YAML config, and
+ * an HTTP server around them.
  *
  * @example
  *   import { loadRouterConfig, startRouter } from './router/index.ts';
  *   const loaded = await loadRouterConfig('fixtures/routers/weather.yaml');
  *   if (loaded.ok) await startRouter({ config: loaded.value, upstreams: { 'weather-primary': url } });
  */
-export { compileRouterConfig, loadRouterConfig, parseRouterConfig, RouterConfigSchema } from './config.ts';
+export { compileRouterConfig, loadRouterConfig, localFiles, parseRouterConfig, RouterConfigSchema } from './config.ts';
 export type {
   BreakerConfig,
+  ConfigFiles,
   FallbackTierConfig,
   LoadSheddingConfig,
   OutlierConfig,
   ProviderConfig,
   RetryBudgetConfig,
   RetryConfig,
+  RouteAuthConfig,
   RouteConfig,
+  RouteLlmConfig,
   RouterConfig,
   RouterFile,
   ThrottleConfig,
 } from './config.ts';
-export { BREAKER_STATE_CODE, RouterMetrics } from './metrics.ts';
-export type { RequestOutcome } from './metrics.ts';
+export { BREAKER_STATE_CODE, CANARY_STATE_CODE, RouterMetrics } from './metrics.ts';
+export type { PassOverReason, RequestOutcome } from './metrics.ts';
 export { backoff, backoffDelay, JITTERS } from './policies/backoff.ts';
 export type { BackoffOptions, Jitter } from './policies/backoff.ts';
 export { CircuitBreaker, openWait, REJECTED } from './policies/breaker.ts';
@@ -55,7 +59,8 @@ export type { RetryEvent, RetryOptions } from './policies/retry.ts';
 export { DeadlinePolicy, TimeoutPolicy } from './policies/timeout.ts';
 export { ProviderRegistry } from './providers.ts';
 export type { Provider } from './providers.ts';
-export { createRouter, FALLBACK_HEADER, PROVIDER_HEADER } from './router.ts';
+export { ARM_HEADER, createRouter, FALLBACK_HEADER, MODEL_HEADER, PROVIDER_HEADER } from './router.ts';
+export * from './routing/index.ts';
 export type { Router, RouterOptions, RouterPolicies, RouterRequest, RouterResponse } from './router.ts';
 export { startRouter } from './server.ts';
 export type { RunningRouter, StartRouterOptions } from './server.ts';

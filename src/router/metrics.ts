@@ -17,6 +17,13 @@
  * | adaptive_throttling_rejections_total    | counter   | provider                        |
  * | outlier_ejections_total                 | counter   | route, provider, reason         |
  * | fallback_invocations_total              | counter   | route, tier                     |
+ * | routing_decisions_total                 | counter   | route, provider, reason         |
+ * | provider_cost_total                     | counter   | provider, currency              |
+ * | provider_cost_extra_total               | counter   | provider, currency              |
+ * | canary_state                            | gauge     | route                           |
+ * | canary_requests_total                   | counter   | route, arm, outcome             |
+ * | auth_rejections_total                   | counter   | route, reason                   |
+ * | llm_requests_total                      | counter   | route, class, model             |
  *
  * Label values:
  * - `provider` is the provider key (`weather-primary`, `stripe@eu`), except on the two
@@ -32,12 +39,39 @@
  *   (all upstreams failed: 502), `rejected` (no upstream could be called — breakers open,
  *   ejected, full: 503), `no_route` (404), `aborted` (the client left first), `shed` (load
  *   shedding: 503), `rate_limited` (429), `deadline_exceeded` (504), `fallback` (a cache,
- *   static or queue tier answered). `provider` is `none` when no provider answered.
+ *   static or queue tier answered), `unauthorized` (401). `provider` is `none` when no
+ *   provider answered. `rejected` also covers a route's routing refusing a request (503: no
+ *   compliant or available provider, no available model).
  * - `bulkhead_rejections_total`: `scope` is `route` (name: the route) or `provider` (name: the
  *   provider key); `reason` is `full` or `queue_timeout`.
  * - `rate_limited_total`: `limit` is `global` (the router-wide limit) or `route`.
  * - `outlier_ejections_total`: `reason` is `consecutive_5xx` or `failure_percentage`.
  * - `fallback_invocations_total`: counted when the chain moves on to `tier` (never for the first).
+ * - `failover_invocations_total` also counts the failover `select` or an LLM plan makes
+ *   before any call, when the provider that would lead (the cheapest compliant one, the
+ *   class's first model) is passed over: `reason` is why, `breaker_open` or `ejected` as when
+ *   the failover loop skips it, or `degraded` (its breaker is closed but past `degradedAt`).
+ *   Compliance is not a failover: an EU payment's leader is the cheapest EU-compliant provider.
+ * - `routing_decisions_total`: one per request on a route with `select` or `llm`. `provider`
+ *   leads the order (`none` when none may serve it). `select`'s `reason`: `cheapest_healthy`,
+ *   `degraded`, `last_resort`, `unavailable` (placement of the leader), or
+ *   `no_compliant_provider`, `no_available_provider` (503); an LLM route's: the registry rule
+ *   that chose the class (`default` when none did), or `no_available_model` (503).
+ * - `provider_cost_total`: what answered requests cost at `provider`, in the request's
+ *   `currency` (`unknown` when it says none): a payment's fee (rate × amount + fixed), an LLM
+ *   call's tokens at the model's prices (its `usage`, else the estimate). Only 2xx answers
+ *   cost. `provider_cost_extra_total`: the part above what the cheapest compliant provider
+ *   (an LLM route: the class's first model) would have charged: the cost of failing over.
+ * - `canary_state`: 0 canary (the share is live), 1 rolled back, 2 promoted.
+ * - `canary_requests_total`: requests ended on each `arm` (`baseline`, `canary`), by
+ *   `outcome` (`success`: answered by a provider, below 500; `error` otherwise). Requests
+ *   refused before an arm was chosen, shed or abandoned by the client are not counted.
+ * - `auth_rejections_total`: 401s, by `reason`: `missing_token`, `malformed`,
+ *   `alg_not_allowed` (`alg: none`, an algorithm not allowed, algorithm confusion),
+ *   `unknown_key`, `bad_signature`, `expired`, `not_yet_valid`, `wrong_issuer`,
+ *   `wrong_audience`, `missing_claim`, `invalid_claims`.
+ * - `llm_requests_total`: answers on an LLM route, by request `class` and the registry
+ *   `model` that gave them.
  *
  * Series whose zero means something ("no retry was refused", "nothing was shed") are created
  * at zero when the policy is set up, so a dashboard or an SLO sees 0 rather than no data.
@@ -49,6 +83,14 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BreakerStateKind, CircuitBreaker } from './policies/breaker.ts';
 import type { FailoverReason } from './policies/failover.ts';
+import type { AuthFailure } from './routing/auth.ts';
+import type { Canary, CanaryArm, CanaryState } from './routing/canary.ts';
+
+/** Why a provider was passed over: the failover loop's reasons, and `degraded` (selection only). */
+export type PassOverReason = FailoverReason | 'degraded';
+
+/** The gauge encoding of canary states. */
+export const CANARY_STATE_CODE: Record<CanaryState['kind'], number> = { canary: 0, 'rolled-back': 1, promoted: 2 };
 
 export type RequestOutcome =
   | 'success'
@@ -59,7 +101,8 @@ export type RequestOutcome =
   | 'shed'
   | 'rate_limited'
   | 'deadline_exceeded'
-  | 'fallback';
+  | 'fallback'
+  | 'unauthorized';
 
 /** The gauge encoding of breaker states. */
 export const BREAKER_STATE_CODE: Record<BreakerStateKind, number> = { closed: 0, open: 1, 'half-open': 2 };
@@ -88,11 +131,19 @@ export class RouterMetrics {
   readonly throttled: Counter<'provider'>;
   readonly outlierEjections: Counter<'route' | 'provider' | 'reason'>;
   readonly fallbacks: Counter<'route' | 'tier'>;
+  readonly routingDecisions: Counter<'route' | 'provider' | 'reason'>;
+  readonly providerCost: Counter<'provider' | 'currency'>;
+  readonly providerCostExtra: Counter<'provider' | 'currency'>;
+  readonly canaryState: Gauge<'route'>;
+  readonly canaryRequests: Counter<'route' | 'arm' | 'outcome'>;
+  readonly authRejections: Counter<'route' | 'reason'>;
+  readonly llmRequests: Counter<'route' | 'class' | 'model'>;
 
   // prom-client hashes a label object on every inc(); hot-path children are looked up once
   // by a joined key and kept.
   readonly #children = new Map<string, { inc(value?: number): void } | { observe(v: number): void }>();
   readonly #breakers: Array<{ name: string; region: string; breaker: CircuitBreaker }> = [];
+  readonly #canaries: Array<{ route: string; canary: Canary }> = [];
 
   constructor() {
     const registers = [this.registry];
@@ -181,10 +232,71 @@ export class RouterMetrics {
       labelNames: ['route', 'tier'],
       registers,
     });
+    this.routingDecisions = new Counter({
+      name: 'routing_decisions_total',
+      help: 'Requests ordered by provider selection or LLM routing, by the provider that leads the order and why (or why there is none).',
+      labelNames: ['route', 'provider', 'reason'],
+      registers,
+    });
+    this.providerCost = new Counter({
+      name: 'provider_cost_total',
+      help: "What answered requests cost at each provider, in the request's currency: payment fees, LLM tokens at the model's prices.",
+      labelNames: ['provider', 'currency'],
+      registers,
+    });
+    this.providerCostExtra = new Counter({
+      name: 'provider_cost_extra_total',
+      help: 'The part of provider_cost_total above what the cheapest compliant provider (or the first model of the class) would have charged: the cost of failing over.',
+      labelNames: ['provider', 'currency'],
+      registers,
+    });
+    const canaries = this.#canaries;
+    this.canaryState = new Gauge({
+      name: 'canary_state',
+      help: "A route's canary: 0 canary (the share is live), 1 rolled back, 2 promoted.",
+      labelNames: ['route'],
+      registers,
+      collect() {
+        for (const c of canaries) this.set({ route: c.route }, CANARY_STATE_CODE[c.canary.state().kind]);
+      },
+    });
+    this.canaryRequests = new Counter({
+      name: 'canary_requests_total',
+      help: "Requests ended on a canary route's arm (baseline or canary), by outcome (success or error).",
+      labelNames: ['route', 'arm', 'outcome'],
+      registers,
+    });
+    this.authRejections = new Counter({
+      name: 'auth_rejections_total',
+      help: 'Requests refused with 401 on an authenticated route, by reason.',
+      labelNames: ['route', 'reason'],
+      registers,
+    });
+    this.llmRequests = new Counter({
+      name: 'llm_requests_total',
+      help: 'Answers on an LLM route, by the request class and the registry model that gave them.',
+      labelNames: ['route', 'class', 'model'],
+      registers,
+    });
   }
 
   /** Creates the series of one counter (or histogram) at zero, where "none yet" is worth seeing. */
-  zero(metric: 'retries' | 'budgetExhausted' | 'bulkheadRejections' | 'loadShed' | 'rateLimited' | 'throttled' | 'outlierEjections' | 'fallbacks', ...values: string[]): void {
+  zero(
+    metric:
+      | 'retries'
+      | 'budgetExhausted'
+      | 'bulkheadRejections'
+      | 'loadShed'
+      | 'rateLimited'
+      | 'throttled'
+      | 'outlierEjections'
+      | 'fallbacks'
+      | 'routingDecisions'
+      | 'canaryRequests'
+      | 'authRejections'
+      | 'llmRequests',
+    ...values: string[]
+  ): void {
     // The same child cache as the hot-path methods use; the tag is the metric's name.
     this.#counter(this[metric] as Counter<string>, metric, ...values).inc(0);
   }
@@ -241,8 +353,36 @@ export class RouterMetrics {
     this.#counter(this.attempts, 'a', provider, String(status)).inc();
   }
 
-  failover(from: string, to: string, reason: FailoverReason): void {
+  failover(from: string, to: string, reason: PassOverReason): void {
     this.#counter(this.failovers, 'f', from, to, reason).inc();
+  }
+
+  decision(route: string, provider: string, reason: string): void {
+    this.#counter(this.routingDecisions, 'routingDecisions', route, provider, reason).inc();
+  }
+
+  /** A provider's answer cost `cost`, `extra` of it above the cheapest choice. */
+  cost(provider: string, currency: string, cost: number, extra: number): void {
+    if (cost > 0) this.#counter(this.providerCost, 'pc', provider, currency).inc(cost);
+    if (extra > 0) this.#counter(this.providerCostExtra, 'px', provider, currency).inc(extra);
+  }
+
+  authRejected(route: string, reason: AuthFailure): void {
+    this.#counter(this.authRejections, 'authRejections', route, reason).inc();
+  }
+
+  canaryRequest(route: string, arm: CanaryArm, outcome: 'success' | 'error'): void {
+    this.#counter(this.canaryRequests, 'canaryRequests', route, arm, outcome).inc();
+  }
+
+  llmAnswer(route: string, cls: string, model: string): void {
+    this.#counter(this.llmRequests, 'llmRequests', route, cls, model).inc();
+  }
+
+  /** Exports a route's canary state (read at scrape time). */
+  watchCanary(route: string, canary: Canary): void {
+    this.#canaries.push({ route, canary });
+    this.canaryState.set({ route }, CANARY_STATE_CODE[canary.state().kind]);
   }
 
   request(route: string, provider: string, outcome: RequestOutcome, seconds: number): void {

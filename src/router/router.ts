@@ -19,7 +19,20 @@
  * - outlier detection is per route (it ejects at most a share of the route's upstreams);
  * - the timeout is per attempt, the deadline per request, one shared timer each per route.
  *
- * Routing by cost/region/canary (src/router/routing/) only has to order `targets` per request.
+ * Routing (src/router/routing/) decides, per request and before any call, who may serve it
+ * and in which order; the failover loop then runs over that order unchanged:
+ *
+ *   match → rate limits → **authenticate** (JWT: 401 + WWW-Authenticate, nothing called) →
+ *   load shedding → **canary arm** (sticky per client; its upstream list) → **order** the
+ *   arm's upstreams: `select` (compliance filter, then live health from the breakers and
+ *   outlier ejection, then cost) or an LLM plan (the request's class → a model chain) →
+ *   deadline → fallback chain → failover → **cost** of the answer → the canary records how
+ *   the request ended.
+ *
+ * An empty order (no compliant provider, none available under `unhealthy: skip`, no model)
+ * is a 503 with the reason; the unfiltered list is never used instead. A fallback tier that
+ * names no upstreams takes the routed order; one that names its own is filtered by the
+ * route's compliance too.
  */
 import { systemClock, type Clock } from '../core/clock.ts';
 import { seededRng, type Rng } from '../core/rng.ts';
@@ -48,12 +61,21 @@ import { LoadShedder } from './policies/shedding.ts';
 import { AdaptiveThrottle } from './policies/throttle.ts';
 import { DeadlinePolicy, TimeoutPolicy } from './policies/timeout.ts';
 import { ProviderRegistry, type Provider } from './providers.ts';
+import { AUTH_FAILURES, buildJwtAuth, type JwtAuth } from './routing/auth.ts';
+import { Canary, stickyKey, type CanaryArm } from './routing/canary.ts';
+import { llmRequest, planLlm, usageCost, usageOf, withModel, type LlmChainEntry, type LlmModel, type LlmPlan } from './routing/llm.ts';
+import { buildSelectOptions } from './routing/schema.ts';
+import { breakerHealth, costImpact, ProviderSelector, requestAttributes, type AttributeSources, type HealthOf, type Selection, type SelectRequest } from './routing/select.ts';
 import type { Transport, UpstreamRequest, UpstreamResponse } from './transport.ts';
 
 /** Names who answered: a provider key, or `none` when the router answered itself. */
 export const PROVIDER_HEADER = 'x-faultline-provider';
 /** Names the fallback tier that answered, when it was not the first. */
 export const FALLBACK_HEADER = 'x-faultline-fallback';
+/** On a canary route: the arm the client is on, `baseline` or `canary`. */
+export const ARM_HEADER = 'x-faultline-arm';
+/** On an LLM route: the registry model that answered. */
+export const MODEL_HEADER = 'x-faultline-model';
 
 export interface RouterRequest {
   method: string;
@@ -63,7 +85,11 @@ export interface RouterRequest {
   body?: Uint8Array;
   /** Aborts when the client goes away. */
   signal?: AbortSignal;
-  /** The socket's peer address; with `X-Forwarded-For` and the trusted proxies it names the client. */
+  /**
+   * The socket's peer address (server.ts passes `req.socket.remoteAddress`); with
+   * `X-Forwarded-For` and the trusted proxies it names the client, for rate limits, canary
+   * stickiness and the client's region.
+   */
   remoteAddress?: string;
 }
 
@@ -102,6 +128,8 @@ export interface RouterPolicies {
   /** By route label. */
   readonly queues: ReadonlyMap<string, ManualQueue<{ method: string; path: string; body?: Uint8Array }>>;
   readonly shedder: LoadShedder | undefined;
+  /** By route label. */
+  readonly canaries: ReadonlyMap<string, Canary>;
 }
 
 export interface Router {
@@ -131,6 +159,63 @@ interface CompiledUpstream {
   skip: (() => FailoverReason | undefined) | undefined;
 }
 
+/** One failover target of a request: a provider's pipeline, with the body to send it (an LLM model's). */
+interface Target {
+  upstream: CompiledUpstream;
+  /** The body for this target, made when it is first called (an LLM model's rewrite). */
+  body?: () => Uint8Array | undefined;
+  model?: LlmChainEntry;
+}
+
+/** Who may serve one request, in order; empty with `refusal` when nobody may. */
+interface Plan {
+  targets: Target[];
+  selection?: Selection;
+  llm?: LlmPlan;
+  /** The model the class would lead with, were every provider healthy: the LLM cost baseline. */
+  ideal?: LlmModel;
+  /** Estimated tokens of an LLM request, when its answer reports no usage. */
+  estimate?: { input: number; output: number };
+  refusal?: { error: string; message: string; region?: string | undefined; class?: string };
+}
+
+/**
+ * One request on its way through a route, and what routing decided for it. Rides in
+ * `PolicyContext.request`. The client address and the selection attributes are read once,
+ * and only when something needs them.
+ */
+class Exchange {
+  readonly req: RouterRequest;
+  arm: CanaryArm | undefined;
+  plan: Plan | undefined;
+  readonly #trusted: TrustedProxies;
+  readonly #sources: AttributeSources | undefined;
+  #client: string | undefined;
+  #attributes: SelectRequest | undefined;
+
+  constructor(req: RouterRequest, trusted: TrustedProxies, sources: AttributeSources | undefined) {
+    this.req = req;
+    this.#trusted = trusted;
+    this.#sources = sources;
+  }
+
+  /** The client's address, after trusted proxies. */
+  client(): string {
+    return (this.#client ??= clientAddress(this.req.remoteAddress, this.req.headers['x-forwarded-for'], this.#trusted));
+  }
+
+  /** Region, amount and currency, from the route's `select` sources (or the defaults). */
+  attributes(): SelectRequest {
+    return (this.#attributes ??= requestAttributes({ headers: this.req.headers, body: this.req.body, ip: this.client() }, this.#sources));
+  }
+}
+
+/** A list of upstreams a tier calls: `routed` takes the request's plan instead. */
+interface UpstreamTier {
+  routed: boolean;
+  list: CompiledUpstream[];
+}
+
 interface CompiledRoute {
   config: RouteConfig;
   label: string;
@@ -142,10 +227,22 @@ interface CompiledRoute {
   failover: FailoverPolicy<UpstreamResponse>;
   /** The route's own upstreams, in failover order. */
   upstreams: CompiledUpstream[];
+  /** The route's upstreams as a tier: routed (select, canary, LLM) per request. */
+  primary: UpstreamTier;
+  /** Without `select` or `llm`, each arm's order is its list as configured. */
+  fixed: { baseline: Plan; canary: Plan | undefined };
   /** Every provider any of the route's tiers calls. */
   byKey: Map<string, CompiledUpstream>;
   chain: FallbackChain<Answer> | undefined;
   cache: LastGoodCache<UpstreamResponse> | undefined;
+  /** Live health of a provider key: its breaker, and this route's outlier detection. */
+  health: HealthOf;
+  /** Why an unavailable provider is: `breaker_open` or `ejected`. */
+  unavailable: (key: string) => FailoverReason;
+  /** Selectors by upstream list (`a,b`), built when first needed. */
+  selectors: Map<string, ProviderSelector>;
+  auth: JwtAuth | undefined;
+  canary: { canary: Canary; upstreams: CompiledUpstream[]; stickyHeader: string | undefined } | undefined;
 }
 
 /**
@@ -224,6 +321,7 @@ export function createRouter(opts: RouterOptions): Router {
   }
 
   const outliers = new Map<string, OutlierDetector>();
+  const canaries = new Map<string, Canary>();
   const budgets = new Map<string, RetryBudget>();
   const routeBulkheads = new Map<string, Bulkhead>();
   const queues = new Map<string, ManualQueue<{ method: string; path: string; body?: Uint8Array }>>();
@@ -234,9 +332,15 @@ export function createRouter(opts: RouterOptions): Router {
     const timeout = new TimeoutPolicy(rc.timeout, clock);
     disposers.push(() => timeout.dispose());
 
-    // Every provider the route can call: its upstreams and those of its fallback tiers.
+    // Every provider the route can call: its upstreams, its canary's, those of its fallback
+    // tiers and of its LLM chains. Each gets its pipeline (retry → … → breaker → outlier).
     const keys = [...rc.upstreams];
-    for (const t of rc.fallback?.tiers ?? []) if (t.tier === 'upstreams') for (const k of t.upstreams) if (!keys.includes(k)) keys.push(k);
+    const reach = (k: string) => {
+      if (!keys.includes(k) && providers.get(k)) keys.push(k);
+    };
+    for (const k of rc.canary?.upstreams ?? []) reach(k);
+    for (const t of rc.fallback?.tiers ?? []) if (t.tier === 'upstreams') for (const k of t.upstreams) reach(k);
+    if (rc.llm) for (const c of rc.llm.registry.classes.values()) for (const id of c.chain) reach(rc.llm.registry.models.get(id)!.provider);
 
     const budget = rc.retry?.budget ? makeBudget(rc.retry.budget) : undefined;
     if (budget) budgets.set(label, budget);
@@ -318,6 +422,40 @@ export function createRouter(opts: RouterOptions): Router {
     }
     if (globalLimiter) metrics.zero('rateLimited', label, 'global');
 
+    const detector = outlier;
+    const degradedAt = rc.select?.degradedAt;
+    const health: HealthOf = (key) => {
+      const b = breakers.get(key);
+      const h = b ? breakerHealth(b, degradedAt) : 'healthy';
+      return h !== 'unavailable' && detector?.isEjected(key) ? 'unavailable' : h;
+    };
+    const unavailable = (key: string): FailoverReason => (detector?.isEjected(key) && breakers.get(key)?.isCallPermitted() !== false ? 'ejected' : 'breaker_open');
+
+    let auth: JwtAuth | undefined;
+    if (rc.auth) {
+      const made = buildJwtAuth({ ...rc.auth.jwt, clock });
+      if (!made.ok) throw new RangeError(`route ${label}: auth: ${made.problems.join('; ')}`);
+      auth = made.auth;
+      for (const reason of AUTH_FAILURES) metrics.zero('authRejections', label, reason);
+    }
+
+    let canary: CompiledRoute['canary'];
+    if (rc.canary) {
+      const c = new Canary(rc.canary.options, clock);
+      canaries.set(label, c);
+      metrics.watchCanary(label, c);
+      for (const arm of ['baseline', 'canary']) for (const outcome of ['success', 'error']) metrics.zero('canaryRequests', label, arm, outcome);
+      canary = { canary: c, upstreams: rc.canary.upstreams.map((k) => byKey.get(k)!), stickyHeader: rc.canary.stickyHeader };
+    }
+    if (rc.select) {
+      metrics.zero('routingDecisions', label, 'none', 'no_compliant_provider');
+      metrics.zero('routingDecisions', label, 'none', 'no_available_provider');
+    }
+    if (rc.llm) {
+      metrics.zero('routingDecisions', label, 'none', 'no_available_model');
+      for (const [name, c] of rc.llm.registry.classes) for (const id of c.chain) metrics.zero('llmRequests', label, name, id);
+    }
+
     const route: CompiledRoute = {
       config: rc,
       label,
@@ -332,9 +470,19 @@ export function createRouter(opts: RouterOptions): Router {
         onFailover: (from, to, reason) => metrics.failover(from, to, reason),
       }),
       upstreams: rc.upstreams.map((k) => byKey.get(k)!),
+      primary: { routed: true, list: rc.upstreams.map((k) => byKey.get(k)!) },
+      fixed: {
+        baseline: { targets: rc.upstreams.map((k) => ({ upstream: byKey.get(k)! })) },
+        canary: canary && { targets: canary.upstreams.map((upstream) => ({ upstream })) },
+      },
       byKey,
       chain: undefined,
       cache: undefined,
+      health,
+      unavailable,
+      selectors: new Map(),
+      auth,
+      canary,
     };
 
     if (rc.fallback) {
@@ -368,8 +516,8 @@ export function createRouter(opts: RouterOptions): Router {
   function makeTier(route: CompiledRoute, t: FallbackTierConfig): FallbackTier<Answer> {
     switch (t.tier) {
       case 'upstreams': {
-        const targets = t.upstreams.map((k) => route.byKey.get(k)!);
-        return { name: t.name, local: false, run: (ctx) => callUpstreams(route, targets, ctx) };
+        const tier: UpstreamTier = { routed: t.routed, list: t.upstreams.map((k) => route.byKey.get(k)!) };
+        return { name: t.name, local: false, run: (ctx) => callUpstreams(route, tier, ctx) };
       }
       case 'cache': {
         const cache = new LastGoodCache<UpstreamResponse>(t.maxEntries, t.maxAge, clock);
@@ -410,29 +558,130 @@ export function createRouter(opts: RouterOptions): Router {
     }
   }
 
-  // Tiers get only the PolicyContext; the request rides along in it.
-  const requestOf = (ctx: PolicyContext): RouterRequest => ctx.request as RouterRequest;
+  // Tiers get only the PolicyContext; the request rides along in it, with its routing.
+  const exchangeOf = (ctx: PolicyContext): Exchange => ctx.request as Exchange;
+  const requestOf = (ctx: PolicyContext): RouterRequest => exchangeOf(ctx).req;
   const cacheKey = (ctx: PolicyContext): string | undefined => {
     const req = requestOf(ctx);
     return req.method === 'GET' || req.method === 'HEAD' ? `${req.method} ${req.path}` : undefined;
   };
 
-  /** The route bulkhead, then failover over `targets`; a good GET answer is remembered for a cache tier. */
-  async function callUpstreams(route: CompiledRoute, targets: CompiledUpstream[], ctx: PolicyContext): Promise<Answer> {
-    const req = requestOf(ctx);
+  /** A request's order over `list`: by `select` when the route has it (compliance applies to every list), else as listed. */
+  function listPlan(route: CompiledRoute, list: CompiledUpstream[], ex: Exchange): Plan {
+    const select = route.config.select;
+    if (!select) return { targets: list.map((upstream) => ({ upstream })) };
+    const id = list.map((u) => u.provider.key).join(',');
+    let selector = route.selectors.get(id);
+    if (!selector) {
+      selector = new ProviderSelector(buildSelectOptions(select, list.map((u) => u.provider.key)));
+      route.selectors.set(id, selector);
+    }
+    const s = selector.select(ex.attributes(), route.health);
+    const plan: Plan = { targets: s.order.map((r) => ({ upstream: route.byKey.get(r.key)! })), selection: s };
+    if (s.order.length === 0) {
+      plan.refusal = {
+        error: s.reason,
+        message:
+          s.reason === 'no_compliant_provider'
+            ? `no provider of this route may serve a client in region ${s.region ?? '(unknown)'}`
+            : `every provider that may serve a client in region ${s.region ?? '(unknown)'} is unavailable`,
+        region: s.region,
+      };
+    }
+    return plan;
+  }
+
+  /** The request's routed order: the canary arm's list (or the route's), by `select` or the LLM registry. */
+  function routePlan(route: CompiledRoute, ex: Exchange): Plan {
+    const llm = route.config.llm;
+    if (llm) {
+      const req = ex.req;
+      const asked = llmRequest(req);
+      const p = planLlm(llm.registry, asked, route.health, llm.unhealthy);
+      const cls = llm.registry.classes.get(p.class);
+      const ideal = cls?.chain.map((id) => llm.registry.models.get(id)!).find((m) => !p.excluded.some((x) => x.id === m.id && x.reason === 'tier'));
+      const plan: Plan = {
+        targets: p.chain.map((e) => ({ upstream: route.byKey.get(e.provider)!, body: () => withModel(req.body, e.model), model: e })),
+        llm: p,
+        ...(ideal && { ideal }),
+        estimate: { input: p.promptTokens, output: asked.maxTokens ?? p.promptTokens },
+      };
+      const lead = p.chain[0];
+      metrics.decision(route.label, lead?.provider ?? 'none', lead ? p.rule : 'no_available_model');
+      if (!lead) {
+        plan.refusal = { error: 'no_available_model', message: `every model for ${p.class} requests is unavailable`, class: p.class };
+      } else if (ideal && ideal.provider !== lead.provider) {
+        const h = route.health(ideal.provider);
+        if (h !== 'healthy') metrics.failover(ideal.provider, lead.provider, h === 'degraded' ? 'degraded' : route.unavailable(ideal.provider));
+      }
+      return plan;
+    }
+    if (!route.config.select) return ex.arm === 'canary' ? route.fixed.canary! : route.fixed.baseline;
+    const list = ex.arm === 'canary' ? route.canary!.upstreams : route.upstreams;
+    const plan = listPlan(route, list, ex);
+    const s = plan.selection;
+    if (s) {
+      metrics.decision(route.label, s.provider, s.reason);
+      if (s.passedOver) metrics.failover(s.passedOver.from, s.passedOver.to, s.passedOver.reason === 'degraded' ? 'degraded' : route.unavailable(s.passedOver.from));
+    }
+    return plan;
+  }
+
+  /**
+   * The route bulkhead, then failover over the tier's targets (the request's routed order, or
+   * the tier's own list); the answer's cost is counted, and a good GET answer is remembered
+   * for a cache tier.
+   */
+  async function callUpstreams(route: CompiledRoute, tier: UpstreamTier, ctx: PolicyContext): Promise<Answer> {
+    const ex = exchangeOf(ctx);
+    const req = ex.req;
+    const plan = tier.routed ? (ex.plan ??= routePlan(route, ex)) : listPlan(route, tier.list, ex);
+    if (plan.targets.length === 0) {
+      // Those left out as unavailable: their breakers say when it is worth asking again.
+      const down = plan.selection
+        ? plan.selection.excluded.filter((x) => x.reason === 'unavailable').map((x) => x.key)
+        : (plan.llm?.excluded.filter((x) => x.reason === 'unavailable').map((x) => route.config.llm!.registry.models.get(x.id)!.provider) ?? []);
+      throw new NoUpstreamError(plan.refusal ?? { error: 'no_upstream', message: 'no upstream to call' }, down);
+    }
     const upstreamReq: UpstreamRequest = { method: req.method, path: req.path, headers: forwardHeaders(req.headers), ...(req.body && { body: req.body }) };
-    const list: FailoverTarget<UpstreamResponse>[] = targets.map((u) => ({
-      key: u.provider.key,
-      ...(u.skip && { skip: u.skip }),
-      run: (c: PolicyContext) => u.pipeline.execute((a) => attempt(route.timeout, u.provider, upstreamReq, a), c),
-    }));
+    // The failover loop returns as soon as a target answers: the answer is the last target run.
+    let last = 0;
+    const list: FailoverTarget<UpstreamResponse>[] = plan.targets.map((t, i) => {
+      const u = t.upstream;
+      return {
+        key: u.provider.key,
+        ...(u.skip && { skip: u.skip }),
+        run: (c: PolicyContext) => {
+          last = i;
+          const body = t.body?.();
+          const sent: UpstreamRequest = t.body === undefined ? upstreamReq : { ...upstreamReq, ...(body && { body }) };
+          return u.pipeline.execute((a) => attempt(route.timeout, u.provider, sent, a), c);
+        },
+      };
+    });
     const run = (c: PolicyContext) => route.failover.execute(list, c);
     const { value, key } = route.bulkhead ? await route.bulkhead.execute(run, ctx) : await run(ctx);
-    if (route.cache && value.status >= 200 && value.status < 300) {
+    const ok = value.status >= 200 && value.status < 300;
+    if (route.cache && ok) {
       const k = cacheKey(ctx);
       if (k !== undefined) route.cache.store(k, value);
     }
     const headers = responseHeaders(value.headers);
+    const model = plan.targets[last]?.model;
+    if (model && plan.llm) {
+      headers[MODEL_HEADER] = model.id;
+      metrics.llmAnswer(route.label, plan.llm.class, model.id);
+      if (ok) {
+        // Tokens as the provider reports them, else as estimated before the call.
+        const usage = usageOf(value.body) ?? plan.estimate ?? { input: 0, output: 0 };
+        const cost = usageCost(model, usage);
+        const baseline = plan.ideal ? usageCost(plan.ideal, usage) : cost;
+        metrics.cost(key, route.config.llm!.registry.currency, cost, Math.max(0, cost - baseline));
+      }
+    } else if (plan.selection && ok) {
+      const impact = costImpact(plan.selection, key);
+      if (impact) metrics.cost(key, plan.selection.currency ?? 'unknown', impact.cost, impact.extra);
+    }
     return { status: value.status, headers, body: value.body, provider: key };
   }
 
@@ -461,41 +710,72 @@ export function createRouter(opts: RouterOptions): Router {
 
     let outcome: RequestOutcome = 'success';
     let answeredBy = 'none';
+    let status = 0;
+    const ex = new Exchange(req, trusted, route.config.select?.sources);
     try {
       // Rate limits first: they are the cheapest refusal and the one a flood must hit.
       if (globalLimiter || route.rateLimit) {
-        const client = clientAddress(req.remoteAddress, req.headers['x-forwarded-for'], trusted);
+        const who = ex.client();
         for (const [limiter, scope] of [
           [globalLimiter, 'global'],
           [route.rateLimit, 'route'],
         ] as const) {
-          const wait = limiter?.take(client) ?? 0;
+          const wait = limiter?.take(who) ?? 0;
           if (wait > 0) {
             outcome = 'rate_limited';
             metrics.limited(route.label, scope);
-            const res = json(429, { error: 'rate_limited', message: `too many requests from ${client}`, route: route.label });
+            const res = json(429, { error: 'rate_limited', message: `too many requests from ${who}`, route: route.label });
             res.headers['retry-after'] = String(Math.max(1, Math.ceil(wait / 1000)));
+            status = res.status;
             return res;
           }
         }
       }
-      const ctx: PolicyContext = { method: req.method, request: req, ...(req.signal && { signal: req.signal }) };
+      // Authentication before any work for the request, and before any upstream sees it.
+      if (route.auth) {
+        const a = await route.auth.authenticate(req.headers);
+        if (!a.ok) {
+          outcome = 'unauthorized';
+          metrics.authRejected(route.label, a.reason);
+          const res = json(a.status, { error: a.reason, message: a.message, route: route.label });
+          res.headers['www-authenticate'] = a.wwwAuthenticate;
+          status = res.status;
+          return res;
+        }
+      }
+      const ctx: PolicyContext = { method: req.method, request: ex, ...(req.signal && { signal: req.signal }) };
       if (shedder) {
         const header = priorityHeader === undefined ? undefined : req.headers[priorityHeader];
         ctx.priority = shedder.priorityOf((Array.isArray(header) ? header[0] : header) ?? route.config.priority);
       }
-      const run = (c: PolicyContext) => answer(route, c);
+      const run = (c: PolicyContext) => {
+        // Past the shedder: the request will be served, so it takes an arm and an order now.
+        if (route.canary) ex.arm = route.canary.canary.assign(stickyKey({ headers: req.headers, ip: ex.client() }, route.canary.stickyHeader), ex.attributes().region);
+        if (route.config.select || route.config.llm) ex.plan = routePlan(route, ex);
+        return answer(route, c);
+      };
       const a = shedder ? await shedder.execute(run, ctx) : await run(ctx);
       answeredBy = a.provider;
       if (a.headers[FALLBACK_HEADER] !== undefined) outcome = 'fallback';
       a.headers[PROVIDER_HEADER] = a.provider;
+      if (ex.arm) a.headers[ARM_HEADER] = ex.arm;
+      status = a.status;
       return { status: a.status, headers: a.headers, body: a.body };
     } catch (err) {
       const { res, outcome: o } = failure(route, req, err);
       outcome = o;
+      if (ex.arm) res.headers[ARM_HEADER] = ex.arm;
+      status = res.status;
       return res;
     } finally {
-      metrics.request(route.label, answeredBy, outcome, (clock.now() - started) / 1000);
+      const seconds = (clock.now() - started) / 1000;
+      metrics.request(route.label, answeredBy, outcome, seconds);
+      // The canary judges how requests on each arm ended; refusals that say nothing about the version are left out.
+      if (ex.arm && route.canary && JUDGED.has(outcome)) {
+        const ok = answeredBy !== 'none' && status < 500;
+        route.canary.canary.record(ex.arm, { ok, latency: seconds * 1000 });
+        metrics.canaryRequest(route.label, ex.arm, ok ? 'success' : 'error');
+      }
     }
   }
 
@@ -506,7 +786,7 @@ export function createRouter(opts: RouterOptions): Router {
       if (r.index > 0) r.value.headers[FALLBACK_HEADER] = r.tier;
       return r.value;
     }
-    const run = (c: PolicyContext) => callUpstreams(route, route.upstreams, c);
+    const run = (c: PolicyContext) => callUpstreams(route, route.primary, c);
     return route.deadline ? route.deadline.execute(run, ctx) : run(ctx);
   }
 
@@ -537,9 +817,19 @@ export function createRouter(opts: RouterOptions): Router {
       res.headers['retry-after'] = '1';
       return { res, outcome: 'rejected' };
     }
+    if (err instanceof NoUpstreamError) {
+      const r = err.refusal;
+      const res = json(503, { error: r.error, message: r.message, route: route.label, ...(r.region !== undefined && { region: r.region }), ...(r.class !== undefined && { class: r.class }) });
+      // Waiting helps only when the providers are down, not when none may serve the client.
+      if (r.error !== 'no_compliant_provider') {
+        const retryAt = Math.min(...err.candidates.map((k) => route.byKey.get(k)?.breaker?.retryAt() ?? Infinity));
+        res.headers['retry-after'] = String(Number.isFinite(retryAt) ? Math.max(1, Math.ceil((retryAt - clock.now()) / 1000)) : 1);
+      }
+      return { res, outcome: 'rejected' };
+    }
     if (isAllTargetsFailedError(err)) {
       if (err.noneCalled) {
-        const retryAt = Math.min(...route.upstreams.map((u) => u.breaker?.retryAt() ?? Infinity));
+        const retryAt = Math.min(...err.attempts.map((a) => route.byKey.get(a.key)?.breaker?.retryAt() ?? Infinity));
         const res = json(503, { error: err.allBreakersOpen ? 'circuit_open' : 'upstreams_unavailable', message: err.message, route: route.label, attempts: err.attempts });
         res.headers['retry-after'] = String(Number.isFinite(retryAt) ? Math.max(1, Math.ceil((retryAt - clock.now()) / 1000)) : 1);
         return { res, outcome: 'rejected' };
@@ -570,13 +860,29 @@ export function createRouter(opts: RouterOptions): Router {
     metrics,
     providers,
     breakers,
-    policies: { bulkheads, routeBulkheads, throttles, outliers, budgets, rateLimiters, queues, shedder },
+    policies: { bulkheads, routeBulkheads, throttles, outliers, budgets, rateLimiters, queues, shedder, canaries },
     async close() {
       for (const off of unsubscribe) off();
       for (const dispose of disposers) dispose();
       await transport.close();
     },
   };
+}
+
+/** Outcomes a canary judges its arm by: the rest (shed, rate limited, the client gone) say nothing about the version. */
+const JUDGED: ReadonlySet<RequestOutcome> = new Set(['success', 'failure', 'rejected', 'deadline_exceeded', 'fallback']);
+
+/** Routing left nobody to call: no compliant provider, none available, no model. */
+class NoUpstreamError extends Error {
+  override readonly name = 'NoUpstreamError';
+  readonly refusal: NonNullable<Plan['refusal']>;
+  /** The keys left out as unavailable (their breakers say when to retry). */
+  readonly candidates: readonly string[];
+  constructor(refusal: NonNullable<Plan['refusal']>, candidates: readonly string[]) {
+    super(refusal.message);
+    this.refusal = refusal;
+    this.candidates = candidates;
+  }
 }
 
 /**

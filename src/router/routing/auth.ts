@@ -27,9 +27,10 @@
  *   if (!r.ok) return { status: 401, headers: { 'www-authenticate': r.wwwAuthenticate }, body: r.message };
  *   r.claims.sub; // the verified subject
  */
+import { createPublicKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { createLocalJWKSet, exportJWK, importSPKI, jwtVerify, type JSONWebKeySet, type JWK, type JWTPayload, type JWTVerifyOptions } from 'jose';
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWK, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import type { Clock } from '../../core/clock.ts';
 import { header, type Headers } from './request.ts';
 
@@ -68,18 +69,21 @@ export interface JwtAuthOptions {
   clock: Clock;
 }
 
-export type AuthFailure =
-  | 'missing_token'
-  | 'malformed'
-  | 'alg_not_allowed'
-  | 'unknown_key'
-  | 'bad_signature'
-  | 'expired'
-  | 'not_yet_valid'
-  | 'wrong_issuer'
-  | 'wrong_audience'
-  | 'missing_claim'
-  | 'invalid_claims';
+/** Every reason a token is refused (`auth_rejections_total{reason}`). */
+export const AUTH_FAILURES = [
+  'missing_token',
+  'malformed',
+  'alg_not_allowed',
+  'unknown_key',
+  'bad_signature',
+  'expired',
+  'not_yet_valid',
+  'wrong_issuer',
+  'wrong_audience',
+  'missing_claim',
+  'invalid_claims',
+] as const;
+export type AuthFailure = (typeof AUTH_FAILURES)[number];
 
 export type AuthResult =
   | { ok: true; claims: JWTPayload; alg: string; kid?: string }
@@ -137,20 +141,45 @@ export function jwtOptionProblems(o: Pick<JwtAuthOptions, 'algorithms' | 'keys'>
 
 /**
  * Builds a verifier: imports PEM keys, merges them into one local key set with the JWKS,
- * and checks the configuration (see `jwtOptionProblems`).
+ * and checks the configuration (see `jwtOptionProblems`). The same as `buildJwtAuth`, as a
+ * promise.
  */
 export async function createJwtAuth(options: JwtAuthOptions): Promise<{ ok: true; auth: JwtAuth } | { ok: false; problems: string[] }> {
+  return buildJwtAuth(options);
+}
+
+/** The SPKI PEM → JWK conversion `buildJwtAuth` does, or why the PEM is not a public key for `alg`. */
+export function publicKeyJwk(pem: string, alg: JwtAlgorithm): { ok: true; jwk: JWK } | { ok: false; problem: string } {
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) return { ok: false, problem: 'this is a private key; a verifier needs the public key only (keep private keys out of the router)' };
+  let jwk: JWK;
+  try {
+    jwk = createPublicKey({ key: pem, format: 'pem' }).export({ format: 'jwk' }) as JWK;
+  } catch (err) {
+    return { ok: false, problem: `not an SPKI public key for ${alg}: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  const fits =
+    alg.startsWith('RS') || alg.startsWith('PS')
+      ? jwk.kty === 'RSA'
+      : alg === 'EdDSA'
+        ? jwk.kty === 'OKP'
+        : jwk.kty === 'EC' && jwk.crv === ({ ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' } as Record<string, string>)[alg];
+  if (!fits) return { ok: false, problem: `not an SPKI public key for ${alg}: a ${jwk.kty}${jwk.crv ? ` ${jwk.crv}` : ''} key` };
+  return { ok: true, jwk };
+}
+
+/**
+ * `createJwtAuth` without the promise: PEM keys are converted with node:crypto, so a router
+ * can build its verifiers when it is created.
+ */
+export function buildJwtAuth(options: JwtAuthOptions): { ok: true; auth: JwtAuth } | { ok: false; problems: string[] } {
   const problems = jwtOptionProblems(options);
   if (problems.length > 0) return { ok: false, problems };
 
   const jwks: JWK[] = [...(options.keys.jwks?.keys ?? [])];
   for (const [i, k] of (options.keys.publicKeys ?? []).entries()) {
-    try {
-      const key = await importSPKI(k.pem, k.alg, { extractable: true });
-      jwks.push({ ...(await exportJWK(key)), alg: k.alg, use: 'sig', ...(k.kid !== undefined && { kid: k.kid }) });
-    } catch (err) {
-      problems.push(`publicKeys[${i}]: not an SPKI public key for ${k.alg}: ${err instanceof Error ? err.message : String(err)}`);
-    }
+    const converted = publicKeyJwk(k.pem, k.alg);
+    if (!converted.ok) problems.push(`publicKeys[${i}]: ${converted.problem}`);
+    else jwks.push({ ...converted.jwk, alg: k.alg, use: 'sig', ...(k.kid !== undefined && { kid: k.kid }) });
   }
   let keySet: ReturnType<typeof createLocalJWKSet> | undefined;
   if (jwks.length > 0) {
@@ -301,9 +330,39 @@ export async function loadJwtKeys(
   baseDir: string,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<{ ok: true; keys: JwtKeys } | { ok: false; problems: string[] }> {
+  const files = new Map<string, string | NodeJS.ErrnoException>();
+  const at = (f: string) => (isAbsolute(f) ? f : resolve(baseDir, f));
+  for (const f of [...(sources.publicKeys ?? []).map((k) => k.file), ...(sources.jwks !== undefined ? [sources.jwks] : [])]) {
+    try {
+      files.set(at(f), await readFile(at(f), 'utf8'));
+    } catch (err) {
+      files.set(at(f), err as NodeJS.ErrnoException);
+    }
+  }
+  return readJwtKeys(
+    sources,
+    (file) => {
+      const got = files.get(at(file));
+      if (typeof got === 'string') return got;
+      throw got ?? new Error(`${file} was not read`);
+    },
+    env,
+  );
+}
+
+/**
+ * `loadJwtKeys` with a synchronous reader (the router config compiles in one pass):
+ * `read(file)` gets each file as written in the config and throws when it cannot.
+ * Problems name the field: `secret: ...`, `publicKeys[0]: ...`, `jwks: ...`.
+ */
+export function readJwtKeys(
+  sources: JwtKeySources,
+  read: (file: string) => string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): { ok: true; keys: JwtKeys } | { ok: false; problems: string[] } {
   const problems: string[] = [];
   const keys: JwtKeys = {};
-  const at = (f: string) => (isAbsolute(f) ? f : resolve(baseDir, f));
+  const why = (err: unknown) => (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
   if (sources.secret) {
     const s = 'env' in sources.secret ? env[sources.secret.env] : sources.secret.value;
     if (s === undefined || s === '') problems.push(`secret: environment variable ${'env' in sources.secret ? sources.secret.env : ''} is not set`);
@@ -312,19 +371,19 @@ export async function loadJwtKeys(
   const pems: Array<{ pem: string; alg: JwtAlgorithm; kid?: string }> = [];
   for (const k of sources.publicKeys ?? []) {
     try {
-      pems.push({ pem: await readFile(at(k.file), 'utf8'), alg: k.alg, ...(k.kid !== undefined && { kid: k.kid }) });
+      pems.push({ pem: read(k.file), alg: k.alg, ...(k.kid !== undefined && { kid: k.kid }) });
     } catch (err) {
-      problems.push(`publicKeys: cannot read ${k.file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      problems.push(`publicKeys: cannot read ${k.file}: ${why(err)}`);
     }
   }
   if (pems.length > 0) keys.publicKeys = pems;
   if (sources.jwks !== undefined) {
     try {
-      const parsed = JSON.parse(await readFile(at(sources.jwks), 'utf8')) as unknown;
+      const parsed = JSON.parse(read(sources.jwks)) as unknown;
       if (parsed === null || typeof parsed !== 'object' || !Array.isArray((parsed as { keys?: unknown }).keys)) problems.push(`jwks: ${sources.jwks} is not a JSON Web Key Set ({"keys": [...]})`);
       else keys.jwks = parsed as JSONWebKeySet;
     } catch (err) {
-      problems.push(`jwks: cannot read ${sources.jwks}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      problems.push(`jwks: cannot read ${sources.jwks}: ${err instanceof SyntaxError ? err.message : why(err)}`);
     }
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, keys };

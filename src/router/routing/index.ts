@@ -2,8 +2,8 @@
  * # Routing: which upstreams a request may reach, in which order
  *
  * Pure modules the router calls per request, before `FailoverPolicy.execute`. Each decides
- * one thing and returns a value; none does I/O except the two loaders (`loadJwtAuth`,
- * `loadLlmRegistry`), which the router runs once at start.
+ * one thing and returns a value; none does I/O but the loaders (`loadJwtAuth`, `readJwtKeys`,
+ * `loadLlmRegistry`), which run once, when the config is loaded.
  *
  * | module      | decides                                                        | config (route) |
  * |-------------|----------------------------------------------------------------|----------------|
@@ -13,57 +13,49 @@
  * | `select.ts` | which providers may serve the client's region, in cost order   | `select`       |
  * | `schema.ts` | the TypeBox fragments and their compile steps                  |                |
  *
- * ## Wiring (once, at router start)
+ * ## Where it is wired
  *
- * ```ts
- * // config.ts, RouteSchema:  select: Type.Optional(SelectSchema), canary: Type.Optional(CanarySchema),
- * //                          auth: Type.Optional(AuthSchema), llm: Type.Optional(LlmRouteSchema)
- * // compileRouterConfig, per route (issue is its reporter):
- * const canary = r.canary && compileCanary(r.canary, [...providers.keys()], upstreams, [...at, 'canary'], issue);
- * const select = r.select && compileSelect(r.select, [...upstreams, ...(canary?.upstreams ?? [])], [...at, 'select'], issue);
- * const auth = r.auth && compileAuth(r.auth, [...at, 'auth'], issue);
- * const llm = r.llm && compileLlmRoute(r.llm);          // `llm` and `select` are alternatives: refuse both on one route
- *
- * // createRouter, per route:
- * const health = healthFromBreakers(breakers);            // outlier ejection can be folded in here
- * const selectors = select && { baseline: new ProviderSelector(buildSelectOptions(select, upstreams)),
- *                               canary: canary && new ProviderSelector(buildSelectOptions(select, canary.upstreams)) };
- * const arms = canary && new Canary(canary.options, clock);
- * const jwt = auth && (await loadJwtAuth(auth.jwt, dirname(configFile), clock));      // { ok, auth } | { ok: false, problems }
- * const registry = llm && (await loadLlmRegistry(resolve(dirname(configFile), llm.registry), [...providers.keys()]));
- * ```
- *
- * Every upstream a canary, selector or LLM chain can name must have its provider's
- * pipeline (retry → breaker → timeout) built, as the route's upstreams have now.
+ * - **config.ts** splices the four fragments into `RouteSchema` and compiles them with the
+ *   compile steps below, reporting every problem at its line. It also reads what they name,
+ *   relative to the config file (`ConfigFiles`): the LLM registry (`parseLlmRegistry`, its
+ *   issues at the registry's own lines) and the JWT keys (`readJwtKeys`; `publicKeyJwk`
+ *   checks each PEM is a public key for its algorithm). It refuses `llm` with `select` or
+ *   `canary` on one route, requires every provider an LLM chain reaches among the route's
+ *   upstreams, and gives the route's `breaker` to the canary's upstreams too.
+ * - **router.ts** builds, per route, one pipeline for every provider its upstreams, canary,
+ *   fallback tiers and LLM chains can name; a `Canary` (`router.policies.canaries`); a
+ *   verifier (`buildJwtAuth`, synchronous); `ProviderSelector`s per upstream list; and a
+ *   health function: `breakerHealth(breaker, select.degradedAt)`, unavailable while
+ *   outlier detection ejects the provider.
  *
  * ## Per request, in this order
  *
- * 1. **Match** the route (`compileMatch`, unchanged).
- * 2. **Authenticate**: `const a = await jwt.auth.authenticate(req.headers)`; if `!a.ok`, answer
- *    `a.status` (401) with `www-authenticate: a.wwwAuthenticate` and `{error: a.reason}`; no
- *    upstream is called. Count `auth_failures_total{route, reason}` if wanted.
- * 3. **Canary arm**: `const arm = arms.assign(stickyKey(req, canary.stickyHeader), region)`;
- *    the arm's upstream list is `canary.upstreams` or the route's. When the request ends,
- *    `arms.record(arm, { ok: status < 500 && answered, latency: ms })`; watch
- *    `arms.onTransition` for a `canary_state` gauge / a log line on rollback.
- * 4. **Order the upstreams** — one of:
- *    - `select`: `const s = selector.select(requestAttributes(req, select.sources), health)`.
- *      `s.order.length === 0` → answer **503** `{error: s.reason}` (`no_compliant_provider` or
- *      `no_available_provider`); never fall back to the unfiltered list. Else the targets are
- *      `s.order` in that order. Count `routing_decisions_total{route, provider: s.provider,
- *      reason: s.reason}`; if `s.passedOver`, count `failover_invocations_total{from, to,
- *      reason}` with it (the proactive failover, before any call).
- *    - `llm`: `const p = planLlm(registry, llmRequest(req), health, llm.unhealthy)`; empty
- *      chain → 503 `{error: 'no_available_model', class: p.class}`. One target per entry:
- *      provider `e.provider`, body `withModel(req.body, e.model)`; key it `e.provider` (for
- *      breakers and metrics). Count `routing_decisions_total{route, provider, reason: p.rule}`.
- *    - neither: the route's (or arm's) list as configured, as today.
- * 5. **Failover** over the targets (`FailoverPolicy`, unchanged): it still skips open
- *    breakers and records `failover_invocations_total` for each provider passed over.
- * 6. **Cost**: on an answer from `key`, `provider_cost_total{provider: key}` grows by
- *    `costImpact(s, key)?.cost` (payments: fee × amount), or for LLM routes by
- *    `usageCost(entry, usageOf(res.body) ?? estimate)`. `extra` (cost above the cheapest
- *    compliant provider) is what a failover cost; worth a `provider_cost_extra_total`.
+ * 1. **Match** the route; rate limits.
+ * 2. **Authenticate**: `jwt.authenticate(req.headers)`; refused → `a.status` (401) with
+ *    `www-authenticate` and `{error: a.reason, message}`; no upstream is called;
+ *    `auth_rejections_total{route, reason}`.
+ * 3. Load shedding; then the **canary arm**: `canary.assign(stickyKey(req, stickyBy), region)`,
+ *    the client being its address after trusted proxies and the region `select.region`'s
+ *    (or `x-region`). When the request ends, `canary.record(arm, {ok, latency})`, `ok` being
+ *    "a provider answered below 500"; `canary_requests_total`, `canary_state`.
+ * 4. **Order the arm's upstreams** — one of:
+ *    - `select`: `selector.select(requestAttributes(req, select.sources), health)`; an empty
+ *      order → **503** `{error: s.reason}` (`no_compliant_provider`, `no_available_provider`),
+ *      never the unfiltered list; `routing_decisions_total{route, provider, reason}`, and
+ *      `failover_invocations_total{from, to, reason}` when the cheapest is passed over
+ *      (`breaker_open`, `ejected` or `degraded`).
+ *    - `llm`: `planLlm(registry, llmRequest(req), health, unhealthy)`; empty → 503
+ *      `no_available_model`. One target per entry: provider `e.provider`, body
+ *      `withModel(req.body, e.model)`. `routing_decisions_total{reason: p.rule}`.
+ *    - neither: the arm's list as configured.
+ *    A fallback tier without its own `upstreams` takes this order; one with its own list is
+ *    ordered (and filtered by compliance) the same way.
+ * 5. **Failover** over the targets (`FailoverPolicy`, unchanged: open breakers and ejected
+ *    providers skipped, each counted).
+ * 6. **Cost**: a 2xx answer from `key` adds `costImpact(s, key)` to
+ *    `provider_cost_total{provider, currency}` and its `extra` to `provider_cost_extra_total`;
+ *    an LLM answer its `usage` (else the estimate) at the model's prices, the extra being
+ *    above the class's first model.
  *
  * Invariants the tests hold these modules to: a request is never sent to a provider not
  * allowed for its region, under any health map or fault pattern (select.test.ts, property);
@@ -73,7 +65,7 @@
  * `authenticate` throw (auth.test.ts); a class with `minTier` never gets a weaker model
  * (llm.test.ts).
  */
-export { createJwtAuth, JWT_ALGORITHMS, jwtOptionProblems, loadJwtAuth, loadJwtKeys } from './auth.ts';
+export { AUTH_FAILURES, buildJwtAuth, createJwtAuth, JWT_ALGORITHMS, jwtOptionProblems, loadJwtAuth, loadJwtKeys, publicKeyJwk, readJwtKeys } from './auth.ts';
 export type { AuthFailure, AuthResult, JwtAlgorithm, JwtAuth, JwtAuthConfig, JwtAuthOptions, JwtKeys, JwtKeySources } from './auth.ts';
 export { Canary, canaryOptionProblems, stickyKey, stickyPoint } from './canary.ts';
 export type { ArmStats, CanaryArm, CanaryOptions, CanaryOutcome, CanaryState, CanaryTransition, RollbackRule } from './canary.ts';

@@ -84,6 +84,8 @@ export interface LlmRegistry {
   rules: readonly LlmRule[];
   default: string;
   classes: ReadonlyMap<string, LlmClass>;
+  /** The prices' currency, lower case (`usd`). */
+  currency: string;
 }
 
 /** What the rules look at, read from an OpenAI- or Anthropic-style body. */
@@ -295,7 +297,7 @@ export function compileLlmRegistry(raw: LlmRegistryFile, locate: Locate = () => 
   known(raw.default, ['default']);
 
   if (issues.length > 0) return { ok: false, issues: issues.sort((a, b) => a.line - b.line || a.column - b.column) };
-  return { ok: true, value: { models, rules, default: raw.default, classes } };
+  return { ok: true, value: { models, rules, default: raw.default, classes, currency: (raw.currency ?? 'usd').toLowerCase() } };
 }
 
 /**

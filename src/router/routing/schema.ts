@@ -22,6 +22,7 @@
  *         eu: ["*@eu"]                     # an EU payment never leaves the EU endpoints, whatever fails
  *       unlisted: any                      # a region not listed (or unknown): any | deny
  *       unhealthy: last                    # unavailable providers: last (their breakers decide) | skip
+ *       degradedAt: 20%                    # a closed breaker this far gone ranks its provider after the healthy (default off)
  *       amount: { header: x-amount, field: amount }        # defaults; `field` is a JSON body path
  *       currency: { header: x-currency, field: currency }
  *
@@ -32,7 +33,8 @@
  *       weight: 10%                        # of clients, sticky per client
  *       seed: 7                            # a new seed reshuffles who is in the canary
  *       stickyBy: { header: x-client-id }  # default: the client's IP
- *       regions: [us-east]                 # only these client regions take part (optional)
+ *       regions: [us-east]                 # only these client regions take part (optional); the region is
+ *                                          # select.region's when the route has one, else the x-region header
  *       window: 30s                        # the SLO is judged over a sliding window
  *       minSamples: 50                     # no verdict before this many canary calls in it
  *       rollback:                          # any check breached → rolled back for good
@@ -54,11 +56,14 @@
  *         requiredClaims: [exp, sub]       # default [exp]
  *
  *   - match: /v1/chat/completions
- *     upstreams: [openai, anthropic]
+ *     upstreams: [openai, anthropic]       # every provider a chain reaches must be listed
  *     llm:
  *       registry: ../routing/llm-registry.yaml   # models, classification rules, chains
  *       unhealthy: last
  * ```
+ *
+ * `llm` excludes `select` and `canary` on the same route. The canary's upstreams get the
+ * route's `breaker` as its upstreams do.
  *
  * @example
  *   // in config.ts's RouteSchema:   select: Type.Optional(SelectSchema), canary: Type.Optional(CanarySchema), ...
@@ -156,6 +161,11 @@ export const SelectSchema = Type.Object(
         description: 'Unavailable providers: after the rest, for their breakers to decide (last), or left out (skip). Default last.',
       }),
     ),
+    degradedAt: Type.Optional(
+      percent(
+        "A provider whose breaker is closed but whose failure (or slow-call) share over the breaker's window has reached this ranks after the healthy ones, e.g. 20%. Default: off (a provider is healthy until its breaker opens).",
+      ),
+    ),
     amount: Type.Optional(AttributeSourceSchema('payment amount', 'x-amount', 'amount')),
     currency: Type.Optional(AttributeSourceSchema('currency', 'x-currency', 'currency')),
   },
@@ -171,6 +181,8 @@ export interface SelectConfig {
   lastResort: readonly string[];
   compliance?: Compliance;
   unhealthy: 'last' | 'skip';
+  /** A closed breaker's failure share from which its provider reads as degraded; undefined: never. */
+  degradedAt?: number;
   sources: AttributeSources;
 }
 
@@ -216,7 +228,23 @@ export function compileSelect(raw: SelectFile, upstreams: readonly string[], at:
     ...(raw.currency?.header !== undefined && { currencyHeader: raw.currency.header.toLowerCase() }),
     ...(raw.currency?.field !== undefined && { currencyField: raw.currency.field }),
   };
-  return { by, fees, lastResort: raw.lastResort ?? [], ...(compliance && { compliance }), unhealthy: raw.unhealthy ?? 'last', sources };
+  let degradedAt: number | undefined;
+  if (raw.degradedAt !== undefined) {
+    degradedAt = parsePercent(raw.degradedAt);
+    if (!(degradedAt > 0 && degradedAt <= 1)) {
+      issue([...at, 'degradedAt'], 'degradedAt must be more than 0% and at most 100%');
+      return undefined;
+    }
+  }
+  return {
+    by,
+    fees,
+    lastResort: raw.lastResort ?? [],
+    ...(compliance && { compliance }),
+    unhealthy: raw.unhealthy ?? 'last',
+    ...(degradedAt !== undefined && { degradedAt }),
+    sources,
+  };
 }
 
 /**
@@ -498,6 +526,9 @@ export const LlmRegistrySchema = Type.Object(
       ),
     ),
     default: Type.String({ minLength: 1, description: 'The class of a request no rule matches.' }),
+    currency: Type.Optional(
+      Type.String({ pattern: '^[A-Za-z]{3}$', expected: 'a currency code like usd', description: "The prices' currency (ISO 4217), the `currency` label of provider_cost_total. Default usd." }),
+    ),
     classes: Type.Record(
       Type.String({ pattern: NAME }),
       Type.Object(

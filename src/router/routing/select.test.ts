@@ -164,14 +164,38 @@ describe('breakerHealth', () => {
     expect(breakerHealth(b)).toBe('healthy');
   });
 
-  it('works with any breaker of that shape: a count window without metrics()', () => {
-    const fake = (kind: 'closed' | 'open' | 'half-open', window: string[] = [], permitted = true) => ({ state: () => ({ kind, window }), isCallPermitted: () => permitted });
-    expect(breakerHealth(fake('closed', ['success', 'slow-failure', 'failure', 'success']), 0.5)).toBe('degraded');
-    expect(breakerHealth(fake('closed', ['success', 'slow-success', 'failure', 'success']), 0.5)).toBe('healthy');
-    expect(breakerHealth(fake('closed', []), 0)).toBe('healthy');
-    expect(breakerHealth(fake('half-open', [], false))).toBe('unavailable');
+  it('works with any breaker of that shape, reading rates from metrics()', () => {
+    const fake = (kind: 'closed' | 'open' | 'half-open', m = { calls: 0, failureRate: 0, slowCallRate: 0 }, permitted = true) => ({
+      state: () => ({ kind }),
+      isCallPermitted: () => permitted,
+      metrics: () => m,
+    });
+    expect(breakerHealth(fake('closed', { calls: 4, failureRate: 0.5, slowCallRate: 0 }), 0.5)).toBe('degraded');
+    expect(breakerHealth(fake('closed', { calls: 4, failureRate: 0.25, slowCallRate: 0.5 }), 0.5)).toBe('degraded'); // slow calls count too
+    expect(breakerHealth(fake('closed', { calls: 4, failureRate: 0.25, slowCallRate: 0 }), 0.5)).toBe('healthy');
+    expect(breakerHealth(fake('closed'), 0)).toBe('healthy');
+    expect(breakerHealth(fake('half-open', undefined, false))).toBe('unavailable');
     const health = healthFromBreakers(new Map([['a', fake('open')]]));
     expect([health('a'), health('b')]).toEqual(['unavailable', 'healthy']);
+  });
+
+  it('reads a time-window breaker (counts in buckets, an empty window) and slow failures', () => {
+    const clock = new FakeClock();
+    const time = new CircuitBreaker(
+      { failureRate: 0.9, windowType: 'time', window: 10_000, minimumCalls: 100, slowCall: { duration: 100, rate: 0.9 }, openFor: 1_000, halfOpen: { probes: 1, successesToClose: 1 } },
+      clock,
+    );
+    for (let i = 0; i < 4; i++) {
+      const p = time.acquire();
+      if (i < 2) time.failure(p, 200); // slow failures
+      else time.success(p);
+    }
+    const s = time.state();
+    expect(s.kind === 'closed' && s.window).toEqual([]); // the raw window says nothing for a time window
+    expect(breakerHealth(time, 0.5)).toBe('degraded');
+    expect(breakerHealth(time, 0.75)).toBe('healthy');
+    clock.advance(11_000); // the calls age out of the window
+    expect(breakerHealth(time, 0.5)).toBe('healthy');
   });
 
   it('gives a recovering cheaper provider its traffic back: after its cool-down it leads again and is probed', async () => {

@@ -315,41 +315,34 @@ export function requestAttributes(
 }
 
 /**
- * The part of a circuit breaker `breakerHealth` reads (structural, so any breaker with
- * these methods fits). `metrics()`, where the breaker has it, gives the closed window's
- * failure rate whatever the window's kind; otherwise a count window's outcomes are counted.
+ * The part of a circuit breaker `breakerHealth` reads (structural, so any breaker with these
+ * methods fits). Rates come from `metrics()`, never from the state's raw window: a time
+ * window keeps its counts in `buckets` and leaves `window` empty, and a count window's
+ * outcomes include `slow-failure` and `slow-success`; `metrics()` reads both kinds alike.
  */
 export interface BreakerLike {
-  state(): { kind: 'closed' | 'open' | 'half-open'; window?: readonly string[] };
+  state(): { kind: 'closed' | 'open' | 'half-open' };
   isCallPermitted(): boolean;
-  metrics?(): { calls: number; failureRate: number };
+  /** The closed state's window in numbers (zeros unless closed). */
+  metrics(): { calls: number; failureRate: number; slowCallRate: number };
 }
 
 /**
  * A breaker's state as health: open → unavailable; half-open → healthy while a probe slot
  * is free (so the provider is probed at its cost rank), else unavailable; closed → healthy,
- * or degraded once the failure share of its window reaches `degradedAt` (off by default).
+ * or degraded once the failure (or slow-call) share of its window reaches `degradedAt`
+ * (off by default).
  *
  * @example
- *   const health: HealthOf = (key) => (breakers.get(key) ? breakerHealth(breakers.get(key)!) : 'healthy');
+ *   const health: HealthOf = (key) => (breakers.get(key) ? breakerHealth(breakers.get(key)!, 0.25) : 'healthy');
  */
 export function breakerHealth(breaker: BreakerLike, degradedAt?: number): Health {
   const s = breaker.state();
   if (s.kind === 'open') return 'unavailable';
   if (s.kind === 'half-open') return breaker.isCallPermitted() ? 'healthy' : 'unavailable';
   if (degradedAt === undefined) return 'healthy';
-  let calls: number;
-  let rate: number;
-  if (breaker.metrics) {
-    const m = breaker.metrics();
-    calls = m.calls;
-    rate = m.failureRate;
-  } else {
-    const w = s.window ?? [];
-    calls = w.length;
-    rate = calls === 0 ? 0 : w.filter((o) => o === 'failure' || o === 'slow-failure').length / calls;
-  }
-  return calls > 0 && rate >= degradedAt ? 'degraded' : 'healthy';
+  const m = breaker.metrics();
+  return m.calls > 0 && Math.max(m.failureRate, m.slowCallRate) >= degradedAt ? 'degraded' : 'healthy';
 }
 
 /**
