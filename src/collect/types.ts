@@ -32,15 +32,46 @@ export interface UpstreamRecord {
   status: number;
 }
 
-/** When a fault was due to switch on and off, and when it did. `off` is null while still on (e.g. an aborted run). */
+/**
+ * When a fault was due to switch on and off, and when it did. `on` is null if it never
+ * switched on (the run ended first, or the backend failed); `off` is null if it never
+ * switched off (the backend failed). A fault that repeats or flaps has one entry per
+ * occurrence, all under the same `fault` name, numbered by `occurrence`; occurrences the
+ * run never reached are left out (the first is always there).
+ */
 export interface FaultSwitch {
   fault: string;
   layer: 'http' | 'network';
   kind: string;
+  /** For `kind: outage`: which shape (down, blackhole, flapping, partial, slow). */
+  shape?: string;
+  /** 1-based; only on a fault that repeats (`repeat`) or flaps (`flap`, `shape: flapping`). */
+  occurrence?: number;
   scheduledOn: number;
   on: number | null;
   scheduledOff: number;
   off: number | null;
+  /** Switched off because the run stopped before `scheduledOff` (an aborted run); `off` says when that took effect. */
+  endedEarly?: true;
+  /** A ramped fault: the parameter that moves, and every step, step 0 being the switch-on. */
+  ramp?: FaultRamp;
+}
+
+/**
+ * A ramp's record. Values are in result units: `rate` and `toxicity` as fractions,
+ * `latency` in ms, `kbps` in KB/s. Each step's value is in force from its `at` until the
+ * next step's (or the switch-off).
+ */
+export interface FaultRamp {
+  param: 'rate' | 'latency' | 'toxicity' | 'kbps';
+  steps: FaultStep[];
+}
+
+/** One step of a ramp: when it was due and when it was applied (null: never, e.g. the fault was switched off first). */
+export interface FaultStep {
+  scheduled: number;
+  at: number | null;
+  value: number;
 }
 
 /** One sample of a Prometheus metric, as scraped from the router's /metrics. */

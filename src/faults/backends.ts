@@ -1,6 +1,6 @@
-import { Toxiproxy, type Proxy } from 'toxiproxy-node-client';
+import { Toxiproxy, type Proxy, type Toxic } from 'toxiproxy-node-client';
 import type { HttpFault } from '../fixtures/http-faults.ts';
-import type { FaultBackend, TimedFault } from './timeline.ts';
+import type { FaultBackend, TimedFault, TimedStep } from './timeline.ts';
 
 /** A network toxic in Toxiproxy's own terms (units as its API takes them). */
 export interface ToxicSpec {
@@ -10,32 +10,58 @@ export interface ToxicSpec {
   attributes: Record<string, number>;
 }
 
-/** A scenario fault resolved to the endpoints it hits (`provider` or `provider@region` keys). */
-export type PlannedFault = TimedFault & { keys: string[] } & (
-    | { layer: 'http'; http: HttpFault }
-    | { layer: 'network'; network: { kind: 'down' } | { kind: 'toxic'; toxic: ToxicSpec } }
-  );
+/** A toxic with the name it is added under: the fault's name, suffixed when a fault needs several. */
+export type NamedToxic = ToxicSpec & { name: string };
+
+/** What a network fault does to each of its proxies: disable it, or add toxics. */
+export type NetworkAction = { kind: 'down' } | { kind: 'toxics'; toxics: NamedToxic[] };
+
+/** What switching a fault on applies (and what each ramp step re-applies), by layer. */
+export type FaultAction = { layer: 'http'; http: HttpFault } | { layer: 'network'; network: NetworkAction };
+
+/** A ramp step with what it re-applies: the fault's action with the ramped parameter at `value`. */
+export type PlannedStep = TimedStep & FaultAction;
+
+/**
+ * A scenario fault (one occurrence of it) resolved to the endpoints it hits (`provider` or
+ * `provider@region` keys), what switching it on applies, and its ramp's steps.
+ */
+export type PlannedFault = TimedFault<PlannedStep> & { keys: string[] } & FaultAction;
 
 /**
  * HTTP faults live in the fixture providers. Several may be active on one endpoint at once
  * (overlapping windows); the backend keeps the active set per endpoint and sends it whole.
+ * A ramp step replaces the fault's entry in that set with its updated parameters.
  */
 export function httpFaultBackend(send: (key: string, faults: HttpFault[]) => Promise<number>): FaultBackend<PlannedFault> {
   const active = new Map<string, Map<string, HttpFault>>();
-  const apply = async (fault: PlannedFault, on: boolean) => {
-    if (fault.layer !== 'http') throw new Error(`${fault.name} is not an HTTP fault`);
+  const apply = async (fault: PlannedFault, http: HttpFault | null) => {
     const stamps = await Promise.all(
       fault.keys.map((key) => {
         const set = active.get(key) ?? new Map<string, HttpFault>();
         active.set(key, set);
-        if (on) set.set(fault.name, fault.http);
+        if (http) set.set(fault.name, http);
         else set.delete(fault.name);
         return send(key, [...set.values()]);
       }),
     );
     return Math.max(...stamps);
   };
-  return { on: (f) => apply(f, true), off: (f) => apply(f, false) };
+  const httpOf = (a: FaultAction, name: string) => {
+    if (a.layer !== 'http') throw new Error(`${name} is not an HTTP fault`);
+    return a.http;
+  };
+  return {
+    on: (f) => apply(f, httpOf(f, f.name)),
+    off: (f) => apply(f, null),
+    step: (f, k) => apply(f, httpOf(stepOf(f, k), f.name)),
+  };
+}
+
+function stepOf(f: PlannedFault, k: number): PlannedStep {
+  const s = f.ramp?.steps[k];
+  if (!s) throw new Error(`${f.name} has no ramp step ${k}`);
+  return s;
 }
 
 /**
@@ -43,10 +69,14 @@ export function httpFaultBackend(send: (key: string, faults: HttpFault[]) => Pro
  * embedded server, a real Toxiproxy at TOXIPROXY_URL and one in a container are
  * interchangeable. `down` disables the proxy (connections refused), as Toxiproxy's own
  * clients do; overlapping `down` faults are counted so the first to end does not
- * re-enable a proxy another still holds down.
+ * re-enable a proxy another still holds down. Toxics are added under their names, updated
+ * in place for a ramp step (`toxic.update`) and removed at the switch-off; every proxy and
+ * toxic of one switch is changed at once, not one after another.
  */
 export function toxiproxyFaultBackend(proxies: Map<string, Proxy>): FaultBackend<PlannedFault> {
   const downHolds = new Map<string, number>();
+  /** The client's handle on each toxic we added, by `key\0name`: update and remove need no lookup first. */
+  const added = new Map<string, Toxic<unknown>>();
   const proxyOf = (key: string) => {
     const p = proxies.get(key);
     if (!p) throw new Error(`no proxy for ${key}`);
@@ -54,35 +84,64 @@ export function toxiproxyFaultBackend(proxies: Map<string, Proxy>): FaultBackend
   };
   const setEnabled = async (key: string, enabled: boolean) => {
     const p = proxyOf(key);
-    const current = await p.toxiproxy.get(p.name);
-    await current.update({ enabled, listen: current.listen, upstream: current.upstream });
+    await p.update({ enabled, listen: p.listen, upstream: p.upstream });
+  };
+  const networkOf = (a: FaultAction, name: string) => {
+    if (a.layer !== 'network') throw new Error(`${name} is not a network fault`);
+    return a.network;
+  };
+  const body = (t: NamedToxic) => ({ name: t.name, type: t.type, stream: t.stream, toxicity: t.toxicity, attributes: t.attributes });
+  const each = async (f: PlannedFault, fn: (key: string) => Promise<unknown>) => {
+    await Promise.all(f.keys.map(fn));
   };
   return {
     async on(f) {
-      if (f.layer !== 'network') throw new Error(`${f.name} is not a network fault`);
-      for (const key of f.keys) {
-        if (f.network.kind === 'down') {
+      const action = networkOf(f, f.name);
+      await each(f, async (key) => {
+        if (action.kind === 'down') {
           const holds = (downHolds.get(key) ?? 0) + 1;
           downHolds.set(key, holds);
           if (holds === 1) await setEnabled(key, false);
-        } else {
-          const { toxic } = f.network;
-          await proxyOf(key).addToxic({ name: f.name, type: toxic.type, stream: toxic.stream, toxicity: toxic.toxicity, attributes: toxic.attributes });
+          return;
         }
-      }
+        await Promise.all(
+          action.toxics.map(async (t) => {
+            added.set(`${key}\0${t.name}`, await proxyOf(key).addToxic(body(t)));
+          }),
+        );
+      });
+    },
+    async step(f, k) {
+      const action = networkOf(stepOf(f, k), f.name);
+      if (action.kind === 'down') return;
+      await each(f, (key) =>
+        Promise.all(
+          action.toxics.map(async (t) => {
+            const id = `${key}\0${t.name}`;
+            const toxic = added.get(id) ?? (await proxyOf(key).getToxic(t.name));
+            added.set(id, await toxic.update(body(t)));
+          }),
+        ),
+      );
     },
     async off(f) {
-      if (f.layer !== 'network') throw new Error(`${f.name} is not a network fault`);
-      for (const key of f.keys) {
-        if (f.network.kind === 'down') {
+      const action = networkOf(f, f.name);
+      await each(f, async (key) => {
+        if (action.kind === 'down') {
           const holds = (downHolds.get(key) ?? 1) - 1;
           downHolds.set(key, holds);
           if (holds === 0) await setEnabled(key, true);
-        } else {
-          const toxic = await proxyOf(key).getToxic(f.name);
-          await toxic.remove();
+          return;
         }
-      }
+        await Promise.all(
+          action.toxics.map(async (t) => {
+            const id = `${key}\0${t.name}`;
+            const toxic = added.get(id) ?? (await proxyOf(key).getToxic(t.name));
+            added.delete(id);
+            await toxic.remove();
+          }),
+        );
+      });
     },
   };
 }
@@ -92,6 +151,11 @@ export function layeredBackend(backends: Record<PlannedFault['layer'], FaultBack
   return {
     on: (f) => backends[f.layer].on(f),
     off: (f) => backends[f.layer].off(f),
+    step: async (f, k) => {
+      const b = backends[f.layer];
+      if (!b.step) throw new Error(`the ${f.layer} backend cannot ramp ${f.name}`);
+      return b.step(f, k);
+    },
   };
 }
 

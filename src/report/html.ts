@@ -108,6 +108,10 @@ function viewModel(result: RunResult) {
     charts: [requestsChart, latencyChart, upstreamChart].map((chart) => chart(result.series, result.durationMs, result.faults)),
     faults: result.faults.map((f) => ({
       ...f,
+      // `outage blackhole`, `error · #2 · ramp rate · cut short`: what the row is, beside the name.
+      kind: [`${f.kind}${f.shape ? ` ${f.shape}` : ''}`, f.occurrence && `#${f.occurrence}`, f.ramp && `ramp ${f.ramp.param}`, f.endedEarly && 'cut short']
+        .filter(Boolean)
+        .join(' · '),
       lagOn: lag(f.scheduledOn, f.on),
       lagOff: lag(f.scheduledOff, f.off),
       actualLength: f.on === null ? null : (f.off ?? result.durationMs) - f.on,

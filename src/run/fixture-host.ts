@@ -7,6 +7,7 @@
 import { seededRng, forkRng } from '../core/rng.ts';
 import { serveFixture, type FixtureServer, type ReceivedRequest } from '../fixtures/server.ts';
 import type { HttpFault } from '../fixtures/http-faults.ts';
+import type { CapacitySpec } from '../fixtures/capacity.ts';
 import { startToxiproxyServer } from '../toxiproxy/server.ts';
 import { serveWorker } from './worker.ts';
 
@@ -16,6 +17,8 @@ export interface EndpointSpec {
   provider: string;
   region?: string;
   fixture: string;
+  /** The endpoint's capacity (each region has its own); absent: unlimited. */
+  capacity?: CapacitySpec;
 }
 
 export interface FixtureHostStart {
@@ -48,6 +51,7 @@ serveWorker(
           region: e.region,
           fixture: e.fixture,
           rng: forkRng(args.seed, `fixture:${e.key}`),
+          ...(e.capacity && { capacity: e.capacity }),
         });
         servers.set(e.key, server);
       }

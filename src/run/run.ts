@@ -13,7 +13,7 @@ import { runClosedLoad } from '../load/closed.ts';
 import type { LoadProgress, LoadResult } from '../load/types.ts';
 import { httpFaultBackend, layeredBackend, toxiproxyFaultBackend } from '../faults/backends.ts';
 import { planFaults } from '../faults/plan.ts';
-import { startTimeline, type Timeline } from '../faults/timeline.ts';
+import { primeFaults, startTimeline, type Timeline } from '../faults/timeline.ts';
 import { RESULT_FORMAT_VERSION, type RunResult } from '../report/result.ts';
 import { writeReports } from '../report/reporter.ts';
 import { endpointKey, startEnvironment, type Environment } from './environment.ts';
@@ -59,7 +59,13 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   const clock = opts.clock ?? systemClock;
   const runId = opts.runId ?? makeRunId(clock.now());
   const endpoints = scenario.providers.flatMap((p) =>
-    (p.regions?.length ? p.regions : [undefined]).map((region) => ({ key: endpointKey(p.name, region), provider: p.name, region, fixture: p.fixture })),
+    (p.regions?.length ? p.regions : [undefined]).map((region) => ({
+      key: endpointKey(p.name, region),
+      provider: p.name,
+      region,
+      fixture: p.fixture,
+      ...(p.capacity && { capacity: p.capacity }),
+    })),
   );
   const env = await startEnvironment({ seed: scenario.seed, endpoints, target: scenario.target, toxiproxyUrl: opts.toxiproxyUrl });
 
@@ -68,7 +74,6 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   if (opts.signal?.aborted) onAbort();
 
-  opts.onStart?.({ targetUrl: env.targetUrl, toxiproxy: env.toxiproxy });
   let t0 = clock.now() + START_DELAY_MS;
   let timeline: Timeline | undefined;
   let load: LoadResult | undefined;
@@ -79,9 +84,18 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       http: httpFaultBackend((key, faults) => env.setHttpFaults(key, faults)),
       network: toxiproxyFaultBackend(env.proxies),
     });
-    timeline = startTimeline(planFaults(scenario), backend, clock, t0, (f, phase, err) =>
-      opts.onWarning?.(`fault ${f.name} failed to switch ${phase}: ${err instanceof Error ? err.message : String(err)}`),
-    );
+    const planned = planFaults(scenario);
+    // Each fault on and off once before t = 0 (no load yet), so its first real switch is as punctual as the rest.
+    await primeFaults(planned, backend).catch((err) => opts.onWarning?.(`could not prime the faults: ${err instanceof Error ? err.message : String(err)}`));
+    opts.onStart?.({ targetUrl: env.targetUrl, toxiproxy: env.toxiproxy });
+    t0 = clock.now() + START_DELAY_MS;
+    // One planned fault per occurrence (repeats, flaps), each with its ramp's steps; stop() below
+    // switches off whatever is still on, also when the run is aborted, and records when.
+    timeline = startTimeline(planned, backend, clock, t0, (f, phase, err) => {
+      const which = f.occurrence === undefined ? f.name : `${f.name} (occurrence ${f.occurrence})`;
+      const what = phase === 'step' ? 'apply a ramp step' : `switch ${phase}`;
+      opts.onWarning?.(`fault ${which} failed to ${what}: ${err instanceof Error ? err.message : String(err)}`);
+    });
     const stopScraping = scrapeEvery(env, clock, t0, scrapes);
     try {
       load = await driveLoad(scenario, env, t0, clock, opts);

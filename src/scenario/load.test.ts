@@ -188,7 +188,7 @@ describe('parseScenario', () => {
         sizeVariation: 0,
         delayMs: 0,
       },
-      { name: 'slow', target: { provider: 'p' }, layer: 'http', kind: 'latency', fromMs: 10_000, toMs: 90_000, latencyMs: 2000, jitterMs: 0, rate: 1 },
+      { name: 'slow', target: { provider: 'p' }, layer: 'http', kind: 'latency', fromMs: 10_000, toMs: 90_000, delay: { distribution: 'fixed', value: 2000 }, rate: 1 },
     ]);
     expect(s.slos[0]!.window).toEqual({ kind: 'recovery', fault: 'cut' });
   });
@@ -256,15 +256,15 @@ describe('parseScenario', () => {
     ]);
     const found = issues(parseScenario(text, 's.yaml', anyFile));
     expect(brief(found)).toEqual([
-      '7:84 faults[0].kbps field `kbps` does not apply here (layer: network, kind: latency); it goes with kind: bandwidth',
+      '7:84 faults[0].kbps field `kbps` does not apply here (layer: network, kind: latency); it goes with kind: bandwidth or kind: outage',
       '8:59 faults[1].kind unknown kind `down` for layer http',
       '9:62 faults[2].kind unknown kind `bandwith` for layer network (did you mean `bandwidth`?)',
       '10:5 faults[3].kbps missing required field `kbps`',
       '12:61 slos[0].window.for field `for` does not apply here; it goes with `recovery`',
       '13:49 slos[1].window invalid value',
     ]);
-    expect(found[1]!.expected).toBe('one of: error, latency');
-    expect(found[2]!.expected).toBe('one of: latency, down, timeout, reset_peer, bandwidth, slow_close, slicer, limit_data');
+    expect(found[1]!.expected).toBe('one of: error, latency, hang, truncate, malformed, content_type, slow_headers, slow_body, capacity');
+    expect(found[2]!.expected).toBe('one of: latency, down, timeout, reset_peer, bandwidth, slow_close, slicer, limit_data, outage');
     expect(found[5]).toMatchObject({ expected: 'run', found: '"always"' });
   });
 

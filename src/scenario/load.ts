@@ -18,6 +18,9 @@ import { DURATION_PATTERN, formatDuration, parseDuration, parsePercent, parseRat
 import { parseSlo } from '../slo/parse.ts';
 import type { FaultSpec, LoadSpec, RequestSpec, Scenario, SloWindow } from './model.ts';
 import { ScenarioSchema, type ScenarioFile } from './schema.ts';
+import { checkFaultTiming, withTiming } from './timelines.ts';
+import { normalizeOutage } from './outages.ts';
+import { checkCapacity, checkHttpFault, normalizeCapacity, normalizeHttpFault, normalizeMatch } from './http-faults.ts';
 
 export type ScenarioLoaded = { ok: true; scenario: Scenario } | { ok: false; issues: ConfigIssue[] };
 
@@ -92,11 +95,15 @@ export function checkScenario(doc: unknown, file: string, locate: Locate, ctx: S
   const providers = list(raw.providers);
   uniqueNames(providers, ['providers'], 'provider', at, locate);
   const regionsOf = new Map<string, string[]>();
+  /** Whether each provider states a capacity (a capacity fault on one that does not needs a service time). */
+  const capacityOf = new Map<string, boolean>();
   providers.forEach((p, i) => {
     const regions = list(rec(p)?.regions);
     uniqueValues(regions, ['providers', i, 'regions'], 'region', at, locate);
     const name = str(rec(p)?.name);
     if (name !== undefined && !regionsOf.has(name)) regionsOf.set(name, regions.filter((r): r is string => typeof r === 'string'));
+    if (name !== undefined && !capacityOf.has(name)) capacityOf.set(name, rec(p)?.capacity !== undefined);
+    checkCapacity(rec(p)?.capacity, ['providers', i, 'capacity'], at);
   });
 
   // --- load
@@ -141,6 +148,9 @@ export function checkScenario(doc: unknown, file: string, locate: Locate, ctx: S
     if (layer === 'network' && ft?.route !== undefined) {
       at([...base, 'target', 'route'], 'route applies to http faults only; a network fault hits every connection to the provider');
     }
+    if (layer === 'network' && ft?.match !== undefined) {
+      at([...base, 'target', 'match'], 'match applies to http faults only; a network fault cannot see headers or bodies');
+    }
 
     const fromMs = f.from === undefined ? 0 : durationOf(f.from);
     const toMs = f.to === undefined ? durationMs : durationOf(f.to);
@@ -152,7 +162,9 @@ export function checkScenario(doc: unknown, file: string, locate: Locate, ctx: S
         else at([...base, 'from'], `the fault starts at ${formatDuration(fromMs)}, when the run has already ended`);
       }
     }
-    if (name !== undefined && !faultEnds.has(name)) faultEnds.set(name, toMs);
+    // Ramps, repeats, flaps (timelines.ts) and outage shapes (outages.ts); a repeating fault ends with its last occurrence.
+    const lastEndMs = checkFaultTiming(f, base, { fromMs, toMs, durationMs }, at);
+    if (name !== undefined && !faultEnds.has(name)) faultEnds.set(name, lastEndMs);
 
     for (const field of layer === 'http' ? ['rate'] : ['toxicity']) {
       const v = f[field];
@@ -164,6 +176,7 @@ export function checkScenario(doc: unknown, file: string, locate: Locate, ctx: S
         at([...base, 'retryAfter'], `retryAfter goes with status 429 or 503, not ${status}`);
       }
     }
+    if (layer === 'http') checkHttpFault(f, base, at, { providerHasCapacity: (p) => capacityOf.get(p) });
     if (layer === 'network' && f.kind === 'slicer') {
       const avg = f.averageSize;
       const variation = f.sizeVariation;
@@ -265,9 +278,14 @@ export function normalizeScenario(raw: ScenarioFile, file: string): Scenario {
       'router' in raw.target
         ? { kind: 'router', config: path.resolve(path.dirname(absFile), raw.target.router) }
         : { kind: 'url', url: raw.target.url },
-    providers: raw.providers.map((p) => ({ name: p.name, fixture: p.fixture, regions: p.regions ?? [] })),
+    providers: raw.providers.map((p) => ({
+      name: p.name,
+      fixture: p.fixture,
+      regions: p.regions ?? [],
+      ...(p.capacity !== undefined && { capacity: normalizeCapacity(p.capacity) }),
+    })),
     load,
-    faults: (raw.faults ?? []).map((f) => normalizeFault(f, load.durationMs)),
+    faults: (raw.faults ?? []).map((f) => withTiming(normalizeFault(f, load.durationMs), f, load.durationMs)),
     slos: raw.slos.map((s) => ({ name: s.name, expr: s.expr, window: normalizeWindow(s.window) })),
   };
 }
@@ -301,6 +319,7 @@ function normalizeFault(f: RawFault, durationMs: number): FaultSpec {
     provider: f.target.provider,
     ...(f.target.region !== undefined && { region: f.target.region }),
     ...(f.target.route !== undefined && { route: f.target.route }),
+    ...normalizeMatch(f.target.match),
   };
   const common = { name: f.name, target, fromMs: ms(f.from, 0), toMs: ms(f.to, durationMs) };
 
@@ -315,9 +334,10 @@ function normalizeFault(f: RawFault, durationMs: number): FaultSpec {
         ...(f.retryAfter !== undefined && { retryAfterMs: parseDuration(f.retryAfter) }),
       };
     }
-    return { ...common, layer: 'http', kind: 'latency', latencyMs: parseDuration(f.latency), jitterMs: ms(f.jitter, 0), rate: fraction(f.rate) };
+    return normalizeHttpFault(f, common);
   }
 
+  if (f.kind === 'outage') return normalizeOutage(f, common);
   const net = { ...common, layer: 'network' as const, stream: f.stream ?? 'downstream', toxicity: fraction(f.toxicity) };
   switch (f.kind) {
     case 'latency':

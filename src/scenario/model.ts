@@ -8,6 +8,7 @@
  * semantic checks; nothing downstream has to validate it again.
  */
 
+import type { Distribution } from '../core/distributions.ts';
 import type { SloWindow } from '../slo/window.ts';
 
 export interface Scenario {
@@ -34,6 +35,15 @@ export interface ProviderSpec {
   fixture: string;
   /** One endpoint per region; empty for a single endpoint without a region. */
   regions: string[];
+  /** Each endpoint's capacity; absent: unlimited. */
+  capacity?: ProviderCapacity;
+}
+
+/** At most `concurrency` requests at once, each for a `serviceTime` (ms); `queue` more wait (absent: no limit); beyond, 503. */
+export interface ProviderCapacity {
+  concurrency: number;
+  queue?: number;
+  serviceTime: Distribution;
 }
 
 export interface RequestSpec {
@@ -79,6 +89,14 @@ export interface FaultTarget {
   region?: string;
   /** Absent: every route (HTTP faults). */
   route?: string;
+  /** Absent: every request (HTTP faults). */
+  match?: RequestMatch;
+}
+
+/** Requests whose headers (name in any case) and JSON body fields (dotted path) have these exact values. */
+export interface RequestMatch {
+  headers?: Record<string, string | number | boolean>;
+  body?: Record<string, string | number | boolean>;
 }
 
 interface FaultCommon {
@@ -88,6 +106,25 @@ interface FaultCommon {
   fromMs: number;
   /** When it switches off; the run's duration when the file does not say. */
   toMs: number;
+  /** A parameter that moves while the fault is on; the fault's own field holds the start value (`ramp.from`). */
+  ramp?: RampSpec;
+  /** The window `fromMs`–`toMs` again every `everyMs`, `times` in all (resolved: never open-ended). */
+  repeat?: { everyMs: number; times: number };
+  /** Between `fromMs` and `toMs`: on for `downMs`, off for `upMs`, again and again (the last cycle cut at `toMs`). */
+  flap?: { downMs: number; upMs: number };
+}
+
+/**
+ * A ramp in model units: `rate` and `toxicity` as fractions, `latency` in ms, `kbps` in KB/s.
+ * Step k of `steps` is applied `k × overMs / steps` after each switch-on, with the value
+ * `from + (to − from) × k / steps`; step 0 is the switch-on itself.
+ */
+export interface RampSpec {
+  param: 'rate' | 'latency' | 'toxicity' | 'kbps';
+  from: number;
+  to: number;
+  overMs: number;
+  steps: number;
 }
 
 /** An error status instead of the real response, for a share `rate` of requests. */
@@ -101,16 +138,79 @@ export interface HttpErrorFault extends FaultCommon {
   retryAfterMs?: number;
 }
 
-/** A delay before the response, uniform in latency ± jitter, for a share `rate` of requests. */
+/**
+ * A delay before the provider sees the request, drawn from `delay` (ms), for a share `rate`
+ * of requests. `latency: 800ms, jitter: 100ms` in the file is uniform on 700–900 ms here.
+ */
 export interface HttpLatencyFault extends FaultCommon {
   layer: 'http';
   kind: 'latency';
-  latencyMs: number;
-  jitterMs: number;
+  delay: Distribution;
   rate: number;
 }
 
-export type HttpFault = HttpErrorFault | HttpLatencyFault;
+interface HttpScoped extends FaultCommon {
+  layer: 'http';
+  /** Fraction of matching requests hit. */
+  rate: number;
+}
+
+/** No answer: held until the client gives up or the fault ends, then the connection is dropped. */
+export interface HttpHangFault extends HttpScoped {
+  kind: 'hang';
+}
+
+/** Status, headers and part of the body (`bytes`, else `fraction` of it), then the connection is dropped. */
+export interface HttpTruncateFault extends HttpScoped {
+  kind: 'truncate';
+  bytes?: number;
+  fraction?: number;
+}
+
+/** A 200 with the JSON content type and a body that does not parse: the real one cut short, or garbage. */
+export interface HttpMalformedFault extends HttpScoped {
+  kind: 'malformed';
+  style: 'truncated' | 'garbage';
+}
+
+/** The wrong content type: an HTML page for an HTML type, the real body relabelled otherwise. */
+export interface HttpContentTypeFault extends HttpScoped {
+  kind: 'content_type';
+  contentType: string;
+  status: number;
+}
+
+/** The provider's work done, the status line and headers wait `delay` (ms). */
+export interface HttpSlowHeadersFault extends HttpScoped {
+  kind: 'slow_headers';
+  delay: Distribution;
+}
+
+/** Status and headers at once, the body after `delay` (ms). */
+export interface HttpSlowBodyFault extends HttpScoped {
+  kind: 'slow_body';
+  delay: Distribution;
+}
+
+/** The provider's capacity changed for the window (a brown-out); unset fields keep the provider's own. No route, match or rate. */
+export interface HttpCapacityFault extends FaultCommon {
+  layer: 'http';
+  kind: 'capacity';
+  concurrency: number;
+  queue?: number;
+  serviceTime?: Distribution;
+}
+
+export type HttpFault =
+  | HttpErrorFault
+  | HttpLatencyFault
+  | HttpHangFault
+  | HttpTruncateFault
+  | HttpMalformedFault
+  | HttpContentTypeFault
+  | HttpSlowHeadersFault
+  | HttpSlowBodyFault
+  | HttpCapacityFault;
 
 interface NetworkCommon extends FaultCommon {
   layer: 'network';
@@ -167,7 +267,27 @@ export interface NetworkLimitDataFault extends NetworkCommon {
   bytes: number;
 }
 
+/**
+ * An outage of a named shape; plan.ts resolves it to proxy state and toxics:
+ * `down` and `flapping` disable the proxy (`flapping` always comes with `flap`),
+ * `blackhole` adds timeout-0 toxics both ways, `partial` resets a `toxicity` share of
+ * connections upstream, `slow` limits bandwidth (`kbps`) and/or adds `latencyMs` downstream.
+ */
+export interface NetworkOutageFault extends FaultCommon {
+  layer: 'network';
+  kind: 'outage';
+  shape: OutageShape;
+  /** Fraction of connections affected (blackhole, partial, slow). */
+  toxicity: number;
+  latencyMs?: number;
+  jitterMs: number;
+  kbps?: number;
+}
+
+export type OutageShape = 'down' | 'blackhole' | 'flapping' | 'partial' | 'slow';
+
 export type NetworkFault =
+  | NetworkOutageFault
   | NetworkLatencyFault
   | NetworkDownFault
   | NetworkTimeoutFault
