@@ -13,7 +13,7 @@ import type { Socket } from 'node:net';
 import type { Clock } from '../core/clock.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Direction } from './schema.ts';
-import type { Attributes, Chunk, Stage, StageOutput, ToxicKind } from './toxics/index.ts';
+import type { Attributes, Chunk, Held, Stage, StageOutput, ToxicKind } from './toxics/index.ts';
 
 /** A toxic as the link sees it: enough to open stages, swapped wholesale on update. */
 export interface ToxicEntry {
@@ -153,9 +153,10 @@ export class Link {
     const node = this.#nodes[i]!;
     const wasActive = node.stage !== null;
     const held = this.#stop(node);
-    if (wasActive && node.entry.kind.closeOnRemove) {
+    if (wasActive && held.onRemove) {
       this.#nodes.splice(i, 1);
-      this.#events.close();
+      if (held.onRemove === 'reset') this.#events.reset();
+      else this.#events.close();
       return;
     }
     this.#forward(node, held.chunks, held.ended);
@@ -242,7 +243,7 @@ export class Link {
     node.stage = node.entry.kind.open(node.entry.attributes, { clock, rng: this.#rng, out }, node.state);
   }
 
-  #stop(node: Node): { chunks: Chunk[]; ended: boolean } {
+  #stop(node: Node): Held {
     const held = node.stage?.stop() ?? { chunks: [], ended: false };
     node.revoke?.();
     node.stage = null;

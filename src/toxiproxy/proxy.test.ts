@@ -206,6 +206,20 @@ describe('reset_peer', () => {
     expect(c.closedAt! - t0).toBeGreaterThanOrEqual(140);
     expect(c.closedAt! - t0).toBeLessThan(1000);
   });
+
+  it('removed after swallowing data, still resets the connection instead of leaving it hanging', async () => {
+    const echo = await echoServer();
+    const { proxy } = await setup(echo.address);
+    const toxic = await add(proxy, { type: 'reset_peer', stream: 'upstream', attributes: { timeout: 60_000 } });
+    const c = new Client(proxy.listen);
+    await c.connected();
+    c.socket.write('ping'); // swallowed; the reset is due in a minute
+    await sleep(50);
+    await (toxic as { remove(): Promise<void> }).remove();
+    await c.closed(2000);
+    expect(c.error?.code).toBe('ECONNRESET');
+    expect(c.received.length).toBe(0);
+  });
 });
 
 describe('slicer', () => {

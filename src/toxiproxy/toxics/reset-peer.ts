@@ -5,6 +5,8 @@ import { defineToxic, HOUR_MS } from './toxic.ts';
  * stage swallows everything and, `timeout` milliseconds later, aborts the connection with a TCP
  * RST on both sides. Unlike Toxiproxy, which only sets SO_LINGER=0 on connections that had the
  * toxic when they opened, this resets connections the toxic is added to later as well.
+ * Removed after it has swallowed data, it still resets (as Toxiproxy's does): the stream
+ * lost bytes and cannot go on, and a request it ate must not be left hanging.
  */
 export const resetPeer = defineToxic<{ timeout: number }>({
   type: 'reset_peer',
@@ -31,7 +33,7 @@ export const resetPeer = defineToxic<{ timeout: number }>({
       stop() {
         cancel?.();
         cancel = undefined;
-        return { chunks: [], ended: false };
+        return { chunks: [], ended: false, ...(triggered ? { onRemove: 'reset' as const } : {}) };
       },
     };
   },

@@ -4,12 +4,12 @@ import { defineToxic, HOUR_MS } from './toxic.ts';
  * Stops all data getting through (it is dropped) and closes the connection after `timeout`
  * milliseconds without incoming data; 0 never closes. Each chunk restarts the countdown, as in
  * Toxiproxy, whose loop re-arms its timer on every read. Removing the toxic closes the
- * connection (`closeOnRemove`): bytes were dropped, so the stream cannot go on intact.
+ * connection (as Toxiproxy's Cleanup does): bytes may have been dropped, so the stream cannot
+ * go on intact.
  */
 export const timeout = defineToxic<{ timeout: number }>({
   type: 'timeout',
   attributes: [{ key: 'timeout', min: 0, max: HOUR_MS, unit: 'milliseconds' }],
-  closeOnRemove: true,
   open(attrs, { clock, out }) {
     let cancel: (() => void) | undefined;
     const arm = () => {
@@ -31,7 +31,7 @@ export const timeout = defineToxic<{ timeout: number }>({
       stop() {
         cancel?.();
         cancel = undefined;
-        return { chunks: [], ended: false };
+        return { chunks: [], ended: false, onRemove: 'close' };
       },
     };
   },

@@ -41,6 +41,12 @@ export interface Held {
   readonly chunks: Chunk[];
   /** The end of the stream had reached the stage but not left it. */
   readonly ended: boolean;
+  /**
+   * When the toxic is removed, what the stage's history leaves the connection fit for: by
+   * default it goes on; a stage that has swallowed bytes cannot hand on an intact stream,
+   * so it asks for the connection to be closed or reset instead.
+   */
+  readonly onRemove?: 'close' | 'reset';
 }
 
 /** One toxic running on one link. */
@@ -82,11 +88,6 @@ export interface ToxicKind<A extends Attributes = Attributes, S = unknown> {
   check?(attrs: A): string | undefined;
   /** Per-connection state that survives updates of the toxic (limit_data's byte count). */
   newState?(): S;
-  /**
-   * Removing the toxic closes the connection instead of releasing held data. Only timeout:
-   * it has dropped bytes, so the stream cannot continue intact (Toxiproxy's Cleanup does the same).
-   */
-  readonly closeOnRemove?: boolean;
   open(attrs: A, ctx: StageContext, state: S): Stage;
 }
 
