@@ -304,28 +304,43 @@ export class CircuitBreaker implements Policy {
    */
   async execute<T>(fn: (ctx: PolicyContext) => Promise<T>, ctx: PolicyContext = {}): Promise<T> {
     const permit = this.acquire();
-    if (permit === REJECTED) throw this.#rejection();
-    // The clock is read only when slow calls matter: the success path stays two calls to the breaker.
-    const started = this.options.slowCall ? this.#clock.now() : 0;
+    if (permit === REJECTED) throw this.rejection();
+    const started = this.startedAt();
     let value: T;
     try {
       value = await fn(ctx);
     } catch (error) {
-      if (ctx.signal?.aborted || saysNothingAboutProvider(error)) this.release(permit);
-      else if (this.#isFailure.error ? this.#isFailure.error(error) : true) this.failure(permit, this.#elapsed(started));
-      else this.success(permit, this.#elapsed(started));
+      this.threw(permit, started, ctx, error);
       throw error;
     }
+    this.returned(permit, started, value);
+    return value;
+  }
+
+  /** When an admitted call starts, for the slow-call check: the clock is read only when slow calls matter. */
+  startedAt(): number {
+    return this.options.slowCall ? this.#clock.now() : 0;
+  }
+
+  /** Records a call admitted with `permit` at `started` that returned `value`, as `execute` does. */
+  returned(permit: Permit, started: number, value: unknown): void {
     if (this.#isFailure.result?.(value)) this.failure(permit, this.#elapsed(started));
     else this.success(permit, this.#elapsed(started));
-    return value;
+  }
+
+  /** Records a call admitted with `permit` at `started` that threw `error`, as `execute` does. */
+  threw(permit: Permit, started: number, ctx: PolicyContext, error: unknown): void {
+    if (ctx.signal?.aborted || saysNothingAboutProvider(error)) this.release(permit);
+    else if (this.#isFailure.error ? this.#isFailure.error(error) : true) this.failure(permit, this.#elapsed(started));
+    else this.success(permit, this.#elapsed(started));
   }
 
   #elapsed(started: number): number {
     return this.options.slowCall ? this.#clock.now() - started : 0;
   }
 
-  #rejection(): BrokenCircuitError {
+  /** The error a refused call gets, for the state the breaker is in. */
+  rejection(): BrokenCircuitError {
     if (this.#kind === 'open') return new BrokenCircuitError('circuit breaker is open', this.#until);
     return new BrokenCircuitError('circuit breaker is half-open and all probe slots are taken');
   }

@@ -71,12 +71,28 @@ export class Bulkhead implements Policy {
     return { active: this.#active, queued: this.#queued };
   }
 
-  async execute<T>(fn: (ctx: PolicyContext) => Promise<T>, ctx: PolicyContext = {}): Promise<T> {
+  /**
+   * Takes a slot if one is free and nobody queues for it, as `execute` does first; false
+   * (and nothing changed) otherwise. A true must be paired with one `exit()`. For `wrap`'s
+   * fused success path.
+   */
+  tryEnter(): boolean {
     if (this.#active < this.options.maxConcurrentCalls && this.#queued === 0) {
       this.#active++;
       // No wait is a sample too: a queueing-delay minimum (CoDel) is only high when every call queued.
       this.#hooks.onQueueWait?.(0);
-    } else {
+      return true;
+    }
+    return false;
+  }
+
+  /** Gives back the slot `tryEnter` took (to the oldest waiter, if any). */
+  exit(): void {
+    this.#release();
+  }
+
+  async execute<T>(fn: (ctx: PolicyContext) => Promise<T>, ctx: PolicyContext = {}): Promise<T> {
+    if (!this.tryEnter()) {
       if (this.#queued >= this.options.queueCapacity) {
         this.#hooks.onRejected?.('full');
         throw new BulkheadRejectedError('full', `${this.name}: ${this.#active} running, ${this.#queued} queued`);

@@ -9,6 +9,8 @@
  * Policies are pure of I/O: each takes its `Clock` and `Rng` when built.
  */
 
+import { fuseChain } from './fused.ts';
+
 /** What a policy hands to the function it runs. One context lives for one call through the pipeline. */
 export interface PolicyContext {
   /** Aborts when the caller gives up or the attempt's deadline passes; hand it to the I/O. */
@@ -51,12 +53,30 @@ export const noop: Policy = {
 /**
  * Composes policies, outermost first.
  *
+ * A run of `bulkhead, breaker, timeout` (two or more of them, in that order) runs fused: one
+ * level, one `await` of the call, the same accounting (see FusedPolicies).
+ *
  * @example
  *   const pipeline = wrap(retry, breaker, timeout);
  *   await pipeline.execute(({ signal }) => fetch(url, { signal }));
  */
 export function wrap(...policies: Policy[]): Policy {
-  const chain = policies.filter((p) => p !== noop);
+  const chain = fuseChain(
+    policies.filter((p) => p !== noop),
+    (nested) => wrapNested(...nested),
+  );
+  return nest(chain);
+}
+
+/**
+ * `wrap` without the fused success path: every policy's own `execute`, nested. The reference
+ * the fused path is tested against; `wrap` behaves the same.
+ */
+export function wrapNested(...policies: Policy[]): Policy {
+  return nest(policies.filter((p) => p !== noop));
+}
+
+function nest(chain: Policy[]): Policy {
   if (chain.length === 0) return noop;
   if (chain.length === 1) return chain[0]!;
   return {

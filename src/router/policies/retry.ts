@@ -87,21 +87,42 @@ export class RetryPolicy<T = unknown> implements Policy {
     this.#retryOnError = options.retryOnError ?? defaultRetryOnError;
   }
 
-  async execute<R>(fn: (ctx: PolicyContext) => Promise<R>, ctx: PolicyContext = {}): Promise<R> {
+  execute<R>(fn: (ctx: PolicyContext) => Promise<R>, ctx: PolicyContext = {}): Promise<R> {
+    return this.resume(fn, ctx, { ...ctx, attempt: 1 }, undefined);
+  }
+
+  /**
+   * The retry loop. `attemptCtx` is the context attempts run with (`{ ...ctx, attempt: 1 }`).
+   * With `first`, attempt 1 has already run (and `budget.callStarted()` been called) on the
+   * caller's side — `wrap`'s fused path — and the loop starts from its outcome; `failed`
+   * there is `retryOnResult`'s verdict on a returned value, already asked.
+   */
+  async resume<R>(
+    fn: (ctx: PolicyContext) => Promise<R>,
+    ctx: PolicyContext,
+    attemptCtx: PolicyContext,
+    first: { ok: true; value: R; failed: boolean } | { ok: false; error: unknown } | undefined,
+  ): Promise<R> {
     const opts = this.options;
     const idempotent = opts.retryNonIdempotent || isIdempotent(ctx.method);
     const budget = opts.budget;
-    const attemptCtx: PolicyContext = { ...ctx, attempt: 1 };
     let previous = opts.backoff.base;
     // What the budget granted the attempt now running (0: a first attempt, or no budget).
     let grant = 0;
-    budget?.callStarted();
+    if (first === undefined) budget?.callStarted();
     try {
       for (let attempt = 1; ; attempt++) {
         attemptCtx.attempt = attempt;
         let value: R;
+        let judged: boolean | undefined;
         try {
-          value = await fn(attemptCtx);
+          if (first !== undefined) {
+            const f = first;
+            first = undefined;
+            if (!f.ok) throw f.error;
+            value = f.value;
+            judged = f.failed;
+          } else value = await fn(attemptCtx);
         } catch (error) {
           // A local refusal or a caller abort is no verdict on the provider; neither are retried.
           const retryable = !ctx.signal?.aborted && !isCallerAbortedError(error) && !isLocalRejection(error) && this.#retryOnError(error);
@@ -120,7 +141,7 @@ export class RetryPolicy<T = unknown> implements Policy {
         }
         // R is the caller's T in practice; the classifiers are typed on the policy's T.
         const result = value as unknown as T;
-        const failed = opts.retryOnResult?.(result) ?? false;
+        const failed = judged ?? opts.retryOnResult?.(result) ?? false;
         budget?.attemptEnded(!failed, grant);
         grant = 0;
         if (!failed || attempt >= opts.maxAttempts || !idempotent) return value;

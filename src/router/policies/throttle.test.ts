@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../core/clock.ts';
 import { seededRng } from '../../core/rng.ts';
 import { ThrottledError } from './errors.ts';
-import { AdaptiveThrottle } from './throttle.ts';
+import { AdaptiveThrottle, DEFAULT_MIN_REQUESTS } from './throttle.ts';
 
 describe('AdaptiveThrottle (SRE book client-side throttling)', () => {
   it('never rejects while the backend accepts everything', async () => {
@@ -13,15 +13,50 @@ describe('AdaptiveThrottle (SRE book client-side throttling)', () => {
     expect(throttle.state()).toEqual({ requests: 1_000, accepts: 1_000, rejectProbability: 0 });
   });
 
-  it('rejects with probability max(0, (requests − K·accepts) / (requests + 1))', () => {
+  it('rejects with probability max(0, (requests − K·accepts) / (requests + 1)), none below minRequests', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 0, max: 10_000 }), fc.constantFrom(1, 1.1, 2, 3), (requests, acceptsRaw, k) => {
-        const accepts = Math.min(acceptsRaw, requests);
-        const throttle = new AdaptiveThrottle({ k }, new FakeClock(), seededRng(1));
-        throttle.record(requests, accepts);
-        expect(throttle.probability()).toBeCloseTo(Math.max(0, (requests - k * accepts) / (requests + 1)), 12);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 10_000 }),
+        fc.integer({ min: 0, max: 10_000 }),
+        fc.constantFrom(1, 1.1, 2, 3),
+        fc.constantFrom(undefined, 0, 1, 20, 100),
+        (requests, acceptsRaw, k, minRequests) => {
+          const accepts = Math.min(acceptsRaw, requests);
+          const throttle = new AdaptiveThrottle({ k, ...(minRequests !== undefined && { minRequests }) }, new FakeClock(), seededRng(1));
+          throttle.record(requests, accepts);
+          const expected = requests < (minRequests ?? DEFAULT_MIN_REQUESTS) ? 0 : Math.max(0, (requests - k * accepts) / (requests + 1));
+          expect(throttle.probability()).toBeCloseTo(expected, 12);
+        },
+      ),
     );
+  });
+
+  it('does not throttle a healthy backend under a concurrent burst from a cold start', async () => {
+    // The storm: counted at departure, 500 requests in flight and no answer yet read as
+    // p = 500/501, and each refusal fed the next one. Counted on arrival, nothing is refused.
+    const clock = new FakeClock();
+    let throttled = 0;
+    const throttle = new AdaptiveThrottle<number>({ k: 2 }, clock, seededRng(3), { rejected: (s) => s === 503, onThrottled: () => throttled++ });
+    for (let wave = 0; wave < 5; wave++) {
+      const answers: Array<() => void> = [];
+      const calls = Array.from({ length: 500 }, () =>
+        throttle.execute(() => new Promise<number>((resolve) => answers.push(() => resolve(200)))),
+      );
+      clock.advance(10);
+      for (const a of answers) a();
+      await Promise.all(calls);
+    }
+    expect(throttled).toBe(0);
+    expect(throttle.state()).toEqual({ requests: 2_500, accepts: 2_500, rejectProbability: 0 });
+  });
+
+  it('still sheds once the window holds minRequests refusals', async () => {
+    const clock = new FakeClock();
+    const throttle = new AdaptiveThrottle<number>({ k: 2, minRequests: 5 }, clock, seededRng(1), { rejected: (s) => s === 503 });
+    for (let i = 0; i < 4; i++) await throttle.execute(async () => 503);
+    expect(throttle.probability()).toBe(0);
+    await throttle.execute(async () => 503);
+    expect(throttle.probability()).toBeCloseTo(5 / 6, 12);
   });
 
   it('holds what it sends to about K × what the backend accepts, and recovers after the window', async () => {

@@ -15,7 +15,16 @@ export interface AdaptiveThrottleOptions {
   window?: number;
   /** Buckets of that history. Default 12 (10 s each over 2 minutes). */
   buckets?: number;
+  /**
+   * Requests the window must hold before anything is rejected locally. Default 20. With a
+   * handful of outcomes the ratio says nothing (one refusal in two requests is p = 1/3), and a
+   * cold client must not shed load on the strength of its first few answers.
+   */
+  minRequests?: number;
 }
+
+/** `minRequests` when not given. */
+export const DEFAULT_MIN_REQUESTS = 20;
 
 export interface AdaptiveThrottleState {
   requests: number;
@@ -47,6 +56,13 @@ const ACCEPTS = 1;
  * costs the backend). Locally rejected requests count as requests, so the probability grows
  * with the backend's refusals, and falls again as soon as it accepts.
  *
+ * A request sent to the backend is counted when its outcome arrives, together with its
+ * accept, not when it leaves: counted at departure, a burst of concurrent requests from a
+ * fresh client is all requests and no accepts (p = n/(n+1)) until the first answers come
+ * back, and the client throttles a healthy backend (each refusal adding to `requests` and
+ * feeding the storm). A local rejection's outcome is known at once, so it counts at once.
+ * Below `minRequests` in the window nothing is rejected.
+ *
  * @example
  *   const throttle = new AdaptiveThrottle({ k: 2 }, clock, rng, { rejected: (r) => r.status === 503 });
  */
@@ -56,6 +72,7 @@ export class AdaptiveThrottle<T = unknown> implements Policy {
   readonly #rng: Rng;
   readonly #hooks: ThrottleHooks<T>;
   readonly #window: BucketWindow;
+  readonly #minRequests: number;
 
   constructor(options: AdaptiveThrottleOptions, clock: Clock, rng: Rng, hooks: ThrottleHooks<T> = {}) {
     for (const p of adaptiveThrottleOptionProblems(options)) throw new RangeError(p.message);
@@ -64,12 +81,14 @@ export class AdaptiveThrottle<T = unknown> implements Policy {
     this.#rng = rng;
     this.#hooks = hooks;
     this.#window = new BucketWindow(options.window ?? 120_000, options.buckets ?? 12, 2);
+    this.#minRequests = options.minRequests ?? DEFAULT_MIN_REQUESTS;
   }
 
   /** The rejection probability now. */
   probability(): number {
     const now = this.#clock.now();
     const requests = this.#window.total(now, REQUESTS);
+    if (requests < this.#minRequests) return 0;
     return Math.max(0, (requests - this.options.k * this.#window.total(now, ACCEPTS)) / (requests + 1));
   }
 
@@ -87,9 +106,10 @@ export class AdaptiveThrottle<T = unknown> implements Policy {
 
   async execute<R>(fn: (ctx: PolicyContext) => Promise<R>, ctx: PolicyContext = {}): Promise<R> {
     const p = this.probability();
-    this.#window.add(this.#clock.now(), REQUESTS);
     // The draw is made only when there is something to decide: no RNG use while all is well.
     if (p > 0 && this.#rng.next() < p) {
+      // Rejected locally: a request whose outcome is known now (the book counts it).
+      this.#window.add(this.#clock.now(), REQUESTS);
       this.#hooks.onThrottled?.();
       throw new ThrottledError(p);
     }
@@ -98,15 +118,18 @@ export class AdaptiveThrottle<T = unknown> implements Policy {
       value = await fn(ctx);
     } catch (error) {
       // A refusal by the router itself or a departed caller is not the backend refusing.
-      if (ctx.signal?.aborted || saysNothingAboutProvider(error) || !(this.#hooks.rejectedError?.(error) ?? true)) this.#accept();
+      this.#ended(ctx.signal?.aborted || saysNothingAboutProvider(error) || !(this.#hooks.rejectedError?.(error) ?? true));
       throw error;
     }
-    if (!this.#hooks.rejected?.(value as unknown as T)) this.#accept();
+    this.#ended(!this.#hooks.rejected?.(value as unknown as T));
     return value;
   }
 
-  #accept(): void {
-    this.#window.add(this.#clock.now(), ACCEPTS);
+  /** A request sent to the backend has its outcome: counted now, with its accept if it was one. */
+  #ended(accepted: boolean): void {
+    const now = this.#clock.now();
+    this.#window.add(now, REQUESTS);
+    if (accepted) this.#window.add(now, ACCEPTS);
   }
 }
 
@@ -116,5 +139,6 @@ export function adaptiveThrottleOptionProblems(o: AdaptiveThrottleOptions): Arra
   if (!(o.k >= 1)) out.push({ field: 'k', message: `k must be ≥ 1 (below 1 the client rejects requests the backend would accept), got ${o.k}` });
   if (o.window !== undefined && !(o.window > 0)) out.push({ field: 'window', message: `window must be longer than 0, got ${o.window}` });
   if (o.buckets !== undefined && !(Number.isInteger(o.buckets) && o.buckets >= 1)) out.push({ field: 'buckets', message: `buckets must be a whole number ≥ 1, got ${o.buckets}` });
+  if (o.minRequests !== undefined && !(Number.isInteger(o.minRequests) && o.minRequests >= 0)) out.push({ field: 'minRequests', message: `minRequests must be a whole number ≥ 0, got ${o.minRequests}` });
   return out;
 }
