@@ -188,6 +188,7 @@ const ThrottleSchema = Type.Object(
     window: Type.Optional(duration('History the ratio is taken over. Default 2m (the SRE book).')),
     buckets: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'Buckets of that history. Default 12.' })),
     rejectOn: Type.Optional(conditions('Outcomes that mean the provider did not accept the request. Default [5xx, 429, network, timeout].')),
+    minRequests: Type.Optional(Type.Integer({ minimum: 0, description: 'Requests the window must hold before anything is rejected, so a cold start is not throttled. Default 20.' })),
   },
   { additionalProperties: false, description: 'Client-side adaptive throttling (Google SRE book, "Handling Overload").' },
 );
@@ -578,6 +579,7 @@ export function compileRouterConfig(
         window: t.window === undefined ? 120_000 : parseDuration(t.window),
         buckets: t.buckets ?? 12,
         rejectOn: conditionList(t.rejectOn, ['5xx', '429', 'network', 'timeout']),
+        ...(t.minRequests !== undefined && { minRequests: t.minRequests }),
       };
       if (!problems([...at, 'adaptiveThrottling'], adaptiveThrottleOptionProblems(throttle))) throttle = undefined;
     }
