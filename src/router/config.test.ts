@@ -19,8 +19,8 @@ describe('router config', () => {
     const weather = await loadRouterConfig(fixture('weather'));
     expect(weather.ok && weather.value).toMatchObject({
       providers: [
-        { key: 'weather-primary', breaker: { failureRate: 0.5, window: 10, minimumCalls: 5, openFor: 5_000, halfOpen: { probes: 2, successesToClose: 2 }, failureOn: ['5xx', 'network', 'timeout'] } },
-        { key: 'weather-backup', breaker: { openFor: 5_000 } },
+        { key: 'weather-primary', breaker: { failureRate: 0.5, window: 10, minimumCalls: 5, openFor: 3_000, halfOpen: { probes: 2, successesToClose: 2 }, failureOn: ['5xx', 'network', 'timeout'] } },
+        { key: 'weather-backup', breaker: { openFor: 3_000 } },
       ],
       routes: [{ match: '/weather/**', upstreams: ['weather-primary', 'weather-backup'], timeout: 250 }],
     });

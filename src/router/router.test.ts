@@ -139,9 +139,9 @@ describe('router: weather primary → backup', () => {
     for (let i = 0; i < 20; i++) await send(router, clock, { path: '/weather/oslo' });
     expect(calls.primary).toBe(5);
 
-    // The primary recovers; after openFor (5s) two probes succeed and it is back.
+    // The primary recovers; after openFor (3s) two probes succeed and it is back.
     primary.mode = 'ok';
-    clock.advance(5_000);
+    clock.advance(3_000);
     const probe1 = await send(router, clock, { path: '/weather/oslo' });
     const probe2 = await send(router, clock, { path: '/weather/bergen?units=metric' });
     expect([probe1.provider, probe2.provider]).toEqual(['weather-primary', 'weather-primary']);
