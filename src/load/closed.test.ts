@@ -1,21 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { seededRng } from '../core/rng.ts';
 import type { RequestMix } from './arrivals.ts';
 import { runClosedLoad } from './closed.ts';
-import { freePort, startServer, type TestServer } from './testing.ts';
+import { freePort, serversClosedAfterEach } from './testing.ts';
 
 const get = (path: string, name: string, weight = 1): RequestMix => ({ name, weight, method: 'GET', path, headers: {} });
 
-let servers: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-});
-async function server(...args: Parameters<typeof startServer>): Promise<TestServer> {
-  const s = await startServer(...args);
-  servers.push(s);
-  return s;
-}
+const server = serversClosedAfterEach();
 
 describe('runClosedLoad (autocannon)', () => {
   it('records every answer, non-2xx included, each under its own route', async () => {

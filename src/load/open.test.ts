@@ -1,24 +1,15 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildSeries } from '../collect/series.ts';
 import { systemClock } from '../core/clock.ts';
 import { seededRng } from '../core/rng.ts';
 import type { RequestMix } from './arrivals.ts';
 import { runOpenLoad } from './open.ts';
-import { binCounts, chiSquareUniform, freePort, percentile, startServer, type TestServer } from './testing.ts';
+import { binCounts, chiSquareUniform, freePort, percentile, serversClosedAfterEach } from './testing.ts';
 
 const get = (path: string, name = path, weight = 1): RequestMix => ({ name, weight, method: 'GET', path, headers: {} });
 
-let servers: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-});
-async function server(...args: Parameters<typeof startServer>): Promise<TestServer> {
-  const s = await startServer(...args);
-  servers.push(s);
-  return s;
-}
+const server = serversClosedAfterEach();
 
 /**
  * The spread tests judge the driver's pacing at the server, and both share this event loop

@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { afterEach } from 'vitest';
 import { systemClock } from '../core/clock.ts';
 
 export interface Arrival {
@@ -85,4 +86,20 @@ export function chiSquareUniform(counts: readonly number[]): number {
   const total = counts.reduce((a, b) => a + b, 0);
   const expected = total / counts.length;
   return counts.reduce((s, o) => s + (o - expected) ** 2 / expected, 0);
+}
+
+/**
+ * A `startServer` whose servers are all closed after each test. Call it once at the top
+ * level of a test file: `const server = serversClosedAfterEach();`.
+ */
+export function serversClosedAfterEach(): (handler: Handler) => Promise<TestServer> {
+  const servers: TestServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+  return async (handler) => {
+    const s = await startServer(handler);
+    servers.push(s);
+    return s;
+  };
 }

@@ -147,24 +147,10 @@ export class RouterMetrics {
 
   constructor() {
     const registers = [this.registry];
-    this.retries = new Counter({
-      name: 'retry_attempts_total',
-      help: 'Retries made against a provider: attempts after the first one of a request.',
-      labelNames: ['route', 'provider'],
-      registers,
-    });
-    this.attempts = new Counter({
-      name: 'upstream_attempts_total',
-      help: 'Calls to a provider, by the HTTP status it answered with, or timeout/network/aborted.',
-      labelNames: ['provider', 'status'],
-      registers,
-    });
-    this.failovers = new Counter({
-      name: 'failover_invocations_total',
-      help: 'Requests moved from one provider to the next, by why the first was passed over.',
-      labelNames: ['from', 'to', 'reason'],
-      registers,
-    });
+    const counter = <L extends string>(name: string, help: string, labelNames: L[]) => new Counter<L>({ name, help, labelNames, registers });
+    this.retries = counter('retry_attempts_total', 'Retries made against a provider: attempts after the first one of a request.', ['route', 'provider']);
+    this.attempts = counter('upstream_attempts_total', 'Calls to a provider, by the HTTP status it answered with, or timeout/network/aborted.', ['provider', 'status']);
+    this.failovers = counter('failover_invocations_total', 'Requests moved from one provider to the next, by why the first was passed over.', ['from', 'to', 'reason']);
     const breakers = this.#breakers;
     this.breakerState = new Gauge({
       name: 'circuit_breaker_state',
@@ -177,12 +163,7 @@ export class RouterMetrics {
         for (const b of breakers) this.set({ provider: b.name, region: b.region }, BREAKER_STATE_CODE[b.breaker.state().kind]);
       },
     });
-    this.breakerTransitions = new Counter({
-      name: 'circuit_breaker_transitions_total',
-      help: 'Circuit breaker state changes per provider.',
-      labelNames: ['provider', 'region', 'from', 'to'],
-      registers,
-    });
+    this.breakerTransitions = counter('circuit_breaker_transitions_total', 'Circuit breaker state changes per provider.', ['provider', 'region', 'from', 'to']);
     this.requestDuration = new Histogram({
       name: 'router_request_duration_seconds',
       help: 'Time from a request reaching the router to its answer, by route, answering provider and outcome.',
@@ -190,66 +171,16 @@ export class RouterMetrics {
       buckets: DURATION_BUCKETS,
       registers,
     });
-    this.budgetExhausted = new Counter({
-      name: 'retry_budget_exhausted_total',
-      help: 'Retries a route wanted but its retry budget refused.',
-      labelNames: ['route', 'provider'],
-      registers,
-    });
-    this.bulkheadRejections = new Counter({
-      name: 'bulkhead_rejections_total',
-      help: 'Calls a bulkhead refused: its slots and queue were full, or the wait in its queue ran out.',
-      labelNames: ['scope', 'name', 'reason'],
-      registers,
-    });
-    this.loadShed = new Counter({
-      name: 'load_shed_total',
-      help: 'Requests dropped by load shedding, by priority.',
-      labelNames: ['priority'],
-      registers,
-    });
-    this.rateLimited = new Counter({
-      name: 'rate_limited_total',
-      help: 'Requests answered 429 because their client exceeded a rate limit.',
-      labelNames: ['route', 'limit'],
-      registers,
-    });
-    this.throttled = new Counter({
-      name: 'adaptive_throttling_rejections_total',
-      help: 'Calls rejected locally by adaptive throttling, because the provider accepted too few recent requests.',
-      labelNames: ['provider'],
-      registers,
-    });
-    this.outlierEjections = new Counter({
-      name: 'outlier_ejections_total',
-      help: "Providers ejected from a route's rotation by outlier detection.",
-      labelNames: ['route', 'provider', 'reason'],
-      registers,
-    });
-    this.fallbacks = new Counter({
-      name: 'fallback_invocations_total',
-      help: "Requests a route's fallback chain moved on to a tier for, after the tiers before it did not answer.",
-      labelNames: ['route', 'tier'],
-      registers,
-    });
-    this.routingDecisions = new Counter({
-      name: 'routing_decisions_total',
-      help: 'Requests ordered by provider selection or LLM routing, by the provider that leads the order and why (or why there is none).',
-      labelNames: ['route', 'provider', 'reason'],
-      registers,
-    });
-    this.providerCost = new Counter({
-      name: 'provider_cost_total',
-      help: "What answered requests cost at each provider, in the request's currency: payment fees, LLM tokens at the model's prices.",
-      labelNames: ['provider', 'currency'],
-      registers,
-    });
-    this.providerCostExtra = new Counter({
-      name: 'provider_cost_extra_total',
-      help: 'The part of provider_cost_total above what the cheapest compliant provider (or the first model of the class) would have charged: the cost of failing over.',
-      labelNames: ['provider', 'currency'],
-      registers,
-    });
+    this.budgetExhausted = counter('retry_budget_exhausted_total', 'Retries a route wanted but its retry budget refused.', ['route', 'provider']);
+    this.bulkheadRejections = counter('bulkhead_rejections_total', 'Calls a bulkhead refused: its slots and queue were full, or the wait in its queue ran out.', ['scope', 'name', 'reason']);
+    this.loadShed = counter('load_shed_total', 'Requests dropped by load shedding, by priority.', ['priority']);
+    this.rateLimited = counter('rate_limited_total', 'Requests answered 429 because their client exceeded a rate limit.', ['route', 'limit']);
+    this.throttled = counter('adaptive_throttling_rejections_total', 'Calls rejected locally by adaptive throttling, because the provider accepted too few recent requests.', ['provider']);
+    this.outlierEjections = counter('outlier_ejections_total', "Providers ejected from a route's rotation by outlier detection.", ['route', 'provider', 'reason']);
+    this.fallbacks = counter('fallback_invocations_total', "Requests a route's fallback chain moved on to a tier for, after the tiers before it did not answer.", ['route', 'tier']);
+    this.routingDecisions = counter('routing_decisions_total', 'Requests ordered by provider selection or LLM routing, by the provider that leads the order and why (or why there is none).', ['route', 'provider', 'reason']);
+    this.providerCost = counter('provider_cost_total', "What answered requests cost at each provider, in the request's currency: payment fees, LLM tokens at the model's prices.", ['provider', 'currency']);
+    this.providerCostExtra = counter('provider_cost_extra_total', 'The part of provider_cost_total above what the cheapest compliant provider (or the first model of the class) would have charged: the cost of failing over.', ['provider', 'currency']);
     const canaries = this.#canaries;
     this.canaryState = new Gauge({
       name: 'canary_state',
@@ -260,24 +191,9 @@ export class RouterMetrics {
         for (const c of canaries) this.set({ route: c.route }, CANARY_STATE_CODE[c.canary.state().kind]);
       },
     });
-    this.canaryRequests = new Counter({
-      name: 'canary_requests_total',
-      help: "Requests ended on a canary route's arm (baseline or canary), by outcome (success or error).",
-      labelNames: ['route', 'arm', 'outcome'],
-      registers,
-    });
-    this.authRejections = new Counter({
-      name: 'auth_rejections_total',
-      help: 'Requests refused with 401 on an authenticated route, by reason.',
-      labelNames: ['route', 'reason'],
-      registers,
-    });
-    this.llmRequests = new Counter({
-      name: 'llm_requests_total',
-      help: 'Answers on an LLM route, by the request class and the registry model that gave them.',
-      labelNames: ['route', 'class', 'model'],
-      registers,
-    });
+    this.canaryRequests = counter('canary_requests_total', "Requests ended on a canary route's arm (baseline or canary), by outcome (success or error).", ['route', 'arm', 'outcome']);
+    this.authRejections = counter('auth_rejections_total', 'Requests refused with 401 on an authenticated route, by reason.', ['route', 'reason']);
+    this.llmRequests = counter('llm_requests_total', 'Answers on an LLM route, by the request class and the registry model that gave them.', ['route', 'class', 'model']);
   }
 
   /** Creates the series of one counter (or histogram) at zero, where "none yet" is worth seeing. */

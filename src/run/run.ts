@@ -8,6 +8,7 @@ import { parseExposition } from '../collect/scrape.ts';
 import { buildSeries } from '../collect/series.ts';
 import type { Scenario } from '../scenario/model.ts';
 import { evaluateSlos, summarizeLatency } from '../slo/evaluate.ts';
+import { isSuccess } from '../slo/metrics.ts';
 import { runOpenLoad } from '../load/open.ts';
 import { runClosedLoad } from '../load/closed.ts';
 import type { LoadProgress, LoadResult } from '../load/types.ts';
@@ -179,7 +180,8 @@ function scrapeEvery(env: Environment, clock: Clock, t0: number, into: MetricScr
 function buildResult(scenario: Scenario, data: RunData, env: Environment, runId: string, abortReason: string | undefined): RunResult {
   const slos = evaluateSlos(scenario.slos, data);
   const requests = data.requests.length;
-  const successes = data.requests.filter((r) => r.status !== 0 && r.status < 500).length;
+  // The SLO language's own definition, so the summary's availability is the SLO's.
+  const successes = data.requests.filter((r) => isSuccess(r.status)).length;
   const upstream = new Map<string, RunResult['upstream'][number]>();
   for (const u of data.upstream) {
     const key = `${u.provider}\u0000${u.region ?? ''}\u0000${u.endpoint}`;
