@@ -79,8 +79,15 @@
  * Each metric lives in the router's own Registry, not prom-client's global one, so two
  * routers in one process (tests) do not share counters. No default process metrics: the
  * harness measures the process from outside.
+ *
+ * prom-client validates and hashes a label set on every `inc()` and `observe()`, which under
+ * load cost the router more CPU than all its policies together. So the request path only adds
+ * to plain numbers (a `Tally` per counter series, a `DurationSeries` per histogram series,
+ * each found once and kept), and prom-client receives them at scrape time: counters through
+ * their `collect()` hook, the duration histogram as a metric of its own that hands the
+ * Registry the same values a prom-client Histogram would. The exposition is unchanged.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { BreakerStateKind, CircuitBreaker } from './policies/breaker.ts';
 import type { FailoverReason } from './policies/failover.ts';
 import type { AuthFailure } from './routing/auth.ts';
@@ -123,7 +130,7 @@ export class RouterMetrics {
   readonly failovers: Counter<'from' | 'to' | 'reason'>;
   readonly breakerState: Gauge<'provider' | 'region'>;
   readonly breakerTransitions: Counter<'provider' | 'region' | 'from' | 'to'>;
-  readonly requestDuration: Histogram<'route' | 'provider' | 'outcome'>;
+  readonly requestDuration: DurationHistogram;
   readonly budgetExhausted: Counter<'route' | 'provider'>;
   readonly bulkheadRejections: Counter<'scope' | 'name' | 'reason'>;
   readonly loadShed: Counter<'priority'>;
@@ -139,15 +146,28 @@ export class RouterMetrics {
   readonly authRejections: Counter<'route' | 'reason'>;
   readonly llmRequests: Counter<'route' | 'class' | 'model'>;
 
-  // prom-client hashes a label object on every inc(); hot-path children are looked up once
-  // by a joined key and kept.
-  readonly #children = new Map<string, { inc(value?: number): void } | { observe(v: number): void }>();
+  /** Counter series by metric and joined label values, each found once and kept. */
+  readonly #tallies = new Map<string, Tally>();
+  /** The hottest two, by nested keys: no string is built per request. */
+  readonly #attemptTallies = new Map<string, Map<number | string, Tally>>();
+  readonly #durations = new Map<string, Map<string, Map<RequestOutcome, DurationSeries>>>();
   readonly #breakers: Array<{ name: string; region: string; breaker: CircuitBreaker }> = [];
   readonly #canaries: Array<{ route: string; canary: Canary }> = [];
 
   constructor() {
     const registers = [this.registry];
-    const counter = <L extends string>(name: string, help: string, labelNames: L[]) => new Counter<L>({ name, help, labelNames, registers });
+    const tallies = this.#tallies;
+    // Each counter takes what its tallies counted since the last scrape, when scraped.
+    const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
+      new Counter<L>({
+        name,
+        help,
+        labelNames,
+        registers,
+        collect() {
+          for (const t of tallies.values()) if (t.counter === this && t.pending !== 0) t.flush();
+        },
+      });
     this.retries = counter('retry_attempts_total', 'Retries made against a provider: attempts after the first one of a request.', ['route', 'provider']);
     this.attempts = counter('upstream_attempts_total', 'Calls to a provider, by the HTTP status it answered with, or timeout/network/aborted.', ['provider', 'status']);
     this.failovers = counter('failover_invocations_total', 'Requests moved from one provider to the next, by why the first was passed over.', ['from', 'to', 'reason']);
@@ -164,13 +184,12 @@ export class RouterMetrics {
       },
     });
     this.breakerTransitions = counter('circuit_breaker_transitions_total', 'Circuit breaker state changes per provider.', ['provider', 'region', 'from', 'to']);
-    this.requestDuration = new Histogram({
-      name: 'router_request_duration_seconds',
-      help: 'Time from a request reaching the router to its answer, by route, answering provider and outcome.',
-      labelNames: ['route', 'provider', 'outcome'],
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
+    this.requestDuration = new DurationHistogram(
+      'router_request_duration_seconds',
+      'Time from a request reaching the router to its answer, by route, answering provider and outcome.',
+      DURATION_BUCKETS,
+    );
+    this.registry.registerMetric(this.requestDuration as never);
     this.budgetExhausted = counter('retry_budget_exhausted_total', 'Retries a route wanted but its retry budget refused.', ['route', 'provider']);
     this.bulkheadRejections = counter('bulkhead_rejections_total', 'Calls a bulkhead refused: its slots and queue were full, or the wait in its queue ran out.', ['scope', 'name', 'reason']);
     this.loadShed = counter('load_shed_total', 'Requests dropped by load shedding, by priority.', ['priority']);
@@ -213,13 +232,12 @@ export class RouterMetrics {
       | 'llmRequests',
     ...values: string[]
   ): void {
-    // The same child cache as the hot-path methods use; the tag is the metric's name.
-    this.#counter(this[metric] as Counter<string>, metric, ...values).inc(0);
+    (this[metric] as Counter<string>).labels(...values).inc(0);
   }
 
   /** Creates a request-duration series with no observations (a route's answers from one provider). */
   zeroDuration(route: string, provider: string, outcome: RequestOutcome): void {
-    this.requestDuration.zero({ route, provider, outcome });
+    this.#duration(route, provider, outcome);
   }
 
   budgetRefused(route: string, provider: string): void {
@@ -266,7 +284,11 @@ export class RouterMetrics {
   }
 
   attempt(provider: string, status: number | 'timeout' | 'network' | 'aborted' | 'deadline'): void {
-    this.#counter(this.attempts, 'a', provider, String(status)).inc();
+    let byStatus = this.#attemptTallies.get(provider);
+    if (!byStatus) this.#attemptTallies.set(provider, (byStatus = new Map()));
+    let t = byStatus.get(status);
+    if (!t) byStatus.set(status, (t = this.#counter(this.attempts, 'a', provider, String(status))));
+    t.pending++;
   }
 
   failover(from: string, to: string, reason: PassOverReason): void {
@@ -302,13 +324,7 @@ export class RouterMetrics {
   }
 
   request(route: string, provider: string, outcome: RequestOutcome, seconds: number): void {
-    const key = `d\u0000${route}\u0000${provider}\u0000${outcome}`;
-    let child = this.#children.get(key) as { observe(v: number): void } | undefined;
-    if (!child) {
-      child = this.requestDuration.labels(route, provider, outcome);
-      this.#children.set(key, child);
-    }
-    child.observe(seconds);
+    this.#duration(route, provider, outcome).observe(seconds);
   }
 
   /** The exposition text, for GET /metrics. */
@@ -320,13 +336,139 @@ export class RouterMetrics {
     return this.registry.contentType;
   }
 
-  #counter<L extends string>(counter: Counter<L>, tag: string, ...values: string[]): { inc(value?: number): void } {
+  #duration(route: string, provider: string, outcome: RequestOutcome): DurationSeries {
+    let byProvider = this.#durations.get(route);
+    if (!byProvider) this.#durations.set(route, (byProvider = new Map()));
+    let byOutcome = byProvider.get(provider);
+    if (!byOutcome) byProvider.set(provider, (byOutcome = new Map()));
+    let series = byOutcome.get(outcome);
+    if (!series) byOutcome.set(outcome, (series = this.requestDuration.series({ route, provider, outcome })));
+    return series;
+  }
+
+  #counter<L extends string>(counter: Counter<L>, tag: string, ...values: string[]): Tally {
     const key = `${tag}\u0000${values.join('\u0000')}`;
-    let child = this.#children.get(key) as { inc(value?: number): void } | undefined;
-    if (!child) {
-      child = counter.labels(...values);
-      this.#children.set(key, child);
+    let t = this.#tallies.get(key);
+    if (!t) this.#tallies.set(key, (t = new Tally(counter as Counter<string>, values)));
+    return t;
+  }
+}
+
+/** One series of a counter, counted in a plain number; prom-client gets it when scraped. */
+class Tally {
+  pending = 0;
+  readonly counter: Counter<string>;
+  readonly #child: { inc(value?: number): void };
+
+  constructor(counter: Counter<string>, values: string[]) {
+    this.counter = counter;
+    this.#child = counter.labels(...values);
+  }
+
+  inc(value = 1): void {
+    this.pending += value;
+  }
+
+  flush(): void {
+    this.#child.inc(this.pending);
+    this.pending = 0;
+  }
+}
+
+/** One labelled series of the duration histogram: counts per bucket (the last is +Inf), sum and count. */
+class DurationSeries {
+  readonly labels: Record<string, string>;
+  readonly counts: Float64Array;
+  sum = 0;
+  count = 0;
+  readonly #bounds: readonly number[];
+
+  constructor(labels: Record<string, string>, bounds: readonly number[]) {
+    this.labels = labels;
+    this.#bounds = bounds;
+    this.counts = new Float64Array(bounds.length + 1);
+  }
+
+  observe(seconds: number): void {
+    const bounds = this.#bounds;
+    let i = 0;
+    while (i < bounds.length && seconds > bounds[i]!) i++;
+    this.counts[i]!++;
+    this.sum += seconds;
+    this.count++;
+  }
+}
+
+/** One exposition value as prom-client's Registry reads it. */
+interface ExpositionValue {
+  labels: Record<string, string | number>;
+  sharedLabels?: Record<string, string>;
+  value: number;
+  metricName: string;
+}
+
+interface ExpositionData {
+  name: string;
+  help: string;
+  type: 'histogram';
+  values: ExpositionValue[];
+  aggregator: 'sum';
+}
+
+/**
+ * A histogram with its series kept as plain arrays, registered with prom-client's Registry as
+ * a metric of its own: `getForPromString()`/`get()` return what prom-client's Histogram does
+ * (cumulative `_bucket` lines with `le`, `+Inf`, `_sum`, `_count`), so the text is the same.
+ */
+export class DurationHistogram {
+  readonly name: string;
+  readonly help: string;
+  readonly type = 'histogram' as const;
+  readonly aggregator = 'sum' as const;
+  readonly bounds: readonly number[];
+  #series: DurationSeries[] = [];
+
+  constructor(name: string, help: string, bounds: readonly number[]) {
+    this.name = name;
+    this.help = help;
+    this.bounds = bounds;
+  }
+
+  /** A new series with these labels (the caller keeps it). */
+  series(labels: Record<string, string>): DurationSeries {
+    const s = new DurationSeries(labels, this.bounds);
+    this.#series.push(s);
+    return s;
+  }
+
+  async getForPromString(): Promise<ExpositionData> {
+    const values: ExpositionValue[] = [];
+    const bucket = `${this.name}_bucket`;
+    for (const s of this.#series) {
+      let acc = 0;
+      for (let i = 0; i < this.bounds.length; i++) {
+        acc += s.counts[i]!;
+        values.push({ labels: { le: this.bounds[i]! }, sharedLabels: s.labels, value: acc, metricName: bucket });
+      }
+      values.push({ labels: { le: '+Inf' }, sharedLabels: s.labels, value: s.count, metricName: bucket });
+      values.push({ labels: {}, sharedLabels: s.labels, value: s.sum, metricName: `${this.name}_sum` });
+      values.push({ labels: {}, sharedLabels: s.labels, value: s.count, metricName: `${this.name}_count` });
     }
-    return child;
+    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
+  }
+
+  /** As prom-client's `get()`: the shared labels folded into each value's own. */
+  async get(): Promise<ExpositionData> {
+    const data = await this.getForPromString();
+    data.values = data.values.map(({ sharedLabels, ...v }) => ({ ...v, labels: { ...v.labels, ...sharedLabels } }));
+    return data;
+  }
+
+  reset(): void {
+    for (const s of this.#series) {
+      s.counts.fill(0);
+      s.sum = 0;
+      s.count = 0;
+    }
   }
 }

@@ -4,7 +4,8 @@
  * take precedence over any route.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { setMaxListeners } from 'node:events';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Clock } from '../core/clock.ts';
 import type { Rng } from '../core/rng.ts';
 import type { RouterConfig } from './config.ts';
@@ -57,15 +58,25 @@ export async function startRouter(opts: StartRouterOptions): Promise<RunningRout
   });
   const healthz = Buffer.from(JSON.stringify({ status: 'ok', name: opts.config.name }));
 
-  const server = createServer((req, res) => {
-    serve(req, res).catch((err: unknown) => {
-      // handle() turns upstream failures into answers; reaching here is a router bug.
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
-      res.end(JSON.stringify({ error: 'router_error', message: err instanceof Error ? err.message : String(err) }));
-    });
-  });
+  // The client leaving aborts the upstream calls made for it, sleeps included. HTTP/1.1 has no
+  // way to leave but closing the connection, so one signal per connection serves every
+  // request on it (an AbortController and a listener per request cost the router as much as
+  // several of its policies).
+  const departures = new WeakMap<Socket, AbortSignal>();
+  function departureOf(socket: Socket): AbortSignal {
+    let signal = departures.get(socket);
+    if (!signal) {
+      const controller = new AbortController();
+      signal = controller.signal;
+      // Each request in flight on the connection (pipelined ones too) listens once.
+      setMaxListeners(0, signal);
+      socket.once('close', () => controller.abort(new CallerAbortedError()));
+      departures.set(socket, signal);
+    }
+    return signal;
+  }
 
-  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const server = createServer((req, res) => {
     const path = req.url ?? '/';
     if (req.method === 'GET' && path === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': healthz.byteLength });
@@ -73,28 +84,35 @@ export async function startRouter(opts: StartRouterOptions): Promise<RunningRout
       return;
     }
     if (req.method === 'GET' && path === '/metrics') {
-      const text = await metrics.text();
-      res.writeHead(200, { 'content-type': metrics.contentType });
-      res.end(text);
+      metrics.text().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': metrics.contentType });
+          res.end(text);
+        },
+        (err: unknown) => routerError(res, err),
+      );
       return;
     }
-    // The client leaving aborts the upstream calls made for it, sleeps included.
-    const controller = new AbortController();
-    res.once('close', () => {
-      if (!res.writableFinished) controller.abort(new CallerAbortedError());
-    });
-    const body = await readBody(req);
-    const answer = await router.handle({
-      method: req.method ?? 'GET',
-      path,
-      headers: req.headers,
-      signal: controller.signal,
-      ...(req.socket.remoteAddress !== undefined && { remoteAddress: req.socket.remoteAddress }),
-      ...(body && { body }),
-    });
-    if (res.destroyed) return;
-    res.writeHead(answer.status, { ...answer.headers, 'content-length': answer.body.byteLength });
-    res.end(answer.body);
+    // Most requests have no body: they go to the router at once, without a wait for one.
+    if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) forward(req, res, undefined);
+    else readBody(req).then((body) => forward(req, res, body), (err: unknown) => routerError(res, err));
+  });
+
+  function forward(req: IncomingMessage, res: ServerResponse, body: Uint8Array | undefined): void {
+    router
+      .handle({
+        method: req.method ?? 'GET',
+        path: req.url ?? '/',
+        headers: req.headers,
+        signal: departureOf(req.socket),
+        ...(req.socket.remoteAddress !== undefined && { remoteAddress: req.socket.remoteAddress }),
+        ...(body && { body }),
+      })
+      .then((answer) => {
+        if (res.destroyed) return;
+        res.writeHead(answer.status, { ...answer.headers, 'content-length': answer.body.byteLength });
+        res.end(answer.body);
+      }, (err: unknown) => routerError(res, err));
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -125,9 +143,15 @@ export async function startRouter(opts: StartRouterOptions): Promise<RunningRout
   };
 }
 
-/** The request body, or undefined when there is none (most GETs: no buffering, no await on data). */
+/** handle() turns upstream failures into answers; reaching here is a router bug. */
+function routerError(res: ServerResponse, err: unknown): void {
+  if (res.destroyed) return;
+  if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify({ error: 'router_error', message: err instanceof Error ? err.message : String(err) }));
+}
+
+/** The request body; undefined when it is empty. */
 async function readBody(req: IncomingMessage): Promise<Uint8Array | undefined> {
-  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) return undefined;
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return chunks.length === 0 ? undefined : Buffer.concat(chunks);
