@@ -54,6 +54,7 @@ import {
 import { FailoverPolicy, isAllTargetsFailedError, type FailoverReason, type FailoverTarget } from './policies/failover.ts';
 import { FallbackChain, isFallbackExhaustedError, LastGoodCache, ManualQueue, type FallbackTier } from './policies/fallback.ts';
 import { OutlierDetector } from './policies/outlier.ts';
+import type { Gate } from './policies/gate.ts';
 import { noop, wrap, type Policy, type PolicyContext } from './policies/policy.ts';
 import { RateLimiter } from './policies/ratelimit.ts';
 import { parseRetryAfter, RetryPolicy } from './policies/retry.ts';
@@ -394,7 +395,7 @@ export function createRouter(opts: RouterOptions): Router {
         provider,
         breaker,
         skip,
-        pipeline: wrap(retry, throttles.get(key) ?? noop, bulkheads.get(key) ?? noop, breaker ?? noop, outlierPolicy),
+        pipeline: wrap(retry, throttles.get(key) ?? noop, bulkheads.get(key) ?? noop, breaker ?? noop, outlierPolicy, new AttemptCounter(metrics, key), timeout),
       });
       metrics.zeroDuration(label, key, 'success');
     }
@@ -655,7 +656,7 @@ export function createRouter(opts: RouterOptions): Router {
           last = i;
           const body = t.body?.();
           const sent: UpstreamRequest = t.body === undefined ? upstreamReq : { ...upstreamReq, ...(body && { body }) };
-          return u.pipeline.execute((a) => attempt(route.timeout, u.provider, sent, a), c);
+          return u.pipeline.execute((a) => transport.send(u.provider, a.signal ? { ...sent, signal: a.signal } : sent), c);
         },
       };
     });
@@ -843,18 +844,6 @@ export function createRouter(opts: RouterOptions): Router {
     return { res: json(504, { error: 'deadline_exceeded', message, route: route.label, deadlineMs: route.config.deadline }), outcome: 'deadline_exceeded' };
   }
 
-  /** One call to one provider, under the route's per-attempt timeout, counted by its status. */
-  async function attempt(timeout: TimeoutPolicy, provider: Provider, req: UpstreamRequest, ctx: PolicyContext): Promise<UpstreamResponse> {
-    try {
-      const res = await timeout.execute((c) => transport.send(provider, { ...req, ...(c.signal && { signal: c.signal }) }), ctx);
-      metrics.attempt(provider.key, res.status);
-      return res;
-    } catch (err) {
-      metrics.attempt(provider.key, isTimeoutError(err) ? 'timeout' : isNetworkError(err) ? 'network' : isDeadlineExceededError(err) ? 'deadline' : 'aborted');
-      throw err;
-    }
-  }
-
   return {
     handle,
     metrics,
@@ -867,6 +856,46 @@ export function createRouter(opts: RouterOptions): Router {
       await transport.close();
     },
   };
+}
+
+/**
+ * Counts each call to a provider by how it ended (`upstream_attempts_total`): its status, or
+ * why no answer came. It sits just outside the per-attempt timeout, so timeouts count; as a
+ * gate it runs in the pipeline's fused level, at no promise of its own.
+ */
+class AttemptCounter implements Policy, Gate {
+  readonly #metrics: RouterMetrics;
+  readonly #key: string;
+  readonly timing = undefined;
+
+  constructor(metrics: RouterMetrics, key: string) {
+    this.#metrics = metrics;
+    this.#key = key;
+  }
+
+  async execute<T>(fn: (ctx: PolicyContext) => Promise<T>, ctx: PolicyContext = {}): Promise<T> {
+    let value: T;
+    try {
+      value = await fn(ctx);
+    } catch (error) {
+      this.threw(0, 0, ctx, error);
+      throw error;
+    }
+    this.returned(0, 0, value);
+    return value;
+  }
+
+  enter(): number {
+    return 0;
+  }
+
+  returned(_ticket: number, _started: number, value: unknown): void {
+    this.#metrics.attempt(this.#key, (value as UpstreamResponse).status);
+  }
+
+  threw(_ticket: number, _started: number, _ctx: PolicyContext, error: unknown): void {
+    this.#metrics.attempt(this.#key, isTimeoutError(error) ? 'timeout' : isNetworkError(error) ? 'network' : isDeadlineExceededError(error) ? 'deadline' : 'aborted');
+  }
 }
 
 /** Outcomes a canary judges its arm by: the rest (shed, rate limited, the client gone) say nothing about the version. */

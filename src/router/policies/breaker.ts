@@ -1,5 +1,6 @@
 import type { Clock } from '../../core/clock.ts';
 import { BrokenCircuitError, saysNothingAboutProvider } from './errors.ts';
+import type { Gate } from './gate.ts';
 import type { Policy, PolicyContext } from './policy.ts';
 import { BucketWindow } from './window.ts';
 
@@ -139,7 +140,7 @@ const SLOW_CALLS = 2;
  * A half-open probe that ends without a verdict (the caller left) hands its slot back, so
  * half-open cannot wedge with every slot spent.
  */
-export class CircuitBreaker implements Policy {
+export class CircuitBreaker implements Policy, Gate {
   readonly options: Readonly<BreakerOptions>;
   readonly #clock: Clock;
   #listeners: Array<(t: BreakerTransition) => void> = [];
@@ -320,6 +321,18 @@ export class CircuitBreaker implements Policy {
   /** When an admitted call starts, for the slow-call check: the clock is read only when slow calls matter. */
   startedAt(): number {
     return this.options.slowCall ? this.#clock.now() : 0;
+  }
+
+  /** Gate: the permit, or the refusal thrown. */
+  enter(_ctx?: PolicyContext): Permit {
+    const permit = this.acquire();
+    if (permit === REJECTED) throw this.rejection();
+    return permit;
+  }
+
+  /** Gate: the clock, only when slow calls are judged. */
+  get timing(): Clock | undefined {
+    return this.options.slowCall ? this.#clock : undefined;
   }
 
   /** Records a call admitted with `permit` at `started` that returned `value`, as `execute` does. */

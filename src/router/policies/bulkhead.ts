@@ -1,6 +1,7 @@
 import type { Clock } from '../../core/clock.ts';
 import { DeadlineQueue, type Deadline } from './deadlines.ts';
 import { BulkheadRejectedError, CallerAbortedError } from './errors.ts';
+import { DEFER, type Gate } from './gate.ts';
 import type { Policy, PolicyContext } from './policy.ts';
 
 /**
@@ -46,7 +47,7 @@ export interface BulkheadHooks {
  *   const bulkhead = new Bulkhead({ maxConcurrentCalls: 10, queueCapacity: 20, maxWaitDuration: 100 }, clock);
  *   await wrap(retry, bulkhead, breaker, timeout).execute(send);
  */
-export class Bulkhead implements Policy {
+export class Bulkhead implements Policy, Gate {
   readonly options: Readonly<BulkheadOptions>;
   readonly name: string;
   readonly #clock: Clock;
@@ -88,6 +89,21 @@ export class Bulkhead implements Policy {
 
   /** Gives back the slot `tryEnter` took (to the oldest waiter, if any). */
   exit(): void {
+    this.#release();
+  }
+
+  /** Gate: a free slot now, else DEFER (the call queues, or is refused, in `execute`). */
+  enter(_ctx?: PolicyContext): number {
+    return this.tryEnter() ? 0 : DEFER;
+  }
+
+  readonly timing = undefined;
+
+  returned(): void {
+    this.#release();
+  }
+
+  threw(): void {
     this.#release();
   }
 

@@ -8,6 +8,8 @@ import { Bulkhead } from './bulkhead.ts';
 import { FusedPolicies } from './fused.ts';
 import { wrap, wrapNested, type Policy, type PolicyContext } from './policy.ts';
 import { RetryPolicy } from './retry.ts';
+import { ENVOY_OUTLIER_DEFAULTS, OutlierDetector } from './outlier.ts';
+import { AdaptiveThrottle } from './throttle.ts';
 import { TimeoutPolicy } from './timeout.ts';
 
 /** How one attempt ends: after `ms` of fake time (0: at once, no timer). */
@@ -48,6 +50,8 @@ interface Config {
   budget: boolean;
   slowCall: boolean;
   timeWindow: boolean;
+  throttle: boolean;
+  outlier: boolean;
 }
 
 /** Runs `script` through `build`'s composition of fresh policies; returns everything observable. */
@@ -87,10 +91,21 @@ async function run(build: (...p: Policy[]) => Policy, cfg: Config, script: Step[
   );
   breaker.onStateChange((t: BreakerTransition) => log.push(`breaker ${t.from}>${t.to} ${t.at}`));
   const timeout = new TimeoutPolicy(60, clock);
+  // Quick to act, so that short scripts reach their refusals and ejections.
+  const throttle = new AdaptiveThrottle<number>({ k: 1.2, window: 300, buckets: 3, minRequests: 3 }, clock, seededRng(seed + 1), {
+    rejected: (v) => v === 503,
+    onThrottled: () => log.push(`throttled ${clock.now()}`),
+  });
+  const outliers = new OutlierDetector(['p', 'q'], { ...ENVOY_OUTLIER_DEFAULTS, consecutive5xx: 2, interval: 40, baseEjectionTime: 50, maxEjectionPercent: 0.5 }, clock, (host, reason) =>
+    log.push(`ejected ${host} ${reason} ${clock.now()}`),
+  );
+  // The router's order: retry → throttle → bulkhead → breaker → outlier → timeout.
   const policies: Policy[] = [];
   if (cfg.retry) policies.push(retry);
+  if (cfg.throttle) policies.push(throttle);
   if (cfg.bulkhead) policies.push(bulkhead);
   if (cfg.breaker) policies.push(breaker);
+  if (cfg.outlier) policies.push(outliers.forHost<number>('p', (v) => v === 503));
   if (cfg.timeout) policies.push(timeout);
   const pipeline = build(...policies);
 
@@ -145,6 +160,8 @@ async function run(build: (...p: Policy[]) => Policy, cfg: Config, script: Step[
     breaker: breaker.state(),
     bulkhead: bulkhead.state(),
     budget: budget?.state(),
+    throttle: throttle.state(),
+    outliers: outliers.state(),
     pending: clock.pending,
   };
 }
@@ -157,10 +174,12 @@ const config: fc.Arbitrary<Config> = fc.record({
   budget: fc.boolean(),
   slowCall: fc.boolean(),
   timeWindow: fc.boolean(),
+  throttle: fc.boolean(),
+  outlier: fc.boolean(),
 });
 
-describe('wrap: the fused retry → bulkhead → breaker → timeout path', () => {
-  it('fuses the four policies into one level, and leaves other chains nested', () => {
+describe('wrap: the fused retry → throttle → bulkhead → breaker → outlier → timeout path', () => {
+  it('fuses retry, gates and timeout into one level, and leaves other chains nested', () => {
     const clock = new FakeClock();
     const retry = new RetryPolicy({ maxAttempts: 2, backoff: { base: 1, cap: 1, jitter: 'none' } }, clock, seededRng(1));
     const bulkhead = new Bulkhead({ maxConcurrentCalls: 1, queueCapacity: 0 }, clock);
@@ -170,6 +189,11 @@ describe('wrap: the fused retry → bulkhead → breaker → timeout path', () =
     expect(wrap(breaker, timeout)).toBeInstanceOf(FusedPolicies);
     expect(wrap(timeout, breaker)).not.toBeInstanceOf(FusedPolicies);
     expect(wrap(retry)).toBe(retry);
+    const throttle = new AdaptiveThrottle({ k: 2 }, clock, seededRng(1));
+    const outlier = new OutlierDetector(['p'], ENVOY_OUTLIER_DEFAULTS, clock).forHost('p', () => false);
+    const fused = wrap(retry, throttle, bulkhead, breaker, outlier, timeout);
+    expect(fused).toBeInstanceOf(FusedPolicies);
+    expect((fused as FusedPolicies).gates).toEqual([throttle, bulkhead, breaker, outlier]);
   });
 
   it('gives the same results, retries, breaker, bulkhead and budget state as the nested path, one call at a time', async () => {
@@ -192,5 +216,21 @@ describe('wrap: the fused retry → bulkhead → breaker → timeout path', () =
       }),
       { numRuns: 150 },
     );
+  });
+
+  it('reaches throttling, ejection, breaker refusals and queueing often enough for the comparison to cover them', async () => {
+    const seen = { throttled: 0, ejected: 0, open: 0, queued: 0 };
+    const all: Config = { retry: true, bulkhead: true, breaker: true, timeout: true, budget: false, slowCall: false, timeWindow: false, throttle: true, outlier: true };
+    for (const [script, seed] of fc.sample(fc.tuple(steps, fc.integer({ min: 1, max: 1_000 })), { numRuns: 100, seed: 7 })) {
+      const { log } = await run(wrap, all, script, seed, false);
+      if (log.some((l) => l.startsWith('throttled'))) seen.throttled++;
+      if (log.some((l) => l.startsWith('ejected'))) seen.ejected++;
+      if (log.some((l) => l.startsWith('breaker closed>open'))) seen.open++;
+      if (log.some((l) => /^wait [1-9]/.test(l))) seen.queued++;
+    }
+    expect(seen.throttled).toBeGreaterThan(5);
+    expect(seen.ejected).toBeGreaterThan(5);
+    expect(seen.open).toBeGreaterThan(5);
+    expect(seen.queued).toBeGreaterThan(5);
   });
 });

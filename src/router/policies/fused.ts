@@ -1,44 +1,43 @@
-import { Bulkhead } from './bulkhead.ts';
-import { CircuitBreaker, REJECTED } from './breaker.ts';
+import type { Clock } from '../../core/clock.ts';
+import { DEFER, isGate, type Gate } from './gate.ts';
 import type { Policy, PolicyContext } from './policy.ts';
 import { RetryPolicy } from './retry.ts';
 import { TimeoutPolicy } from './timeout.ts';
 
 const NO_CONTEXT: PolicyContext = Object.freeze({});
+const NO_TICKETS: readonly number[] = Object.freeze([]);
 
 /**
- * `retry → bulkhead → breaker → timeout` (any two or more of them, in that order) run as one
- * level instead of nested `execute`s. Retry's first attempt runs inline: the bulkhead's
- * counter, the breaker's permit and the timeout's deadline entry are taken synchronously
- * around one `await` of the call and settled in the order the nested policies settle them
- * (breaker, then bulkhead, then retry's verdict and budget). Each step is the policy's own
- * code (`tryEnter`/`exit`, `acquire`/`returned`/`threw`, `TimeoutPolicy.execute`,
- * `RetryPolicy.resume`), so every outcome — success, failure, timeout, caller abort, breaker
- * refusal — is accounted as on the nested path; only the number of promise hops differs.
- * Anything but a first attempt that succeeds goes on in retry's own loop (`resume`), its
- * later attempts through this same level; a call the bulkhead cannot admit at once (it would
- * queue or be refused) takes the nested bulkhead → breaker → timeout, `general`.
+ * `retry? gate* timeout?` (two or more of them, in that order) run as one level instead of
+ * nested `execute`s. A gate is a policy that admits or refuses a call at once and learns how
+ * it ended (bulkhead, breaker, adaptive throttle, outlier recording: see Gate). Per attempt,
+ * the gates are entered in order, the call (under the timeout) is awaited once, and the gates
+ * are settled innermost first — the order the nested policies settle in — then retry judges
+ * the outcome. Each step is the policy's own code (`enter`/`returned`/`threw`,
+ * `TimeoutPolicy.execute`, `RetryPolicy.resume`), so every outcome — success, failure,
+ * timeout, caller abort, a refusal — is accounted as on the nested path; only the number of
+ * promise hops differs (fused.test.ts holds the two paths to the same results and states).
+ *
+ * Retry's first attempt runs inline; anything but a first attempt that succeeds goes on in
+ * retry's own loop (`resume`), its later attempts through this same level. A gate that cannot
+ * admit at once (`DEFER`: a bulkhead would queue) hands the call to the nested remainder of
+ * the chain from that gate on, inside the gates already entered.
  */
 export class FusedPolicies implements Policy {
   readonly retry: RetryPolicy<unknown> | undefined;
-  readonly bulkhead: Bulkhead | undefined;
-  readonly breaker: CircuitBreaker | undefined;
+  readonly gates: readonly Gate[];
   readonly timeout: TimeoutPolicy | undefined;
-  /** bulkhead → breaker → timeout nested, for the calls the bulkhead cannot admit at once. */
-  readonly general: Policy;
+  /** `rest[i]`: gates i.. and the timeout, nested, for a call gate i deferred. */
+  readonly #rest: readonly Policy[];
+  /** The clock of the first gate that times calls (a breaker judging slow calls). */
+  readonly #timing: Clock | undefined;
 
-  constructor(
-    retry: RetryPolicy<unknown> | undefined,
-    bulkhead: Bulkhead | undefined,
-    breaker: CircuitBreaker | undefined,
-    timeout: TimeoutPolicy | undefined,
-    general: Policy,
-  ) {
+  constructor(retry: RetryPolicy<unknown> | undefined, gates: readonly (Policy & Gate)[], timeout: TimeoutPolicy | undefined, nest: (policies: Policy[]) => Policy) {
     this.retry = retry;
-    this.bulkhead = bulkhead;
-    this.breaker = breaker;
+    this.gates = gates;
     this.timeout = timeout;
-    this.general = general;
+    this.#rest = gates.map((_, i) => nest([...gates.slice(i), ...(timeout ? [timeout] : [])]));
+    this.#timing = gates.find((g) => g.timing !== undefined)?.timing;
   }
 
   execute<T>(fn: (ctx: PolicyContext) => Promise<T>, ctx?: PolicyContext): Promise<T> {
@@ -48,68 +47,38 @@ export class FusedPolicies implements Policy {
     return this.#attempt(fn, ctx ?? {});
   }
 
-  /** One attempt through bulkhead → breaker → timeout. */
-  #attempt<T>(fn: (ctx: PolicyContext) => Promise<T>, ctx: PolicyContext): Promise<T> {
-    if (this.bulkhead !== undefined && !this.bulkhead.tryEnter()) return this.general.execute(fn, ctx);
-    return this.#admitted(fn, ctx);
-  }
-
-  // The bulkhead slot, when there is a bulkhead, is already taken.
-  async #admitted<T>(fn: (ctx: PolicyContext) => Promise<T>, ctx: PolicyContext): Promise<T> {
-    const breaker = this.breaker;
+  /** One attempt through the gates and the timeout. */
+  async #attempt<T>(fn: (ctx: PolicyContext) => Promise<T>, ctx: PolicyContext): Promise<T> {
+    const tickets = this.#enter(ctx);
+    const started = this.#timing?.now() ?? 0;
+    let value: T;
     try {
-      let permit = 0;
-      let started = 0;
-      if (breaker !== undefined) {
-        permit = breaker.acquire();
-        if (permit === REJECTED) throw breaker.rejection();
-        started = breaker.startedAt();
-      }
-      let value: T;
-      try {
-        value = await (this.timeout !== undefined ? this.timeout.execute(fn, ctx) : fn(ctx));
-      } catch (error) {
-        breaker?.threw(permit, started, ctx, error);
-        throw error;
-      }
-      breaker?.returned(permit, started, value);
-      return value;
-    } finally {
-      this.bulkhead?.exit();
+      value = await this.#call(fn, ctx, tickets.length);
+    } catch (error) {
+      this.#threw(tickets, started, ctx, error);
+      throw error;
     }
+    this.#returned(tickets, started, value);
+    return value;
   }
 
-  /** Retry's first attempt inline (as `#admitted`), the rest in retry's loop. */
+  /** Retry's first attempt inline (as `#attempt`), the rest in retry's loop. */
   async #retried<T>(fn: (ctx: PolicyContext) => Promise<T>, ctx: PolicyContext): Promise<T> {
     const retry = this.retry!;
     const budget = retry.options.budget;
     const attemptCtx: PolicyContext = { ...ctx, attempt: 1 };
     budget?.callStarted();
-    const bulkhead = this.bulkhead;
     let value: T;
     try {
-      if (bulkhead !== undefined && !bulkhead.tryEnter()) value = await this.general.execute(fn, attemptCtx);
-      else {
-        const breaker = this.breaker;
-        try {
-          let permit = 0;
-          let started = 0;
-          if (breaker !== undefined) {
-            permit = breaker.acquire();
-            if (permit === REJECTED) throw breaker.rejection();
-            started = breaker.startedAt();
-          }
-          try {
-            value = await (this.timeout !== undefined ? this.timeout.execute(fn, attemptCtx) : fn(attemptCtx));
-          } catch (error) {
-            breaker?.threw(permit, started, attemptCtx, error);
-            throw error;
-          }
-          breaker?.returned(permit, started, value);
-        } finally {
-          bulkhead?.exit();
-        }
+      const tickets = this.#enter(attemptCtx);
+      const started = this.#timing?.now() ?? 0;
+      try {
+        value = await this.#call(fn, attemptCtx, tickets.length);
+      } catch (error) {
+        this.#threw(tickets, started, attemptCtx, error);
+        throw error;
       }
+      this.#returned(tickets, started, value);
     } catch (error) {
       return retry.resume((c) => this.#attempt(fn, c), ctx, attemptCtx, { ok: false, error });
     }
@@ -120,6 +89,41 @@ export class FusedPolicies implements Policy {
     budget?.callEnded();
     return value;
   }
+
+  /**
+   * Enters the gates in order; their tickets, as many as admitted the call (fewer than the
+   * gates when one deferred). A refusal is thrown after the gates already entered have seen it.
+   */
+  #enter(ctx: PolicyContext): number[] {
+    const gates = this.gates;
+    if (gates.length === 0) return NO_TICKETS as number[];
+    const tickets: number[] = [];
+    try {
+      for (const gate of gates) {
+        const ticket = gate.enter(ctx);
+        if (ticket === DEFER) break;
+        tickets.push(ticket);
+      }
+    } catch (error) {
+      this.#threw(tickets, 0, ctx, error);
+      throw error;
+    }
+    return tickets;
+  }
+
+  /** The call under the timeout, or the nested rest of the chain from the gate that deferred. */
+  #call<T>(fn: (ctx: PolicyContext) => Promise<T>, ctx: PolicyContext, entered: number): Promise<T> {
+    if (entered < this.gates.length) return this.#rest[entered]!.execute(fn, ctx);
+    return this.timeout !== undefined ? this.timeout.execute(fn, ctx) : fn(ctx);
+  }
+
+  #returned(tickets: readonly number[], started: number, value: unknown): void {
+    for (let i = tickets.length - 1; i >= 0; i--) this.gates[i]!.returned(tickets[i]!, started, value);
+  }
+
+  #threw(tickets: readonly number[], started: number, ctx: PolicyContext, error: unknown): void {
+    for (let i = tickets.length - 1; i >= 0; i--) this.gates[i]!.threw(tickets[i]!, started, ctx, error);
+  }
 }
 
 /** Whether `p` is exactly an instance of `cls` as far as `execute` goes (a subclass may not override it). */
@@ -128,21 +132,19 @@ function runsAs(p: Policy, cls: { prototype: Policy }): boolean {
 }
 
 /**
- * Replaces each run of `retry? bulkhead? breaker? timeout?` (at least two of them, in that
- * order) in `chain` by one FusedPolicies; `nest` builds the nested bulkhead → breaker →
- * timeout for its fallback.
+ * Replaces each run of `retry? gate* timeout?` (at least two of them, in that order) in
+ * `chain` by one FusedPolicies; `nest` builds the nested remainder a deferred call takes.
  */
 export function fuseChain(chain: Policy[], nest: (policies: Policy[]) => Policy): Policy[] {
   const out: Policy[] = [];
   for (let i = 0; i < chain.length; ) {
     let j = i;
     const retry = j < chain.length && runsAs(chain[j]!, RetryPolicy) ? (chain[j++] as RetryPolicy<unknown>) : undefined;
-    const k = j;
-    const bulkhead = j < chain.length && runsAs(chain[j]!, Bulkhead) ? (chain[j++] as Bulkhead) : undefined;
-    const breaker = j < chain.length && runsAs(chain[j]!, CircuitBreaker) ? (chain[j++] as CircuitBreaker) : undefined;
+    const gates: (Policy & Gate)[] = [];
+    while (j < chain.length && isGate(chain[j]!)) gates.push(chain[j++] as Policy & Gate);
     const timeout = j < chain.length && runsAs(chain[j]!, TimeoutPolicy) ? (chain[j++] as TimeoutPolicy) : undefined;
     if (j - i >= 2) {
-      out.push(new FusedPolicies(retry, bulkhead, breaker, timeout, nest(chain.slice(k, j))));
+      out.push(new FusedPolicies(retry, gates, timeout, nest));
       i = j;
     } else {
       out.push(chain[i]!);

@@ -1,5 +1,6 @@
 import type { Clock } from '../../core/clock.ts';
 import { saysNothingAboutProvider } from './errors.ts';
+import type { Gate } from './gate.ts';
 import type { Policy, PolicyContext } from './policy.ts';
 
 /**
@@ -119,20 +120,8 @@ export class OutlierDetector {
    * A policy recording each call's outcome at `host`: `failed` judges a returned value,
    * `failedError` a thrown one (default: all but refusals by the router and caller aborts).
    */
-  forHost<T>(host: string, failed: (value: T) => boolean, failedError: (error: unknown) => boolean = () => true): Policy {
-    return {
-      execute: async <R>(fn: (ctx: PolicyContext) => Promise<R>, ctx: PolicyContext = {}): Promise<R> => {
-        let value: R;
-        try {
-          value = await fn(ctx);
-        } catch (error) {
-          if (!ctx.signal?.aborted && !saysNothingAboutProvider(error)) this.record(host, failedError(error));
-          throw error;
-        }
-        this.record(host, failed(value as unknown as T));
-        return value;
-      },
-    };
+  forHost<T>(host: string, failed: (value: T) => boolean, failedError: (error: unknown) => boolean = () => true): Policy & Gate {
+    return new HostRecorder(this, host, failed as (value: unknown) => boolean, failedError);
   }
 
   /** Every host's state. */
@@ -227,4 +216,44 @@ export function outlierOptionProblems(o: OutlierOptions): Array<{ field: string;
   }
   if (o.consecutive5xx === 0 && !fp) out.push({ field: 'consecutive5xx', message: 'with consecutive5xx 0 and no failurePercentage, nothing would ever be ejected' });
   return out;
+}
+
+/** `OutlierDetector.forHost`: records each call's outcome at one host; admits every call (ejection is the failover loop's skip). */
+class HostRecorder implements Policy, Gate {
+  readonly #detector: OutlierDetector;
+  readonly #host: string;
+  readonly #failed: (value: unknown) => boolean;
+  readonly #failedError: (error: unknown) => boolean;
+  readonly timing = undefined;
+
+  constructor(detector: OutlierDetector, host: string, failed: (value: unknown) => boolean, failedError: (error: unknown) => boolean) {
+    this.#detector = detector;
+    this.#host = host;
+    this.#failed = failed;
+    this.#failedError = failedError;
+  }
+
+  async execute<R>(fn: (ctx: PolicyContext) => Promise<R>, ctx: PolicyContext = {}): Promise<R> {
+    let value: R;
+    try {
+      value = await fn(ctx);
+    } catch (error) {
+      this.threw(0, 0, ctx, error);
+      throw error;
+    }
+    this.returned(0, 0, value);
+    return value;
+  }
+
+  enter(): number {
+    return 0;
+  }
+
+  returned(_ticket: number, _started: number, value: unknown): void {
+    this.#detector.record(this.#host, this.#failed(value));
+  }
+
+  threw(_ticket: number, _started: number, ctx: PolicyContext, error: unknown): void {
+    if (!ctx.signal?.aborted && !saysNothingAboutProvider(error)) this.#detector.record(this.#host, this.#failedError(error));
+  }
 }

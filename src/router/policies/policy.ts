@@ -53,8 +53,9 @@ export const noop: Policy = {
 /**
  * Composes policies, outermost first.
  *
- * A run of `bulkhead, breaker, timeout` (two or more of them, in that order) runs fused: one
- * level, one `await` of the call, the same accounting (see FusedPolicies).
+ * A run of `retry? gate* timeout?` (two or more; gates are bulkheads, breakers, adaptive
+ * throttles and outlier recorders, in any order) runs fused: one level, one `await` of the
+ * call, the same accounting (see FusedPolicies).
  *
  * @example
  *   const pipeline = wrap(retry, breaker, timeout);

@@ -1,6 +1,7 @@
 import type { Clock } from '../../core/clock.ts';
 import type { Rng } from '../../core/rng.ts';
 import { saysNothingAboutProvider, ThrottledError } from './errors.ts';
+import type { Gate } from './gate.ts';
 import type { Policy, PolicyContext } from './policy.ts';
 import { BucketWindow } from './window.ts';
 
@@ -66,7 +67,7 @@ const ACCEPTS = 1;
  * @example
  *   const throttle = new AdaptiveThrottle({ k: 2 }, clock, rng, { rejected: (r) => r.status === 503 });
  */
-export class AdaptiveThrottle<T = unknown> implements Policy {
+export class AdaptiveThrottle<T = unknown> implements Policy, Gate {
   readonly options: Readonly<AdaptiveThrottleOptions>;
   readonly #clock: Clock;
   readonly #rng: Rng;
@@ -105,6 +106,20 @@ export class AdaptiveThrottle<T = unknown> implements Policy {
   }
 
   async execute<R>(fn: (ctx: PolicyContext) => Promise<R>, ctx: PolicyContext = {}): Promise<R> {
+    this.enter();
+    let value: R;
+    try {
+      value = await fn(ctx);
+    } catch (error) {
+      this.threw(0, 0, ctx, error);
+      throw error;
+    }
+    this.returned(0, 0, value);
+    return value;
+  }
+
+  /** Gate: admits the call, or throws `ThrottledError` with the probability the book gives. */
+  enter(_ctx?: PolicyContext): number {
     const p = this.probability();
     // The draw is made only when there is something to decide: no RNG use while all is well.
     if (p > 0 && this.#rng.next() < p) {
@@ -113,16 +128,18 @@ export class AdaptiveThrottle<T = unknown> implements Policy {
       this.#hooks.onThrottled?.();
       throw new ThrottledError(p);
     }
-    let value: R;
-    try {
-      value = await fn(ctx);
-    } catch (error) {
-      // A refusal by the router itself or a departed caller is not the backend refusing.
-      this.#ended(ctx.signal?.aborted || saysNothingAboutProvider(error) || !(this.#hooks.rejectedError?.(error) ?? true));
-      throw error;
-    }
-    this.#ended(!this.#hooks.rejected?.(value as unknown as T));
-    return value;
+    return 0;
+  }
+
+  readonly timing = undefined;
+
+  returned(_ticket: number, _started: number, value: unknown): void {
+    this.#ended(!this.#hooks.rejected?.(value as T));
+  }
+
+  threw(_ticket: number, _started: number, ctx: PolicyContext, error: unknown): void {
+    // A refusal by the router itself or a departed caller is not the backend refusing.
+    this.#ended(ctx.signal?.aborted || saysNothingAboutProvider(error) || !(this.#hooks.rejectedError?.(error) ?? true));
   }
 
   /** A request sent to the backend has its outcome: counted now, with its accept if it was one. */

@@ -1,0 +1,32 @@
+import type { Clock } from '../../core/clock.ts';
+import type { Policy, PolicyContext } from './policy.ts';
+
+/** `Gate.enter`'s answer when admission needs a wait (a bulkhead's queue): the call goes the nested way. */
+export const DEFER = -1;
+
+/**
+ * A policy that decides at once whether a call may start and learns how it ended: what lets
+ * `wrap` run a chain of them as one level, with one `await` of the call (see FusedPolicies),
+ * instead of one async frame per policy. Its `execute` must behave as enter → call →
+ * returned/threw does.
+ */
+export interface Gate {
+  /**
+   * Admits a call: a ticket for `returned`/`threw` (≥ 0), or `DEFER` (nothing changed) when
+   * only the policy's own `execute` can admit it. Throws the policy's refusal.
+   */
+  enter(ctx: PolicyContext): number;
+  /**
+   * A clock, when the gate judges calls by their duration (a breaker's slow calls): the fused
+   * level then reads it as the call starts and hands the reading to `returned`/`threw`.
+   */
+  readonly timing: Clock | undefined;
+  returned(ticket: number, started: number, value: unknown): void;
+  threw(ticket: number, started: number, ctx: PolicyContext, error: unknown): void;
+}
+
+/** Whether `p` is a Gate. */
+export function isGate(p: Policy): p is Policy & Gate {
+  const g = p as Partial<Gate>;
+  return typeof g.enter === 'function' && typeof g.returned === 'function' && typeof g.threw === 'function';
+}
