@@ -4,12 +4,12 @@
  * take precedence over any route.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { setMaxListeners } from 'node:events';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Clock } from '../core/clock.ts';
 import type { Rng } from '../core/rng.ts';
 import type { RouterConfig } from './config.ts';
 import { RouterMetrics } from './metrics.ts';
+import { CancelSource } from './policies/cancel.ts';
 import { CallerAbortedError } from './policies/errors.ts';
 import { createRouter, type Router } from './router.ts';
 import { undiciTransport, type Transport } from './transport.ts';
@@ -66,11 +66,10 @@ export async function startRouter(opts: StartRouterOptions): Promise<RunningRout
   function departureOf(socket: Socket): AbortSignal {
     let signal = departures.get(socket);
     if (!signal) {
-      const controller = new AbortController();
-      signal = controller.signal;
-      // Each request in flight on the connection (pipelined ones too) listens once.
-      setMaxListeners(0, signal);
-      socket.once('close', () => controller.abort(new CallerAbortedError()));
+      // Its listeners (each request in flight on the connection) are ours: see cancel.ts.
+      const source = new CancelSource();
+      signal = source.signal;
+      socket.once('close', () => source.abort(new CallerAbortedError()));
       departures.set(socket, signal);
     }
     return signal;

@@ -1,5 +1,6 @@
 import { getResponse, type RequestHandler } from 'msw';
 import { Pool, type Dispatcher } from 'undici';
+import { offAbort, onAbort, type AbortListener } from './policies/cancel.ts';
 import { NetworkError } from './policies/errors.ts';
 import type { Provider } from './providers.ts';
 
@@ -93,7 +94,9 @@ export function undiciTransport(options: Pool.Options = {}): Transport {
  * CPU per request, by bench/router.ts). The handler gets the bytes as they arrive instead,
  * and is itself the abort listener on the attempt's signal.
  */
-class BufferedExchange implements Dispatcher.DispatchHandler {
+class BufferedExchange implements Dispatcher.DispatchHandler, AbortListener {
+  abortPrev: AbortListener | undefined = undefined;
+  abortNext: AbortListener | undefined = undefined;
   readonly #provider: Provider;
   readonly #signal: AbortSignal | undefined;
   readonly #resolve: (res: UpstreamResponse) => void;
@@ -120,7 +123,7 @@ class BufferedExchange implements Dispatcher.DispatchHandler {
       return;
     }
     this.#controller = controller;
-    signal.addEventListener('abort', this, { once: true });
+    onAbort(signal, this);
   }
 
   /** The attempt's signal aborted (its timeout, the deadline, the client leaving). */
@@ -157,7 +160,7 @@ class BufferedExchange implements Dispatcher.DispatchHandler {
   #settle(): boolean {
     if (this.#settled) return true;
     this.#settled = true;
-    if (this.#controller !== undefined) this.#signal!.removeEventListener('abort', this);
+    if (this.#controller !== undefined) offAbort(this.#signal!, this);
     return false;
   }
 }

@@ -1,4 +1,5 @@
 import type { Clock } from '../../core/clock.ts';
+import { CancelSource, offAbort, onAbort, type AbortListener } from './cancel.ts';
 import { DeadlineQueue, type Deadline } from './deadlines.ts';
 import { CallerAbortedError, DeadlineExceededError, TimeoutError } from './errors.ts';
 import type { Policy, PolicyContext } from './policy.ts';
@@ -37,9 +38,10 @@ export class TimeoutPolicy implements Policy {
       attempt.reject = reject;
     });
     this.#queue.add(attempt);
-    // The attempt is its own abort listener (handleEvent): no closure per call.
-    parent?.addEventListener('abort', attempt, { once: true });
-    const inner: PolicyContext = { ...ctx, signal: attempt.controller.signal };
+    // The attempt is its own abort listener (handleEvent): no closure per call, and no
+    // EventTarget when the parent is one of ours (cancel.ts).
+    if (parent) onAbort(parent, attempt);
+    const inner: PolicyContext = { ...ctx, signal: attempt.source.signal };
     // A request deadline tells the policies inside it when time runs out (an outer, earlier
     // deadline stays the binding one).
     if (this.kind === 'deadline' && !(ctx.deadline !== undefined && ctx.deadline <= attempt.at)) inner.deadline = attempt.at;
@@ -63,11 +65,13 @@ export class TimeoutPolicy implements Policy {
 }
 
 /** One call under a deadline: its queue entry, abort listener and settle-once state. */
-class Attempt<T> implements Deadline {
+class Attempt<T> implements Deadline, AbortListener {
   at = 0;
   prev: Deadline | undefined = undefined;
   next: Deadline | undefined = undefined;
-  readonly controller = new AbortController();
+  abortPrev: AbortListener | undefined = undefined;
+  abortNext: AbortListener | undefined = undefined;
+  readonly source = new CancelSource();
   resolve!: (value: T) => void;
   reject!: (reason: unknown) => void;
   #done = false;
@@ -87,9 +91,9 @@ class Attempt<T> implements Deadline {
   expire(): void {
     if (this.#done) return;
     this.#done = true;
-    this.#parent?.removeEventListener('abort', this);
+    if (this.#parent) offAbort(this.#parent, this);
     const err = this.#kind === 'attempt' ? new TimeoutError(this.#ms) : new DeadlineExceededError(this.#ms);
-    this.controller.abort(err);
+    this.source.abort(err);
     this.reject(err);
   }
 
@@ -99,7 +103,7 @@ class Attempt<T> implements Deadline {
     this.#done = true;
     this.#queue.remove(this);
     const reason: unknown = this.#parent!.reason ?? new CallerAbortedError();
-    this.controller.abort(reason);
+    this.source.abort(reason);
     this.reject(reason);
   }
 
@@ -108,7 +112,7 @@ class Attempt<T> implements Deadline {
     if (this.#done) return;
     this.#done = true;
     this.#queue.remove(this);
-    this.#parent?.removeEventListener('abort', this);
+    if (this.#parent) offAbort(this.#parent, this);
     if (ok) this.resolve(value as T);
     else this.reject(value);
   }
