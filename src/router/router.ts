@@ -51,10 +51,10 @@ import {
   isNetworkError,
   isTimeoutError,
 } from './policies/errors.ts';
-import { FailoverPolicy, isAllTargetsFailedError, type FailoverReason, type FailoverTarget } from './policies/failover.ts';
+import { FailoverPolicy, isAllTargetsFailedError, type FailoverReason, type FailoverResult, type FailoverTarget } from './policies/failover.ts';
 import { FallbackChain, isFallbackExhaustedError, LastGoodCache, ManualQueue, type FallbackTier } from './policies/fallback.ts';
 import { OutlierDetector } from './policies/outlier.ts';
-import type { Gate } from './policies/gate.ts';
+import { DEFER, type Gate } from './policies/gate.ts';
 import { noop, wrap, type Policy, type PolicyContext } from './policies/policy.ts';
 import { RateLimiter } from './policies/ratelimit.ts';
 import { parseRetryAfter, RetryPolicy } from './policies/retry.ts';
@@ -178,6 +178,8 @@ interface Plan {
   /** Estimated tokens of an LLM request, when its answer reports no usage. */
   estimate?: { input: number; output: number };
   refusal?: { error: string; message: string; region?: string | undefined; class?: string };
+  /** A plan shared by every request on its route (no select, no LLM): its failover list, made once. */
+  shared?: { list?: FailoverTarget<UpstreamResponse>[] };
 }
 
 /**
@@ -189,6 +191,9 @@ class Exchange {
   readonly req: RouterRequest;
   arm: CanaryArm | undefined;
   plan: Plan | undefined;
+  /** What the failover targets send (set per call of a tier), and the index of the last one run. */
+  upstream: UpstreamRequest | undefined;
+  last = 0;
   readonly #trusted: TrustedProxies;
   readonly #sources: AttributeSources | undefined;
   #client: string | undefined;
@@ -473,8 +478,8 @@ export function createRouter(opts: RouterOptions): Router {
       upstreams: rc.upstreams.map((k) => byKey.get(k)!),
       primary: { routed: true, list: rc.upstreams.map((k) => byKey.get(k)!) },
       fixed: {
-        baseline: { targets: rc.upstreams.map((k) => ({ upstream: byKey.get(k)! })) },
-        canary: canary && { targets: canary.upstreams.map((upstream) => ({ upstream })) },
+        baseline: { targets: rc.upstreams.map((k) => ({ upstream: byKey.get(k)! })), shared: {} },
+        canary: canary && { targets: canary.upstreams.map((upstream) => ({ upstream })), shared: {} },
       },
       byKey,
       chain: undefined,
@@ -629,6 +634,30 @@ export function createRouter(opts: RouterOptions): Router {
   }
 
   /**
+   * A plan's targets as the failover loop takes them. Each reads what to send from the
+   * request's Exchange, so a shared plan's list serves every request.
+   */
+  function failoverList(plan: Plan): FailoverTarget<UpstreamResponse>[] {
+    return plan.targets.map((t, i) => {
+      const u = t.upstream;
+      return {
+        key: u.provider.key,
+        ...(u.skip && { skip: u.skip }),
+        run: (c: PolicyContext) => {
+          const ex = exchangeOf(c);
+          ex.last = i;
+          let sent = ex.upstream!;
+          if (t.body !== undefined) {
+            const body = t.body();
+            sent = { ...sent, ...(body && { body }) };
+          }
+          return u.pipeline.execute((a) => transport.send(u.provider, a.signal ? { ...sent, signal: a.signal } : sent), c);
+        },
+      };
+    });
+  }
+
+  /**
    * The route bulkhead, then failover over the tier's targets (the request's routed order, or
    * the tier's own list); the answer's cost is counted, and a good GET answer is remembered
    * for a cache tier.
@@ -644,31 +673,29 @@ export function createRouter(opts: RouterOptions): Router {
         : (plan.llm?.excluded.filter((x) => x.reason === 'unavailable').map((x) => route.config.llm!.registry.models.get(x.id)!.provider) ?? []);
       throw new NoUpstreamError(plan.refusal ?? { error: 'no_upstream', message: 'no upstream to call' }, down);
     }
-    const upstreamReq: UpstreamRequest = { method: req.method, path: req.path, headers: forwardHeaders(req.headers), ...(req.body && { body: req.body }) };
-    // The failover loop returns as soon as a target answers: the answer is the last target run.
-    let last = 0;
-    const list: FailoverTarget<UpstreamResponse>[] = plan.targets.map((t, i) => {
-      const u = t.upstream;
-      return {
-        key: u.provider.key,
-        ...(u.skip && { skip: u.skip }),
-        run: (c: PolicyContext) => {
-          last = i;
-          const body = t.body?.();
-          const sent: UpstreamRequest = t.body === undefined ? upstreamReq : { ...upstreamReq, ...(body && { body }) };
-          return u.pipeline.execute((a) => transport.send(u.provider, a.signal ? { ...sent, signal: a.signal } : sent), c);
-        },
-      };
-    });
-    const run = (c: PolicyContext) => route.failover.execute(list, c);
-    const { value, key } = route.bulkhead ? await route.bulkhead.execute(run, ctx) : await run(ctx);
+    ex.upstream = { method: req.method, path: req.path, headers: forwardHeaders(req.headers), ...(req.body && { body: req.body }) };
+    const list = plan.shared ? (plan.shared.list ??= failoverList(plan)) : failoverList(plan);
+    // The route bulkhead as a gate: a free slot is taken here, without an async frame of its
+    // own; a call that would queue goes through its `execute`.
+    const bulkhead = route.bulkhead;
+    let result: FailoverResult<UpstreamResponse>;
+    if (bulkhead === undefined) result = await route.failover.execute(list, ctx);
+    else if (bulkhead.enter(ctx) === DEFER) result = await bulkhead.execute((c) => route.failover.execute(list, c), ctx);
+    else {
+      try {
+        result = await route.failover.execute(list, ctx);
+      } finally {
+        bulkhead.returned();
+      }
+    }
+    const { value, key } = result;
     const ok = value.status >= 200 && value.status < 300;
     if (route.cache && ok) {
       const k = cacheKey(ctx);
       if (k !== undefined) route.cache.store(k, value);
     }
     const headers = responseHeaders(value.headers);
-    const model = plan.targets[last]?.model;
+    const model = plan.targets[ex.last]?.model;
     if (model && plan.llm) {
       headers[MODEL_HEADER] = model.id;
       metrics.llmAnswer(route.label, plan.llm.class, model.id);
@@ -749,13 +776,18 @@ export function createRouter(opts: RouterOptions): Router {
         const header = priorityHeader === undefined ? undefined : req.headers[priorityHeader];
         ctx.priority = shedder.priorityOf((Array.isArray(header) ? header[0] : header) ?? route.config.priority);
       }
-      const run = (c: PolicyContext) => {
+      // The shedder is entered and left here, as a gate, rather than wrapped around the rest
+      // in an async frame of its own (see Gate).
+      shedder?.enter(ctx);
+      let a: Answer;
+      try {
         // Past the shedder: the request will be served, so it takes an arm and an order now.
         if (route.canary) ex.arm = route.canary.canary.assign(stickyKey({ headers: req.headers, ip: ex.client() }, route.canary.stickyHeader), ex.attributes().region);
         if (route.config.select || route.config.llm) ex.plan = routePlan(route, ex);
-        return answer(route, c);
-      };
-      const a = shedder ? await shedder.execute(run, ctx) : await run(ctx);
+        a = await answer(route, ctx);
+      } finally {
+        shedder?.returned();
+      }
       answeredBy = a.provider;
       if (a.headers[FALLBACK_HEADER] !== undefined) outcome = 'fallback';
       a.headers[PROVIDER_HEADER] = a.provider;
@@ -781,14 +813,17 @@ export function createRouter(opts: RouterOptions): Router {
   }
 
   /** The route's answer: its fallback chain, or its upstreams under its deadline. */
-  async function answer(route: CompiledRoute, ctx: PolicyContext): Promise<Answer> {
-    if (route.chain) {
-      const r = await route.chain.execute(ctx);
-      if (r.index > 0) r.value.headers[FALLBACK_HEADER] = r.tier;
-      return r.value;
-    }
-    const run = (c: PolicyContext) => callUpstreams(route, route.primary, c);
-    return route.deadline ? route.deadline.execute(run, ctx) : run(ctx);
+  function answer(route: CompiledRoute, ctx: PolicyContext): Promise<Answer> {
+    // Not async: the promise underneath is handed on, not awaited and wrapped again.
+    if (route.chain) return fallbackAnswer(route.chain, ctx);
+    if (route.deadline) return route.deadline.execute((c) => callUpstreams(route, route.primary, c), ctx);
+    return callUpstreams(route, route.primary, ctx);
+  }
+
+  async function fallbackAnswer(chain: FallbackChain<Answer>, ctx: PolicyContext): Promise<Answer> {
+    const r = await chain.execute(ctx);
+    if (r.index > 0) r.value.headers[FALLBACK_HEADER] = r.tier;
+    return r.value;
   }
 
   /** An error as the router's own answer, and its outcome label. */

@@ -1,4 +1,5 @@
 import { LoadShedError } from './errors.ts';
+import type { Gate } from './gate.ts';
 import type { Policy, PolicyContext } from './policy.ts';
 import type { Clock } from '../../core/clock.ts';
 
@@ -52,7 +53,7 @@ export interface LoadShedState {
  *   const shedder = new LoadShedder({ maxInFlight: 200 }, clock, (p) => metrics.shed(p));
  *   await shedder.execute(fn, { priority: 'sheddable' });
  */
-export class LoadShedder implements Policy {
+export class LoadShedder implements Policy, Gate {
   readonly priorities: readonly string[];
   readonly defaultPriority: string;
   readonly #shedAt: Map<string, number>;
@@ -108,6 +109,16 @@ export class LoadShedder implements Policy {
   }
 
   async execute<T>(fn: (ctx: PolicyContext) => Promise<T>, ctx: PolicyContext = {}): Promise<T> {
+    this.enter(ctx);
+    try {
+      return await fn(ctx);
+    } finally {
+      this.#inFlight--;
+    }
+  }
+
+  /** Gate: admits the request (counted in flight until it settles), or throws `LoadShedError`. */
+  enter(ctx: PolicyContext): number {
     const priority = this.priorityOf(ctx.priority);
     const why = this.verdict(priority);
     if (why !== undefined) {
@@ -115,11 +126,17 @@ export class LoadShedder implements Policy {
       throw new LoadShedError(priority, why);
     }
     this.#inFlight++;
-    try {
-      return await fn(ctx);
-    } finally {
-      this.#inFlight--;
-    }
+    return 0;
+  }
+
+  readonly timing = undefined;
+
+  returned(): void {
+    this.#inFlight--;
+  }
+
+  threw(): void {
+    this.#inFlight--;
   }
 
   #roll(): void {
