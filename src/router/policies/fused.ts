@@ -5,7 +5,6 @@ import { RetryPolicy } from './retry.ts';
 import { TimeoutPolicy } from './timeout.ts';
 
 const NO_CONTEXT: PolicyContext = Object.freeze({});
-const NO_TICKETS: readonly number[] = Object.freeze([]);
 
 /**
  * `retry? gate* timeout?` (two or more of them, in that order) run as one level instead of
@@ -53,7 +52,7 @@ export class FusedPolicies implements Policy {
     const started = this.#timing?.now() ?? 0;
     let value: T;
     try {
-      value = await this.#call(fn, ctx, tickets.length);
+      value = await this.#call(fn, ctx, tickets);
     } catch (error) {
       this.#threw(tickets, started, ctx, error);
       throw error;
@@ -73,7 +72,7 @@ export class FusedPolicies implements Policy {
       const tickets = this.#enter(attemptCtx);
       const started = this.#timing?.now() ?? 0;
       try {
-        value = await this.#call(fn, attemptCtx, tickets.length);
+        value = await this.#call(fn, attemptCtx, tickets);
       } catch (error) {
         this.#threw(tickets, started, attemptCtx, error);
         throw error;
@@ -91,40 +90,52 @@ export class FusedPolicies implements Policy {
   }
 
   /**
-   * Enters the gates in order; their tickets, as many as admitted the call (fewer than the
-   * gates when one deferred). A refusal is thrown after the gates already entered have seen it.
+   * Enters the gates in order. What it returns says how many admitted the call (fewer than
+   * the gates when one deferred) and with which tickets: a number, the count, when every
+   * ticket was 0 (the usual case: no array per call), else the tickets themselves. A refusal
+   * is thrown after the gates already entered have seen it.
    */
-  #enter(ctx: PolicyContext): number[] {
+  #enter(ctx: PolicyContext): Tickets {
     const gates = this.gates;
-    if (gates.length === 0) return NO_TICKETS as number[];
-    const tickets: number[] = [];
+    const n = gates.length;
+    let entered = 0;
+    let tickets: number[] | undefined;
     try {
-      for (const gate of gates) {
-        const ticket = gate.enter(ctx);
+      for (; entered < n; entered++) {
+        const ticket = gates[entered]!.enter(ctx);
         if (ticket === DEFER) break;
-        tickets.push(ticket);
+        if (ticket !== 0) (tickets ??= new Array<number>(entered).fill(0)).push(ticket);
+        else tickets?.push(0);
       }
     } catch (error) {
-      this.#threw(tickets, 0, ctx, error);
+      this.#threw(tickets ?? entered, 0, ctx, error);
       throw error;
     }
-    return tickets;
+    return tickets ?? entered;
   }
 
   /** The call under the timeout, or the nested rest of the chain from the gate that deferred. */
-  #call<T>(fn: (ctx: PolicyContext) => Promise<T>, ctx: PolicyContext, entered: number): Promise<T> {
+  #call<T>(fn: (ctx: PolicyContext) => Promise<T>, ctx: PolicyContext, tickets: Tickets): Promise<T> {
+    const entered = typeof tickets === 'number' ? tickets : tickets.length;
     if (entered < this.gates.length) return this.#rest[entered]!.execute(fn, ctx);
     return this.timeout !== undefined ? this.timeout.execute(fn, ctx) : fn(ctx);
   }
 
-  #returned(tickets: readonly number[], started: number, value: unknown): void {
-    for (let i = tickets.length - 1; i >= 0; i--) this.gates[i]!.returned(tickets[i]!, started, value);
+  #returned(tickets: Tickets, started: number, value: unknown): void {
+    const gates = this.gates;
+    if (typeof tickets === 'number') for (let i = tickets - 1; i >= 0; i--) gates[i]!.returned(0, started, value);
+    else for (let i = tickets.length - 1; i >= 0; i--) gates[i]!.returned(tickets[i]!, started, value);
   }
 
-  #threw(tickets: readonly number[], started: number, ctx: PolicyContext, error: unknown): void {
-    for (let i = tickets.length - 1; i >= 0; i--) this.gates[i]!.threw(tickets[i]!, started, ctx, error);
+  #threw(tickets: Tickets, started: number, ctx: PolicyContext, error: unknown): void {
+    const gates = this.gates;
+    if (typeof tickets === 'number') for (let i = tickets - 1; i >= 0; i--) gates[i]!.threw(0, started, ctx, error);
+    else for (let i = tickets.length - 1; i >= 0; i--) gates[i]!.threw(tickets[i]!, started, ctx, error);
   }
 }
+
+/** How many gates admitted a call, all with ticket 0; or the tickets of those that did. */
+type Tickets = number | number[];
 
 /** Whether `p` is exactly an instance of `cls` as far as `execute` goes (a subclass may not override it). */
 function runsAs(p: Policy, cls: { prototype: Policy }): boolean {
