@@ -54,7 +54,7 @@ import {
 import { FailoverPolicy, isAllTargetsFailedError, type FailoverReason, type FailoverResult, type FailoverTarget } from './policies/failover.ts';
 import { FallbackChain, isFallbackExhaustedError, LastGoodCache, ManualQueue, type FallbackTier } from './policies/fallback.ts';
 import { OutlierDetector } from './policies/outlier.ts';
-import { DEFER, type Gate } from './policies/gate.ts';
+import { DEFER, throughGate, type Gate } from './policies/gate.ts';
 import { noop, wrap, type Policy, type PolicyContext } from './policies/policy.ts';
 import { RateLimiter } from './policies/ratelimit.ts';
 import { parseRetryAfter, RetryPolicy } from './policies/retry.ts';
@@ -226,7 +226,6 @@ interface CompiledRoute {
   config: RouteConfig;
   label: string;
   test: (path: string) => boolean;
-  timeout: TimeoutPolicy;
   deadline: DeadlinePolicy | undefined;
   rateLimit: RateLimiter | undefined;
   bulkhead: Bulkhead | undefined;
@@ -466,7 +465,6 @@ export function createRouter(opts: RouterOptions): Router {
       config: rc,
       label,
       test: compileMatch(rc.match),
-      timeout,
       deadline: undefined,
       rateLimit,
       bulkhead,
@@ -908,16 +906,8 @@ class AttemptCounter implements Policy, Gate {
     this.#key = key;
   }
 
-  async execute<T>(fn: (ctx: PolicyContext) => Promise<T>, ctx: PolicyContext = {}): Promise<T> {
-    let value: T;
-    try {
-      value = await fn(ctx);
-    } catch (error) {
-      this.threw(0, 0, ctx, error);
-      throw error;
-    }
-    this.returned(0, 0, value);
-    return value;
+  execute<T>(fn: (ctx: PolicyContext) => Promise<T>, ctx: PolicyContext = {}): Promise<T> {
+    return throughGate(this, fn, ctx);
   }
 
   enter(): number {

@@ -1,6 +1,6 @@
 import type { Clock } from '../../core/clock.ts';
 import { BrokenCircuitError, saysNothingAboutProvider } from './errors.ts';
-import type { Gate } from './gate.ts';
+import { throughGate, type Gate } from './gate.ts';
 import type { Policy, PolicyContext } from './policy.ts';
 import { BucketWindow } from './window.ts';
 
@@ -303,19 +303,8 @@ export class CircuitBreaker implements Policy, Gate {
    * judged by the predicate given at construction; a call whose caller aborted, or that the
    * router refused itself (a bulkhead, a throttle) or cut at the request deadline, is released.
    */
-  async execute<T>(fn: (ctx: PolicyContext) => Promise<T>, ctx: PolicyContext = {}): Promise<T> {
-    const permit = this.acquire();
-    if (permit === REJECTED) throw this.rejection();
-    const started = this.startedAt();
-    let value: T;
-    try {
-      value = await fn(ctx);
-    } catch (error) {
-      this.threw(permit, started, ctx, error);
-      throw error;
-    }
-    this.returned(permit, started, value);
-    return value;
+  execute<T>(fn: (ctx: PolicyContext) => Promise<T>, ctx: PolicyContext = {}): Promise<T> {
+    return throughGate(this, fn, ctx);
   }
 
   /** When an admitted call starts, for the slow-call check: the clock is read only when slow calls matter. */

@@ -30,3 +30,21 @@ export function isGate(p: Policy): p is Policy & Gate {
   const g = p as Partial<Gate>;
   return typeof g.enter === 'function' && typeof g.returned === 'function' && typeof g.threw === 'function';
 }
+
+/**
+ * What a gate's own `execute` does, for gates that never defer: enter, the call, then
+ * `returned` or `threw`. The fused level does the same steps for a run of gates at once.
+ */
+export async function throughGate<T>(gate: Gate, fn: (ctx: PolicyContext) => Promise<T>, ctx: PolicyContext): Promise<T> {
+  const ticket = gate.enter(ctx);
+  const started = gate.timing?.now() ?? 0;
+  let value: T;
+  try {
+    value = await fn(ctx);
+  } catch (error) {
+    gate.threw(ticket, started, ctx, error);
+    throw error;
+  }
+  gate.returned(ticket, started, value);
+  return value;
+}

@@ -1,6 +1,6 @@
 import type { Clock } from '../../core/clock.ts';
 import { saysNothingAboutProvider } from './errors.ts';
-import type { Gate } from './gate.ts';
+import { throughGate, type Gate } from './gate.ts';
 import type { Policy, PolicyContext } from './policy.ts';
 
 /**
@@ -233,16 +233,8 @@ class HostRecorder implements Policy, Gate {
     this.#failedError = failedError;
   }
 
-  async execute<R>(fn: (ctx: PolicyContext) => Promise<R>, ctx: PolicyContext = {}): Promise<R> {
-    let value: R;
-    try {
-      value = await fn(ctx);
-    } catch (error) {
-      this.threw(0, 0, ctx, error);
-      throw error;
-    }
-    this.returned(0, 0, value);
-    return value;
+  execute<R>(fn: (ctx: PolicyContext) => Promise<R>, ctx: PolicyContext = {}): Promise<R> {
+    return throughGate(this, fn, ctx);
   }
 
   enter(): number {

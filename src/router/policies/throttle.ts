@@ -1,7 +1,7 @@
 import type { Clock } from '../../core/clock.ts';
 import type { Rng } from '../../core/rng.ts';
 import { saysNothingAboutProvider, ThrottledError } from './errors.ts';
-import type { Gate } from './gate.ts';
+import { throughGate, type Gate } from './gate.ts';
 import type { Policy, PolicyContext } from './policy.ts';
 import { BucketWindow } from './window.ts';
 
@@ -105,17 +105,8 @@ export class AdaptiveThrottle<T = unknown> implements Policy, Gate {
     this.#window.add(now, ACCEPTS, accepts);
   }
 
-  async execute<R>(fn: (ctx: PolicyContext) => Promise<R>, ctx: PolicyContext = {}): Promise<R> {
-    this.enter();
-    let value: R;
-    try {
-      value = await fn(ctx);
-    } catch (error) {
-      this.threw(0, 0, ctx, error);
-      throw error;
-    }
-    this.returned(0, 0, value);
-    return value;
+  execute<R>(fn: (ctx: PolicyContext) => Promise<R>, ctx: PolicyContext = {}): Promise<R> {
+    return throughGate(this, fn, ctx);
   }
 
   /** Gate: admits the call, or throws `ThrottledError` with the probability the book gives. */
