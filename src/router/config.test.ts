@@ -136,7 +136,7 @@ routes:
     upstreams: [a, b]
     deadline: 2s
     priority: sheddable
-    rateLimit: { limit: 5, window: 1s, algorithm: token-bucket, burst: 10 }
+    rateLimit: { limit: 5, window: 1s, algorithm: token-bucket, burst: 10, ipv6Prefix: 56 }
     bulkhead: { maxConcurrentCalls: 50 }
     retry: { maxAttempts: 3, budget: { type: concurrency } }
     outlierDetection: { failurePercentage: {} }
@@ -171,7 +171,7 @@ routes:
     expect(c.routes[0]).toMatchObject({
       deadline: 2_000,
       priority: 'sheddable',
-      rateLimit: { algorithm: 'token-bucket', limit: 5, window: 1_000, burst: 10 },
+      rateLimit: { algorithm: 'token-bucket', limit: 5, window: 1_000, burst: 10, ipv6Prefix: 56 },
       bulkhead: { maxConcurrentCalls: 50, queueCapacity: 0 },
       retry: { budget: { type: 'concurrency', budgetPercent: 0.2, minRetryConcurrency: 3 } },
       outlierDetection: {

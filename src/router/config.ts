@@ -227,6 +227,9 @@ const RateLimitSchema = Type.Object(
     ),
     burst: Type.Optional(Type.Integer({ minimum: 1, description: 'token-bucket: the bucket size. Default `limit`.' })),
     maxClients: Type.Optional(Type.Integer({ minimum: 1, description: 'Clients tracked at once (memory bound). Default 10000.' })),
+    ipv6Prefix: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 128, description: 'IPv6 clients are limited per network of this prefix length, not per address (one subscriber holds a /64). Default 64; 128 limits each address.' }),
+    ),
   },
   { additionalProperties: false, description: 'A per-client rate limit; the client is its address after `clients.trustedProxies`. Over it: 429 with Retry-After.' },
 );
@@ -870,6 +873,7 @@ function compileRateLimit(r: NonNullable<RouterFile['rateLimit']>, at: (string |
     window: parseDuration(r.window),
     ...(r.burst !== undefined && { burst: r.burst }),
     ...(r.maxClients !== undefined && { maxClients: r.maxClients }),
+    ...(r.ipv6Prefix !== undefined && { ipv6Prefix: r.ipv6Prefix }),
   };
   return problems(at, rateLimitOptionProblems(options)) ? options : undefined;
 }

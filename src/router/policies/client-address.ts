@@ -32,10 +32,20 @@ export class TrustedProxies {
     }
   }
 
+  /** Answers by address: a router sees few distinct peers (its load balancers), each on every request. */
+  readonly #known = new Map<string, boolean>();
+
   /** Whether `address` (already normalised) is one of ours. Garbage is never trusted. */
   has(address: string): boolean {
-    const v = isIP(address);
-    return v !== 0 && this.#list.check(address, v === 6 ? 'ipv6' : 'ipv4');
+    let trusted = this.#known.get(address);
+    if (trusted === undefined) {
+      const v = isIP(address);
+      trusted = v !== 0 && this.#list.check(address, v === 6 ? 'ipv6' : 'ipv4');
+      // Bounded: a flood of distinct peers costs a check each, never memory.
+      if (this.#known.size >= 1024) this.#known.clear();
+      this.#known.set(address, trusted);
+    }
+    return trusted;
   }
 }
 

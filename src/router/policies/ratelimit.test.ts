@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../core/clock.ts';
 import { clientAddress, normaliseAddress, TrustedProxies, trustedProxyProblem } from './client-address.ts';
 import { RateLimitedError } from './errors.ts';
-import { OVERFLOW_KEY, RateLimiter, type RateLimitOptions } from './ratelimit.ts';
+import { ipv6Network, OVERFLOW_KEY, RateLimiter, type RateLimitOptions } from './ratelimit.ts';
 
 describe('RateLimiter: sliding window', () => {
   it('admits 100 requests per minute per client, and says when the next one would be', () => {
@@ -108,6 +108,66 @@ describe('RateLimiter: invariants', () => {
     clock.advance(1_000);
     expect(limiter.take('203.0.113.1')).toBe(0);
     expect(limiter.state('203.0.113.1')).toEqual({ kind: 'sliding-window', admitted: [1_000] });
+  });
+});
+
+describe('RateLimiter: IPv6 networks', () => {
+  it('limits an IPv6 client per /64, so fresh addresses from one network do not reset its limit', () => {
+    const clock = new FakeClock();
+    const limiter = new RateLimiter({ algorithm: 'sliding-window', limit: 3, window: 60_000 }, clock);
+    const own = ['2001:db8:0:1::1', '2001:db8:0:1:ffff::2', '2001:db8:0:1:1:2:3:4'];
+    for (const a of own) expect(limiter.take(a)).toBe(0);
+    expect(limiter.take('2001:db8:0:1:dead:beef:0:9')).toBeGreaterThan(0);
+    // The next /64 is somebody else; IPv4 clients are still one address each.
+    expect(limiter.take('2001:db8:0:2::1')).toBe(0);
+    for (let i = 0; i < 3; i++) expect(limiter.take('203.0.113.7')).toBe(0);
+    expect(limiter.take('203.0.113.8')).toBe(0);
+    expect(limiter.size).toBe(4);
+  });
+
+  it('limits each address on its own with ipv6Prefix 128, and per /48 with 48', () => {
+    const per = (ipv6Prefix: number) => new RateLimiter({ algorithm: 'token-bucket', limit: 1, window: 60_000, ipv6Prefix }, new FakeClock());
+    const each = per(128);
+    expect(each.take('2001:db8::1')).toBe(0);
+    expect(each.take('2001:db8::2')).toBe(0);
+    const wide = per(48);
+    expect(wide.take('2001:db8:1:aaaa::1')).toBe(0);
+    expect(wide.take('2001:db8:1:bbbb::1')).toBeGreaterThan(0);
+  });
+
+  it('names the network of any spelling of an address', () => {
+    expect(ipv6Network('2001:DB8:0:1:aaaa::7', 64)).toBe('2001:db8:0:1::/64');
+    expect(ipv6Network('2001:db8::', 64)).toBe('2001:db8:0:0::/64');
+    expect(ipv6Network('::1', 64)).toBe('0:0:0:0::/64');
+    expect(ipv6Network('fe80::1%eth0', 64)).toBe('fe80:0:0:0::/64');
+    expect(ipv6Network('64:ff9b::192.0.2.33', 128)).toBe('64:ff9b:0:0:0:0:c000:221/128');
+    expect(ipv6Network('2001:db8:abcd:12ff::1', 56)).toBe('2001:db8:abcd:1200::/56');
+    expect(ipv6Network('2001:db8:abcd:1234::1', 1)).toBe('0::/1');
+    expect(ipv6Network('203.0.113.7', 64)).toBeUndefined();
+    expect(ipv6Network('not an address', 64)).toBeUndefined();
+  });
+
+  it('gives the same network to every address inside it, and different ones to addresses outside (property)', () => {
+    const hextet = fc.integer({ min: 0, max: 0xffff });
+    const address = fc.array(hextet, { minLength: 8, maxLength: 8 });
+    fc.assert(
+      fc.property(address, address, fc.integer({ min: 1, max: 128 }), (a, b, bits) => {
+        const text = (g: number[]) => g.map((n) => n.toString(16)).join(':');
+        // b moved into a's network: a's first `bits` bits, b's remaining ones.
+        const inside = a.map((n, i) => {
+          const keep = Math.max(0, Math.min(16, bits - i * 16));
+          const mask = keep === 0 ? 0 : (0xffff << (16 - keep)) & 0xffff;
+          return (n & mask) | (b[i]! & ~mask & 0xffff);
+        });
+        expect(ipv6Network(text(inside), bits)).toBe(ipv6Network(text(a), bits));
+        const sameNetwork = a.every((n, i) => {
+          const keep = Math.max(0, Math.min(16, bits - i * 16));
+          const mask = keep === 0 ? 0 : (0xffff << (16 - keep)) & 0xffff;
+          return (n & mask) === (b[i]! & mask);
+        });
+        expect(ipv6Network(text(b), bits) === ipv6Network(text(a), bits)).toBe(sameNetwork);
+      }),
+    );
   });
 });
 

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { Clock } from '../../core/clock.ts';
 import { RateLimitedError } from './errors.ts';
 import type { Policy, PolicyContext } from './policy.ts';
@@ -27,9 +28,17 @@ export interface RateLimitOptions {
    * can neither grow the table nor reset anyone's limit.
    */
   maxClients?: number;
+  /**
+   * IPv6 clients are limited per network of this prefix length, not per address (default
+   * 64). An ISP hands one subscriber a /64 or more, so one client holds 2^64 addresses: keyed
+   * per address, it could send from a fresh one each time and never meet its limit. 128
+   * limits each address on its own.
+   */
+  ipv6Prefix?: number;
 }
 
 export const DEFAULT_MAX_CLIENTS = 10_000;
+export const DEFAULT_IPV6_PREFIX = 64;
 
 /** Readable state of one client's entry. */
 export type RateLimitEntryState = { kind: 'sliding-window'; admitted: number[] } | { kind: 'token-bucket'; tokens: number; at: number };
@@ -156,6 +165,7 @@ export class RateLimiter implements Policy {
   readonly #entries = new Map<string, Entry>();
   #overflow: Entry | undefined;
   readonly #onRejected: ((client: string) => void) | undefined;
+  readonly #ipv6Prefix: number;
 
   constructor(options: RateLimitOptions, clock: Clock, onRejected?: (client: string) => void) {
     for (const p of rateLimitOptionProblems(options)) throw new RangeError(p.message);
@@ -163,6 +173,12 @@ export class RateLimiter implements Policy {
     this.#clock = clock;
     this.#max = options.maxClients ?? DEFAULT_MAX_CLIENTS;
     this.#onRejected = onRejected;
+    this.#ipv6Prefix = options.ipv6Prefix ?? DEFAULT_IPV6_PREFIX;
+  }
+
+  /** The key `client` is limited under: itself, or its IPv6 network (see `ipv6Prefix`). */
+  keyOf(client: string): string {
+    return this.#ipv6Prefix < 128 && client.includes(':') ? (ipv6Network(client, this.#ipv6Prefix) ?? client) : client;
   }
 
   /** Clients tracked now (the overflow entry not included). */
@@ -173,7 +189,7 @@ export class RateLimiter implements Policy {
   /** Takes one request for `client`: 0 when admitted, else ms until one would be. */
   take(client: string): number {
     const now = this.#clock.now();
-    const wait = this.#entryFor(client, now).take(now);
+    const wait = this.#entryFor(this.keyOf(client), now).take(now);
     if (wait > 0) this.#onRejected?.(client);
     return wait;
   }
@@ -189,7 +205,7 @@ export class RateLimiter implements Policy {
   /** A client's entry, for tests and reports; undefined when not tracked. */
   state(client: string): RateLimitEntryState | undefined {
     const now = this.#clock.now();
-    const e = client === OVERFLOW_KEY ? this.#overflow : this.#entries.get(client);
+    const e = client === OVERFLOW_KEY ? this.#overflow : this.#entries.get(this.keyOf(client));
     return e?.state(now);
   }
 
@@ -240,5 +256,40 @@ export function rateLimitOptionProblems(o: RateLimitOptions): Array<{ field: str
     else if (!(o.burst >= 1)) out.push({ field: 'burst', message: `burst must be ≥ 1, got ${o.burst}` });
   }
   if (o.maxClients !== undefined && !(Number.isInteger(o.maxClients) && o.maxClients >= 1)) out.push({ field: 'maxClients', message: `maxClients must be a whole number ≥ 1, got ${o.maxClients}` });
+  if (o.ipv6Prefix !== undefined && !(Number.isInteger(o.ipv6Prefix) && o.ipv6Prefix >= 1 && o.ipv6Prefix <= 128)) out.push({ field: 'ipv6Prefix', message: `ipv6Prefix must be a whole number from 1 to 128, got ${o.ipv6Prefix}` });
   return out;
+}
+
+/**
+ * The network of IPv6 `address` at prefix length `bits`, as `2001:db8:0:1::/64`; undefined
+ * when it is not an IPv6 address. A zone (`fe80::1%eth0`) is dropped.
+ *
+ * @example ipv6Network('2001:db8:0:1:aaaa::7', 64) === '2001:db8:0:1::/64'
+ */
+export function ipv6Network(address: string, bits: number): string | undefined {
+  const at = address.indexOf('%');
+  const a = (at < 0 ? address : address.slice(0, at)).toLowerCase();
+  if (isIP(a) !== 6) return undefined;
+  // An embedded IPv4 tail (64:ff9b::1.2.3.4; ::ffff:1.2.3.4 is normalised before here) is two groups.
+  const hex = (part: string[]): string[] => {
+    const last = part[part.length - 1];
+    if (last === undefined || !last.includes('.')) return part;
+    const [p, q, r, s] = last.split('.').map(Number) as [number, number, number, number];
+    return [...part.slice(0, -1), ((p << 8) | q).toString(16), ((r << 8) | s).toString(16)];
+  };
+  let groups: string[];
+  const gap = a.indexOf('::');
+  if (gap < 0) groups = hex(a.split(':'));
+  else {
+    const head = gap === 0 ? [] : a.slice(0, gap).split(':');
+    const tail = gap + 2 === a.length ? [] : hex(a.slice(gap + 2).split(':'));
+    groups = [...head, ...Array<string>(8 - head.length - tail.length).fill('0'), ...tail];
+  }
+  const kept: string[] = [];
+  for (let i = 0; i < 8 && i * 16 < bits; i++) {
+    const n = parseInt(groups[i]!, 16);
+    const mask = bits >= (i + 1) * 16 ? 0xffff : (0xffff << (16 - (bits - i * 16))) & 0xffff;
+    kept.push((n & mask).toString(16));
+  }
+  return `${kept.join(':')}${kept.length < 8 ? '::' : ''}/${bits}`;
 }
