@@ -471,9 +471,9 @@ function report(arms: Arm[], own: Array<{ name: string; us: number }>, loadAtSta
     ['measure', 'A / B', `aim ≥ ${AIM}`, 'A / B′'],
     ['throughput, median of per-round ratios', 'throughput, ratio of medians', 'capacity: bare CPU per request / A CPU per request'].map((m, i) => [
       m,
-      vsB[i]!.toFixed(2),
+      vsB[i]!.toFixed(3),
       verdict(vsB[i]!),
-      vsB2[i]!.toFixed(2),
+      vsB2[i]!.toFixed(3),
     ]),
   );
   console.log(

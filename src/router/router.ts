@@ -715,7 +715,13 @@ export function createRouter(opts: RouterOptions): Router {
     const started = clock.now();
     const q = req.path.indexOf('?');
     const pathname = q < 0 ? req.path : req.path.slice(0, q);
-    const route = routes.find((r) => r.test(pathname));
+    let route: CompiledRoute | undefined;
+    for (const r of routes) {
+      if (r.test(pathname)) {
+        route = r;
+        break;
+      }
+    }
     if (!route) {
       // The router-wide limit covers requests no route takes too: probing for paths is traffic.
       const wait = globalLimiter?.take(clientAddress(req.remoteAddress, req.headers['x-forwarded-for'], trusted)) ?? 0;
@@ -742,19 +748,11 @@ export function createRouter(opts: RouterOptions): Router {
       // Rate limits first: they are the cheapest refusal and the one a flood must hit.
       if (globalLimiter || route.rateLimit) {
         const who = ex.client();
-        for (const [limiter, scope] of [
-          [globalLimiter, 'global'],
-          [route.rateLimit, 'route'],
-        ] as const) {
-          const wait = limiter?.take(who) ?? 0;
-          if (wait > 0) {
-            outcome = 'rate_limited';
-            metrics.limited(route.label, scope);
-            const res = json(429, { error: 'rate_limited', message: `too many requests from ${who}`, route: route.label });
-            res.headers['retry-after'] = String(Math.max(1, Math.ceil(wait / 1000)));
-            status = res.status;
-            return res;
-          }
+        const refused = overLimit(route, globalLimiter, 'global', who) ?? overLimit(route, route.rateLimit, 'route', who);
+        if (refused) {
+          outcome = 'rate_limited';
+          status = refused.status;
+          return refused;
         }
       }
       // Authentication before any work for the request, and before any upstream sees it.
@@ -769,7 +767,8 @@ export function createRouter(opts: RouterOptions): Router {
           return res;
         }
       }
-      const ctx: PolicyContext = { method: req.method, request: ex, ...(req.signal && { signal: req.signal }) };
+      const ctx: PolicyContext = { method: req.method, request: ex };
+      if (req.signal) ctx.signal = req.signal;
       if (shedder) {
         const header = priorityHeader === undefined ? undefined : req.headers[priorityHeader];
         ctx.priority = shedder.priorityOf((Array.isArray(header) ? header[0] : header) ?? route.config.priority);
@@ -808,6 +807,16 @@ export function createRouter(opts: RouterOptions): Router {
         metrics.canaryRequest(route.label, ex.arm, ok ? 'success' : 'error');
       }
     }
+  }
+
+  /** A 429 with Retry-After when `limiter` refuses `who` now; undefined when it admits (or there is none). */
+  function overLimit(route: CompiledRoute, limiter: RateLimiter | undefined, scope: 'global' | 'route', who: string): RouterResponse | undefined {
+    const wait = limiter?.take(who) ?? 0;
+    if (wait <= 0) return undefined;
+    metrics.limited(route.label, scope);
+    const res = json(429, { error: 'rate_limited', message: `too many requests from ${who}`, route: route.label });
+    res.headers['retry-after'] = String(Math.max(1, Math.ceil(wait / 1000)));
+    return res;
   }
 
   /** The route's answer: its fallback chain, or its upstreams under its deadline. */

@@ -11,7 +11,7 @@ import type { RouterConfig } from './config.ts';
 import { RouterMetrics } from './metrics.ts';
 import { CancelSource } from './policies/cancel.ts';
 import { CallerAbortedError } from './policies/errors.ts';
-import { createRouter, type Router } from './router.ts';
+import { createRouter, type Router, type RouterRequest } from './router.ts';
 import { undiciTransport, type Transport } from './transport.ts';
 
 export interface StartRouterOptions {
@@ -98,20 +98,20 @@ export async function startRouter(opts: StartRouterOptions): Promise<RunningRout
   });
 
   function forward(req: IncomingMessage, res: ServerResponse, body: Uint8Array | undefined): void {
-    router
-      .handle({
-        method: req.method ?? 'GET',
-        path: req.url ?? '/',
-        headers: req.headers,
-        signal: departureOf(req.socket),
-        ...(req.socket.remoteAddress !== undefined && { remoteAddress: req.socket.remoteAddress }),
-        ...(body && { body }),
-      })
-      .then((answer) => {
+    const request: RouterRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, signal: departureOf(req.socket) };
+    const peer = req.socket.remoteAddress;
+    if (peer !== undefined) request.remoteAddress = peer;
+    if (body) request.body = body;
+    router.handle(request).then(
+      (answer) => {
         if (res.destroyed) return;
-        res.writeHead(answer.status, { ...answer.headers, 'content-length': answer.body.byteLength });
+        // The answer is this request's own: its headers can take the length as they are.
+        answer.headers['content-length'] = String(answer.body.byteLength);
+        res.writeHead(answer.status, answer.headers);
         res.end(answer.body);
-      }, (err: unknown) => routerError(res, err));
+      },
+      (err: unknown) => routerError(res, err),
+    );
   }
 
   await new Promise<void>((resolve, reject) => {
