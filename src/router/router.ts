@@ -54,7 +54,7 @@ import {
 import { FailoverPolicy, isAllTargetsFailedError, type FailoverReason, type FailoverResult, type FailoverTarget } from './policies/failover.ts';
 import { FallbackChain, isFallbackExhaustedError, LastGoodCache, ManualQueue, type FallbackTier } from './policies/fallback.ts';
 import { OutlierDetector } from './policies/outlier.ts';
-import { DEFER, throughGate, type Gate } from './policies/gate.ts';
+import { DEFER, Watcher } from './policies/gate.ts';
 import { noop, wrap, type Policy, type PolicyContext } from './policies/policy.ts';
 import { RateLimiter } from './policies/ratelimit.ts';
 import { parseRetryAfter, RetryPolicy } from './policies/retry.ts';
@@ -905,22 +905,14 @@ export function createRouter(opts: RouterOptions): Router {
  * why no answer came. It sits just outside the per-attempt timeout, so timeouts count; as a
  * gate it runs in the pipeline's fused level, at no promise of its own.
  */
-class AttemptCounter implements Policy, Gate {
+class AttemptCounter extends Watcher {
   readonly #metrics: RouterMetrics;
   readonly #key: string;
-  readonly timing = undefined;
 
   constructor(metrics: RouterMetrics, key: string) {
+    super();
     this.#metrics = metrics;
     this.#key = key;
-  }
-
-  execute<T>(fn: (ctx: PolicyContext) => Promise<T>, ctx: PolicyContext = {}): Promise<T> {
-    return throughGate(this, fn, ctx);
-  }
-
-  enter(): number {
-    return 0;
   }
 
   returned(_ticket: number, _started: number, value: unknown): void {

@@ -48,3 +48,22 @@ export async function throughGate<T>(gate: Gate, fn: (ctx: PolicyContext) => Pro
   gate.returned(ticket, started, value);
   return value;
 }
+
+/**
+ * A gate that admits every call and only watches how it ends: outlier detection's recorder,
+ * the router's attempt counter. Subclasses say what `returned` and `threw` note.
+ */
+export abstract class Watcher implements Policy, Gate {
+  readonly timing = undefined;
+
+  execute<T>(fn: (ctx: PolicyContext) => Promise<T>, ctx: PolicyContext = {}): Promise<T> {
+    return throughGate(this, fn, ctx);
+  }
+
+  enter(): number {
+    return 0;
+  }
+
+  abstract returned(ticket: number, started: number, value: unknown): void;
+  abstract threw(ticket: number, started: number, ctx: PolicyContext, error: unknown): void;
+}

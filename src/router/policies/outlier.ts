@@ -1,6 +1,6 @@
 import type { Clock } from '../../core/clock.ts';
 import { saysNothingAboutProvider } from './errors.ts';
-import { throughGate, type Gate } from './gate.ts';
+import { Watcher, type Gate } from './gate.ts';
 import type { Policy, PolicyContext } from './policy.ts';
 
 /**
@@ -219,26 +219,18 @@ export function outlierOptionProblems(o: OutlierOptions): Array<{ field: string;
 }
 
 /** `OutlierDetector.forHost`: records each call's outcome at one host; admits every call (ejection is the failover loop's skip). */
-class HostRecorder implements Policy, Gate {
+class HostRecorder extends Watcher {
   readonly #detector: OutlierDetector;
   readonly #host: string;
   readonly #failed: (value: unknown) => boolean;
   readonly #failedError: (error: unknown) => boolean;
-  readonly timing = undefined;
 
   constructor(detector: OutlierDetector, host: string, failed: (value: unknown) => boolean, failedError: (error: unknown) => boolean) {
+    super();
     this.#detector = detector;
     this.#host = host;
     this.#failed = failed;
     this.#failedError = failedError;
-  }
-
-  execute<R>(fn: (ctx: PolicyContext) => Promise<R>, ctx: PolicyContext = {}): Promise<R> {
-    return throughGate(this, fn, ctx);
-  }
-
-  enter(): number {
-    return 0;
   }
 
   returned(_ticket: number, _started: number, value: unknown): void {
