@@ -301,7 +301,7 @@ const LoadSheddingSchema = Type.Object(
     ),
     defaultPriority: Type.Optional(Type.String({ description: 'A request\'s priority when neither its route nor its header names one. Default critical.' })),
     priorityHeader: Type.Optional(
-      Type.String({ pattern: '^[a-z0-9-]+$', expected: 'a lower-case header name', description: 'Request header carrying the priority, e.g. x-priority. Default: none (routes decide).' }),
+      Type.String({ pattern: '^[a-z0-9-]+$', expected: 'a lower-case header name', description: 'Request header carrying the priority, e.g. x-priority. A client may only lower its route\'s priority with it; a trusted proxy (clients.trustedProxies) may set any. Default: none (routes decide).' }),
     ),
     shedAt: Type.Optional(
       Type.Record(Type.String(), percent('Share of capacity.'), {

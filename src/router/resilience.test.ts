@@ -261,6 +261,29 @@ routes:
   });
 });
 
+describe('router: load-shedding priority from the header', () => {
+  it('lets a client lower its priority but not raise it; a trusted proxy may set any', async () => {
+    const { router, clock, mode } = setup(
+      yaml(`
+name: shed-priority
+clients: { trustedProxies: [10.0.0.1] }
+loadShedding: { maxInFlight: 4, priorityHeader: x-priority }
+${PROVIDERS}
+routes:
+  - { match: /batch, upstreams: [a], priority: sheddable }
+`),
+    );
+    mode.a = 'slow';
+    const go = (priority: string, remoteAddress: string) => router.handle({ method: 'GET', path: '/batch', headers: { 'x-priority': priority }, remoteAddress });
+    // Sheddable's share is 2 of 4: two batch requests fill it. A client claiming critical-plus
+    // is still sheddable and is shed; the same claim through the trusted proxy gets in.
+    const all = Promise.all([go('sheddable', '203.0.113.7'), go('sheddable', '203.0.113.7'), go('critical-plus', '203.0.113.7'), go('critical-plus', '10.0.0.1')]);
+    const answers = await runWithClock(clock, all, 5);
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 503, 200]);
+    expect(JSON.parse(new TextDecoder().decode(answers[2]!.body))).toMatchObject({ error: 'overloaded', priority: 'sheddable' });
+  });
+});
+
 describe('router: outlier detection, retry budget, adaptive throttling, time-based breaker', () => {
   it('ejects a provider after consecutive failures and sends the route to the others', async () => {
     const { send, mode, calls, router, clock } = setup(

@@ -42,7 +42,7 @@ import { RouterMetrics, type RequestOutcome } from './metrics.ts';
 import { CircuitBreaker } from './policies/breaker.ts';
 import { ConcurrencyRetryBudget, RetryQuota, TokenRetryBudget, type RetryBudget } from './policies/budget.ts';
 import { Bulkhead } from './policies/bulkhead.ts';
-import { clientAddress, TrustedProxies } from './policies/client-address.ts';
+import { clientAddress, normaliseAddress, TrustedProxies } from './policies/client-address.ts';
 import {
   isBulkheadRejectedError,
   isCallerAbortedError,
@@ -771,7 +771,9 @@ export function createRouter(opts: RouterOptions): Router {
       if (req.signal) ctx.signal = req.signal;
       if (shedder) {
         const header = priorityHeader === undefined ? undefined : req.headers[priorityHeader];
-        ctx.priority = shedder.priorityOf((Array.isArray(header) ? header[0] : header) ?? route.config.priority);
+        const asked = Array.isArray(header) ? header[0] : header;
+        const fromProxy = asked !== undefined && req.remoteAddress !== undefined && trusted.has(normaliseAddress(req.remoteAddress));
+        ctx.priority = shedder.requested(asked, route.config.priority, fromProxy);
       }
       // The shedder is entered and left here, as a gate, rather than wrapped around the rest
       // in an async frame of its own (see Gate).

@@ -86,6 +86,20 @@ export class LoadShedder implements Policy, Gate {
     return name !== undefined && this.#shedAt.has(name) ? name : this.defaultPriority;
   }
 
+  /**
+   * A request's priority when it asks for `asked` (a header) on a route of priority `own`.
+   * Only a trusted proxy (the edge that sets the header) can raise it; a client can only
+   * lower its own, so claiming `critical-plus` cannot carry a batch job through an overload.
+   */
+  requested(asked: string | undefined, own: string | undefined, trusted: boolean): string {
+    const base = this.priorityOf(own);
+    if (asked === undefined) return base;
+    const wanted = this.priorityOf(asked);
+    if (trusted) return wanted;
+    // Lower means later in the list (highest first).
+    return this.priorities.indexOf(wanted) > this.priorities.indexOf(base) ? wanted : base;
+  }
+
   state(): LoadShedState {
     return { inFlight: this.#inFlight, queueDelay: this.#queueDelay() };
   }
