@@ -44,6 +44,8 @@ export const DEFAULT_IPV6_PREFIX = 64;
 export type RateLimitEntryState = { kind: 'sliding-window'; admitted: number[] } | { kind: 'token-bucket'; tokens: number; at: number };
 
 interface Entry {
+  /** When the entry last moved to the recent end of the client table (the table's insertion count then). */
+  touched: number;
   /** ms until a request would be admitted; 0 admits it (and records it). */
   take(now: number): number;
   /** Whether the entry behaves as a fresh one would: nothing to remember. */
@@ -53,6 +55,7 @@ interface Entry {
 }
 
 class SlidingLog implements Entry {
+  touched = 0;
   readonly #limit: number;
   readonly #window: number;
   // A ring of admission times, oldest at #head.
@@ -101,6 +104,7 @@ class SlidingLog implements Entry {
 }
 
 class TokenBucket implements Entry {
+  touched = 0;
   readonly #burst: number;
   readonly #perMs: number;
   #tokens: number;
@@ -164,6 +168,8 @@ export class RateLimiter implements Policy {
   // Insertion order is recency order: a hit moves its key to the end.
   readonly #entries = new Map<string, Entry>();
   #overflow: Entry | undefined;
+  /** Moves to the recent end of #entries so far (see #entryFor). */
+  #inserted = 0;
   readonly #onRejected: ((client: string) => void) | undefined;
   readonly #ipv6Prefix: number;
 
@@ -219,8 +225,13 @@ export class RateLimiter implements Policy {
   #entryFor(client: string, now: number): Entry {
     const known = this.#entries.get(client);
     if (known) {
-      this.#entries.delete(client);
-      this.#entries.set(client, known);
+      // Recency is kept roughly: an entry moves to the recent end only once others have come
+      // in since it last did. A client on every request stays put, at no Map rewrite per request.
+      if (this.#inserted - known.touched > this.#max >> 3) {
+        this.#entries.delete(client);
+        this.#entries.set(client, known);
+        known.touched = ++this.#inserted;
+      }
       return known;
     }
     if (this.#entries.size >= this.#max && !this.#evictIdle(now)) return (this.#overflow ??= this.#fresh(now));
@@ -228,6 +239,7 @@ export class RateLimiter implements Policy {
     // from a copy of the overflow is never more lenient than the client's own past.
     const entry = this.#overflow ? this.#overflow.clone(now) : this.#fresh(now);
     this.#entries.set(client, entry);
+    entry.touched = ++this.#inserted;
     return entry;
   }
 
