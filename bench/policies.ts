@@ -328,7 +328,7 @@ function report(w: Workload, rows: Row[]): { ratio: number; timers: number } {
   );
   const ratio = fastest.ns / ours.ns;
   console.log(
-    `fastest library (${fastest.arm.name.trim()}) / faultline = ${ratio.toFixed(2)}× in CPU time per call; aim ≥ ${AIM}×: ${ratio >= AIM ? 'met' : 'NOT met'}.` +
+    `fastest library (${fastest.arm.name.trim()}) / faultline = ${ratio.toFixed(3)}× in CPU time per call; aim ≥ ${AIM}×: ${ratio >= AIM ? 'met' : 'NOT met'}.` +
       ` Over a bare call: faultline ${(ours.ns - bareRow.ns).toFixed(0)} ns, that library ${(fastest.ns - bareRow.ns).toFixed(0)} ns` +
       ` (${((fastest.ns - bareRow.ns) / (ours.ns - bareRow.ns)).toFixed(2)}×).`,
   );
