@@ -23,6 +23,7 @@ import type { RequestRecord } from '../collect/types.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { seededRng, type Rng } from '../core/rng.ts';
 import { mixCycle, routeName, type RequestMix } from './arrivals.ts';
+import { reportProgressEvery } from './progress.ts';
 import { errorCode, splitTarget, type LoadOptions, type LoadProgress, type LoadResult } from './types.ts';
 
 /** `timeoutMs`: autocannon counts whole seconds and refuses less than 1 s, so at least 1000. */
@@ -62,7 +63,6 @@ const autocannon = require('autocannon') as Autocannon;
 
 /** How many entries the weighted mix cycle has: weights are exact to 1 % per cycle. */
 const MIX_CYCLE = 100;
-const PROGRESS_EVERY_MS = 250;
 
 interface Pending {
   sent: number;
@@ -178,14 +178,7 @@ export async function runClosedLoad(opts: ClosedLoadOptions): Promise<ClosedLoad
 
   const progress = () =>
     opts.onProgress?.({ t: rel(), sent, done: records.length, inFlight: [...pendings].filter((s) => s.current).length, errors });
-  let cancelProgress = () => {};
-  if (opts.onProgress) {
-    const every = () => {
-      progress();
-      cancelProgress = clock.schedule(PROGRESS_EVERY_MS, every);
-    };
-    cancelProgress = clock.schedule(PROGRESS_EVERY_MS, every);
-  }
+  const cancelProgress = reportProgressEvery(clock, opts.onProgress !== undefined, progress);
   const cancelStop = clock.schedule(opts.durationMs, () => {
     stopped = true;
     instance?.stop();

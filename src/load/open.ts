@@ -14,6 +14,7 @@ import type { RequestRecord } from '../collect/types.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { seededRng, type Rng } from '../core/rng.ts';
 import { arrivalTimes, mixPicker, routeName, type ArrivalKind, type RequestMix } from './arrivals.ts';
+import { reportProgressEvery } from './progress.ts';
 import { errorCode, splitTarget, type LoadOptions, type LoadProgress, type LoadResult } from './types.ts';
 
 export type { RequestMix } from './arrivals.ts';
@@ -28,7 +29,6 @@ export interface OpenLoadOptions extends LoadOptions {
 }
 
 export const DEFAULT_MAX_IN_FLIGHT = 2000;
-const PROGRESS_EVERY_MS = 250;
 /** After an abort, in-flight requests get at most this long (or the timeout, if shorter) to finish. */
 const ABORT_GRACE_MS = 1000;
 /** Past the end of the schedule, requests have their timeout plus this before the driver gives up on them. */
@@ -142,14 +142,7 @@ export async function runOpenLoad(opts: OpenLoadOptions): Promise<LoadResult> {
 
   const progress = () =>
     opts.onProgress?.({ t: rel(), sent, done: records.length, inFlight: inFlight.size, errors });
-  let cancelProgress = () => {};
-  if (opts.onProgress) {
-    const every = () => {
-      progress();
-      cancelProgress = clock.schedule(PROGRESS_EVERY_MS, every);
-    };
-    cancelProgress = clock.schedule(PROGRESS_EVERY_MS, every);
-  }
+  const cancelProgress = reportProgressEvery(clock, opts.onProgress !== undefined, progress);
 
   let aborted = false;
   let abortedAt = opts.durationMs;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../core/clock.ts';
-import { formatProgress, progressLine } from './progress.ts';
+import { formatProgress, PROGRESS_EVERY_MS, progressLine, reportProgressEvery } from './progress.ts';
 
 const snapshot = (t: number, sent: number, errors = 0) => ({ t, sent, done: sent, inFlight: 2, errors });
 
@@ -43,5 +43,23 @@ describe('formatProgress', () => {
       'load 4.2s / 30s · 99.8/s · 3 in flight · 0 errors',
     );
     expect(formatProgress({ t: 0, sent: 0, done: 0, inFlight: 0, errors: 1 }, 1000, null)).toBe('load 0.0s / 1s · –/s · 0 in flight · 1 error');
+  });
+});
+
+describe('reportProgressEvery', () => {
+  it('reports every PROGRESS_EVERY_MS until stopped, and sets no timer when nobody listens', () => {
+    const clock = new FakeClock();
+    let reports = 0;
+    const stop = reportProgressEvery(clock, true, () => reports++);
+    clock.advance(PROGRESS_EVERY_MS * 4 - 1);
+    expect(reports).toBe(3);
+    clock.advance(1);
+    expect(reports).toBe(4);
+    stop();
+    clock.advance(PROGRESS_EVERY_MS * 10);
+    expect(reports).toBe(4);
+    expect(clock.pending).toBe(0);
+    reportProgressEvery(clock, false, () => reports++)();
+    expect(clock.pending).toBe(0);
   });
 });

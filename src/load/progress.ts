@@ -8,6 +8,24 @@ import { systemClock, type Clock } from '../core/clock.ts';
 import { formatDuration } from '../core/units.ts';
 import type { LoadProgress } from './types.ts';
 
+/** How often a running load reports its progress, ms. */
+export const PROGRESS_EVERY_MS = 250;
+
+/**
+ * Calls `report` every PROGRESS_EVERY_MS of `clock` until the returned function is called;
+ * nothing at all when nobody listens (`listening` false). Both load models use it.
+ */
+export function reportProgressEvery(clock: Clock, listening: boolean, report: () => void): () => void {
+  if (!listening) return () => {};
+  let cancel = () => {};
+  const every = () => {
+    report();
+    cancel = clock.schedule(PROGRESS_EVERY_MS, every);
+  };
+  cancel = clock.schedule(PROGRESS_EVERY_MS, every);
+  return () => cancel();
+}
+
 /** The part of a stream the progress line needs (process.stdout has it). */
 export interface ProgressStream {
   isTTY?: boolean;
