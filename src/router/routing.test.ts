@@ -15,6 +15,7 @@ import { formatIssues } from '../config/load.ts';
 import { FakeClock } from '../core/clock.ts';
 import { seededRng } from '../core/rng.ts';
 import { loadRouterConfig, parseRouterConfig, type RouterConfig } from './config.ts';
+import { runWithClock } from './policies/testing.ts';
 import { ARM_HEADER, createRouter, MODEL_HEADER, PROVIDER_HEADER, type Router, type RouterRequest } from './router.ts';
 import { startRouter } from './server.ts';
 import { mswTransport } from './transport.ts';
@@ -84,29 +85,11 @@ function setup(config: RouterConfig, keys: readonly string[], clock = new FakeCl
   const send = async (req: Partial<RouterRequest> & { path: string; json?: unknown }) => {
     const { json, ...rest } = req;
     const body = json === undefined ? rest.body : new TextEncoder().encode(JSON.stringify(json));
-    const res = await drive(clock, router.handle({ method: 'GET', headers: {}, remoteAddress: '127.0.0.1', ...rest, ...(body && { body }) }));
+    // JWT verification (WebCrypto) finishes on the real event loop, not in microtasks.
+    const res = await runWithClock(clock, router.handle({ method: 'GET', headers: {}, remoteAddress: '127.0.0.1', ...rest, ...(body && { body }) }), 5, { realTurns: true });
     return { ...res, provider: res.headers[PROVIDER_HEADER], json: () => JSON.parse(new TextDecoder().decode(res.body)) };
   };
   return { clock, router, send, ...p };
-}
-
-/**
- * Awaits `promise` while moving `clock` on in 5 ms steps, letting the real event loop turn
- * between steps: JWT verification (WebCrypto) finishes on the real loop, not in microtasks.
- */
-async function drive<T>(clock: FakeClock, promise: Promise<T>): Promise<T> {
-  let done = false;
-  const watched = promise.finally(() => {
-    done = true;
-  });
-  watched.catch(() => {});
-  const start = clock.now();
-  while (!done) {
-    if (clock.now() - start > 600_000) throw new Error('still pending after 600 s of fake time');
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    if (!done) await clock.advanceAsync(5);
-  }
-  return watched;
 }
 
 /** The value of one exposition line, by its exact series name and labels; undefined when absent. */

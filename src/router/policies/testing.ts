@@ -2,9 +2,12 @@ import type { FakeClock } from '../../core/clock.ts';
 
 /**
  * Awaits `promise` while moving `clock` forward in `step` ms increments, so code that
- * sleeps on the clock progresses; fails rather than spinning forever.
+ * sleeps on the clock progresses; fails rather than spinning forever. With `realTurns`, the
+ * real event loop also turns between steps, for work that finishes there rather than in
+ * microtasks (WebCrypto's JWT verification).
  */
-export async function runWithClock<T>(clock: FakeClock, promise: Promise<T>, step = 1, limitMs = 600_000): Promise<T> {
+export async function runWithClock<T>(clock: FakeClock, promise: Promise<T>, step = 1, opts: { limitMs?: number; realTurns?: boolean } = {}): Promise<T> {
+  const limitMs = opts.limitMs ?? 600_000;
   let done = false;
   const watched = promise.finally(() => {
     done = true;
@@ -14,6 +17,10 @@ export async function runWithClock<T>(clock: FakeClock, promise: Promise<T>, ste
   const start = clock.now();
   while (!done) {
     if (clock.now() - start > limitMs) throw new Error(`still pending after ${limitMs}ms of fake time`);
+    if (opts.realTurns) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (done) break;
+    }
     await clock.advanceAsync(step);
   }
   return watched;
