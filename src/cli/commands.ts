@@ -123,12 +123,8 @@ async function runOne(scenario: Scenario, flags: RunFlags, signal: AbortSignal):
 }
 
 export async function runCommand(files: string[], flags: RunFlags): Promise<number> {
-  const { scenarios, issues } = await loadAll(files);
-  if (issues.length) {
-    console.error(formatIssues(issues));
-    return EXIT.invalid;
-  }
-  if (!(await toxiproxyUsable(flags))) return EXIT.invalid;
+  const scenarios = await runnable(files, flags);
+  if (scenarios === undefined) return EXIT.invalid;
   const sig = interruptible();
   let code: number = EXIT.pass;
   try {
@@ -151,6 +147,19 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<numb
   return code;
 }
 
+/**
+ * The scenarios of `files`, ready to run: undefined (the reasons printed) when any file is
+ * invalid or the Toxiproxy choice cannot work.
+ */
+async function runnable(files: string[], flags: RunFlags): Promise<Scenario[] | undefined> {
+  const { scenarios, issues } = await loadAll(files);
+  if (issues.length) {
+    console.error(formatIssues(issues));
+    return undefined;
+  }
+  return (await toxiproxyUsable(flags)) ? scenarios : undefined;
+}
+
 /** Scenario files in a folder, in name order (the schema and other JSON are not scenarios). */
 async function scenarioFiles(dir: string): Promise<string[]> {
   const names = (await readdir(dir)).filter((n) => /\.ya?ml$/.test(n)).sort();
@@ -168,12 +177,8 @@ export async function suiteCommand(dir: string, flags: RunFlags): Promise<number
     console.error(`no scenario files (*.yaml) in ${dir}`);
     return EXIT.invalid;
   }
-  const { scenarios, issues } = await loadAll(files);
-  if (issues.length) {
-    console.error(formatIssues(issues));
-    return EXIT.invalid;
-  }
-  if (!(await toxiproxyUsable(flags))) return EXIT.invalid;
+  const scenarios = await runnable(files, flags);
+  if (scenarios === undefined) return EXIT.invalid;
   const sig = interruptible();
   const rows: { scenario: string; expected: string; verdict: string; status: string; met: boolean; dir?: string; error?: string }[] = [];
   const started = Date.now();
