@@ -11,7 +11,7 @@ import {
 } from '../toxiproxy/servers.ts';
 import type { UpstreamRecord } from '../collect/types.ts';
 import type { HttpFault } from '../fixtures/http-faults.ts';
-import { startWorker, type Worker } from './worker.ts';
+import { siblingModule, startWorker, type Worker } from './worker.ts';
 import type { EndpointSpec, FixtureHostStarted } from './fixture-host.ts';
 import type { ReceivedRequest } from '../fixtures/server.ts';
 
@@ -83,7 +83,7 @@ export async function startEnvironment(spec: EnvironmentSpec): Promise<Environme
   };
 
   try {
-    const fixtureHost = await startWorker(new URL('./fixture-host.ts', import.meta.url), 'fixtures');
+    const fixtureHost = await startWorker(siblingModule('./fixture-host.ts', import.meta.url), 'fixtures');
     workers.push(fixtureHost);
     const started = await fixtureHost.call<FixtureHostStarted>('start', {
       seed: spec.seed,
@@ -124,7 +124,7 @@ export async function startEnvironment(spec: EnvironmentSpec): Promise<Environme
     let targetUrl: string;
     let metricsUrl: string | undefined;
     if (spec.target.kind === 'router') {
-      const router = await startWorker(new URL('./router-host.ts', import.meta.url), 'router');
+      const router = await startWorker(siblingModule('./router-host.ts', import.meta.url), 'router');
       workers.push(router);
       const r = await router.call<{ url: string }>('start', { config: spec.target.config, upstreams, seed: spec.seed });
       targetUrl = r.url;

@@ -24,7 +24,20 @@ process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
-/** Starts `module` (a .ts file run by Node's type stripping) as a worker process. */
+/**
+ * The URL of `sibling` (e.g. `./fixture-host.ts`) next to the module at `from` (its
+ * `import.meta.url`), with the extension `from` itself has: `.ts` when faultline runs from
+ * src/ through Node's type stripping, `.js` when it runs from the built dist/ (an installed
+ * package, where Node does not strip types under node_modules).
+ *
+ * @example startWorker(siblingModule('./fixture-host.ts', import.meta.url), 'fixtures')
+ */
+export function siblingModule(sibling: string, from: string | URL): URL {
+  const ext = /\.[cm]?[jt]s$/.exec(new URL(from).pathname)?.[0] ?? '.js';
+  return new URL(sibling.replace(/\.[cm]?[jt]s$/, '') + ext, from);
+}
+
+/** Starts `module` (a .ts file run by Node's type stripping, or its built .js) as a worker process. */
 export async function startWorker(module: URL, name: string): Promise<Worker> {
   const child = fork(fileURLToPath(module), [], {
     execArgv: [],

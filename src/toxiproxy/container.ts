@@ -24,9 +24,9 @@ export type DockerProbe = { ok: true; runtime: string } | { ok: false; reason: s
 export async function probeDocker(timeoutMs = 10_000): Promise<DockerProbe> {
   let tc: typeof import('testcontainers');
   try {
-    tc = await import('testcontainers');
+    ({ tc } = await loadTestcontainers());
   } catch (e) {
-    return { ok: false, reason: `testcontainers is not installed (npm install testcontainers @testcontainers/toxiproxy): ${errorText(e)}` };
+    return { ok: false, reason: errorText(e) };
   }
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -55,7 +55,7 @@ export async function startToxiproxyContainer(opts: { image: string; hostPorts: 
   if (opts.hostPorts.length > CONTAINER_PROXY_PORTS) {
     throw new Error(`a Toxiproxy container exposes ${CONTAINER_PROXY_PORTS} proxy ports; this run needs ${opts.hostPorts.length}`);
   }
-  const [{ TestContainers }, { ToxiProxyContainer }] = await Promise.all([import('testcontainers'), import('@testcontainers/toxiproxy')]);
+  const { tc: { TestContainers }, toxiproxy: { ToxiProxyContainer } } = await loadTestcontainers();
   // Must come before the container starts: only then does testcontainers add the host entry.
   if (opts.hostPorts.length > 0) await TestContainers.exposeHostPorts(...opts.hostPorts);
   const container = await new ToxiProxyContainer(opts.image).start();
@@ -78,6 +78,32 @@ export async function startToxiproxyContainer(opts: { image: string; hostPorts: 
       return stopped.then(() => undefined);
     },
   };
+}
+
+/** The install line for the optional peers `--toxiproxy container` needs. */
+export const TESTCONTAINERS_INSTALL = 'npm i -D testcontainers @testcontainers/toxiproxy';
+
+/**
+ * testcontainers and @testcontainers/toxiproxy are optional peer dependencies: only
+ * `--toxiproxy container` needs them, so a user install stays small. Loaded on first use;
+ * when either is missing, the error says how to install them.
+ */
+async function loadTestcontainers(): Promise<{ tc: typeof import('testcontainers'); toxiproxy: typeof import('@testcontainers/toxiproxy') }> {
+  const load = async <T>(name: string, importIt: () => Promise<T>): Promise<T> => {
+    try {
+      return await importIt();
+    } catch (e) {
+      const missing = (e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' || (e as { code?: string }).code === 'MODULE_NOT_FOUND';
+      throw new Error(
+        missing
+          ? `${name} is not installed (an optional peer dependency, needed only for a Toxiproxy container); install it with: ${TESTCONTAINERS_INSTALL}`
+          : `could not load ${name} (${errorText(e)}); reinstall it with: ${TESTCONTAINERS_INSTALL}`,
+      );
+    }
+  };
+  const tc = await load('testcontainers', () => import('testcontainers'));
+  const toxiproxy = await load('@testcontainers/toxiproxy', () => import('@testcontainers/toxiproxy'));
+  return { tc, toxiproxy };
 }
 
 function errorText(e: unknown): string {
