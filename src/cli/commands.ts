@@ -1,7 +1,8 @@
-import { readdir, writeFile, mkdir } from 'node:fs/promises';
+import { readdir, stat, writeFile, mkdir } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { formatIssues, type ConfigIssue } from '../config/load.ts';
-import { loadScenario } from '../scenario/load.ts';
+import { loadScenario, type ScenarioLoadOptions } from '../scenario/load.ts';
+import type { ScenarioOverrides } from '../scenario/overrides.ts';
 import type { Scenario } from '../scenario/model.ts';
 import { EnvironmentError } from '../run/environment.ts';
 import { makeRunId, runScenario, type RunOutcome } from '../run/run.ts';
@@ -11,7 +12,16 @@ import { formatDuration } from '../core/units.ts';
 import { probeDocker } from '../toxiproxy/container.ts';
 import { parseToxiproxyChoice } from '../toxiproxy/servers.ts';
 
-export interface RunFlags {
+/** What `run`, `suite` and `validate` take besides the files: `${VAR}` values and overrides. */
+export interface LoadFlags {
+  /** `-e KEY=VALUE`, repeatable: looked up before the process environment. */
+  env?: Record<string, string>;
+  duration?: string;
+  rate?: string;
+  seed?: number;
+}
+
+export interface RunFlags extends LoadFlags {
   reports: string;
   toxiproxy?: string;
   progress: boolean;
@@ -27,20 +37,61 @@ function shown(file: string): string {
   return rel && !rel.startsWith('..') ? rel : file;
 }
 
+/** The `-e` variables and the overrides, as the loader takes them. */
+export function loadOptions(flags: LoadFlags): ScenarioLoadOptions {
+  const overrides: ScenarioOverrides = {
+    ...(flags.duration !== undefined && { duration: flags.duration }),
+    ...(flags.rate !== undefined && { rate: flags.rate }),
+    ...(flags.seed !== undefined && { seed: flags.seed }),
+  };
+  return { vars: flags.env ?? {}, env: process.env, overrides };
+}
+
 /** Loads every file; all problems of all files are reported together before anything starts. */
-async function loadAll(files: string[]): Promise<{ scenarios: Scenario[]; issues: ConfigIssue[] }> {
+async function loadAll(files: string[], flags: LoadFlags = {}): Promise<{ scenarios: Scenario[]; issues: ConfigIssue[] }> {
   const scenarios: Scenario[] = [];
   const issues: ConfigIssue[] = [];
+  const options = loadOptions(flags);
   for (const file of files) {
-    const loaded = await loadScenario(resolve(file));
+    const loaded = await loadScenario(resolve(file), options);
     if (loaded.ok) scenarios.push(loaded.scenario);
     else issues.push(...loaded.issues.map((i) => ({ ...i, file: shown(i.file) })));
   }
   return { scenarios, issues };
 }
 
-export async function validateCommand(files: string[]): Promise<number> {
-  const { scenarios, issues } = await loadAll(files);
+/**
+ * Files as given, and each folder's scenario files (as `suite` takes them, in name order).
+ * A folder without any is an issue of its own.
+ */
+async function expandPaths(paths: string[]): Promise<{ files: string[]; issues: ConfigIssue[] }> {
+  const files: string[] = [];
+  const issues: ConfigIssue[] = [];
+  for (const p of paths) {
+    if (!(await isDirectory(p))) {
+      files.push(p);
+      continue;
+    }
+    const inside = await scenarioFiles(p);
+    if (inside.length) files.push(...inside);
+    else issues.push({ file: shown(resolve(p)), line: 1, column: 1, path: '', message: 'no scenario files (*.yaml) in this folder' });
+  }
+  return { files, issues };
+}
+
+async function isDirectory(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+export async function validateCommand(paths: string[], flags: LoadFlags = {}): Promise<number> {
+  const expanded = await expandPaths(paths);
+  const loaded = await loadAll(expanded.files, flags);
+  const scenarios = loaded.scenarios;
+  const issues = [...expanded.issues, ...loaded.issues];
   for (const s of scenarios) console.log(`ok  ${shown(s.file)}  (${s.name}: ${s.faults.length} faults, ${s.slos.length} SLOs)`);
   if (issues.length) {
     console.error(formatIssues(issues));
@@ -115,7 +166,7 @@ async function runOne(scenario: Scenario, flags: RunFlags, signal: AbortSignal):
       signal,
       onProgress: progress?.update,
       onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
-      onStart: ({ targetUrl, toxiproxy }) => process.stderr.write(`${scenario.name}: load started against ${targetUrl} (${describeLoad(scenario)}, toxiproxy ${toxiproxy})\n`),
+      onStart: ({ targetUrl, toxiproxy, providers }) => process.stderr.write(`${scenario.name}: load started against ${targetUrl} (${describeLoad(scenario)}, toxiproxy ${toxiproxy})\n${providers.map((p) => `  provider ${p.name}${p.region ? ` (${p.region})` : ''} at ${p.url}${p.upstream ? ` → ${p.upstream}` : ''}\n`).join('')}`),
     });
   } finally {
     progress?.done();
@@ -152,7 +203,7 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<numb
  * invalid or the Toxiproxy choice cannot work.
  */
 async function runnable(files: string[], flags: RunFlags): Promise<Scenario[] | undefined> {
-  const { scenarios, issues } = await loadAll(files);
+  const { scenarios, issues } = await loadAll(files, flags);
   if (issues.length) {
     console.error(formatIssues(issues));
     return undefined;

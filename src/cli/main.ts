@@ -7,11 +7,15 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { runCommand, suiteCommand, validateCommand } from './commands.ts';
+import { initCommand } from './init.ts';
 import { routerCommand, toxiproxyCommand } from './serve.ts';
+import { packageVersion } from './version.ts';
+import { checkOverrides } from '../scenario/overrides.ts';
 
 const program = new Command()
   .name('faultline')
   .description('Chaos-engineering and resilience test harness: inject faults, drive load, gate CI on resilience SLOs.')
+  .version(packageVersion(), '-V, --version', 'print the version')
   .showHelpAfterError()
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
@@ -22,29 +26,69 @@ const port = (v: string) => {
 };
 const collect = (v: string, all: string[]) => [...all, v];
 
-program
+/** `-e KEY=VALUE`, repeatable: a variable for `${KEY}` in scenario files (the last one wins). */
+const variable = (v: string, all: Record<string, string> = {}) => {
+  const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(v);
+  if (!m) throw new InvalidArgumentError('expected KEY=VALUE, KEY being letters, digits and _ (not starting with a digit)');
+  return { ...all, [m[1]!]: m[2]! };
+};
+const override = (field: 'duration' | 'rate') => (v: string) => {
+  // A bare number is per second, as in a scenario file.
+  const value = field === 'rate' && /^\s*\d+(\.\d+)?\s*$/.test(v) ? `${v.trim()}/s` : v;
+  const bad = checkOverrides({ [field]: value });
+  if (bad.length) throw new InvalidArgumentError(bad[0]!.slice(field.length + 2));
+  return value;
+};
+const seed = (v: string) => {
+  const n = Number(v);
+  if (!/^-?\d+$/.test(v.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('a seed is a whole number');
+  return n;
+};
+/** The options run, suite and validate take: `-e` variables and the overrides. */
+const scenarioOptions = (cmd: Command, overrides = true) => {
+  cmd.option('-e, --env <KEY=VALUE>', 'a variable for ${KEY} in scenario files, repeatable (looked up before the process environment)', variable);
+  if (overrides) {
+    cmd
+      .option('--duration <duration>', "run for this long instead of the scenario's duration, e.g. 10s (faults must still fit)", override('duration'))
+      .option('--rate <rate>', "arrival rate instead of the scenario's (open model), e.g. 20/s, 600/m or 20", override('rate'))
+      .option('--seed <n>', "seed instead of the scenario's", seed);
+  }
+  return cmd;
+};
+
+scenarioOptions(program
   .command('run')
   .description('run scenarios: faults, load, SLO verdict, reports (exit 0 pass, 1 SLO breached, 2 invalid or environment failed)')
-  .argument('<scenario...>', 'scenario YAML files')
+  .argument('<scenario...>', 'scenario YAML files'))
   .option('-o, --reports <dir>', 'where reports/<scenario>/<run-id>/ go', 'reports')
   .option('--toxiproxy <server>', 'embedded (default), container (a real Toxiproxy via testcontainers; needs Docker) or a Toxiproxy API URL on this host (default: $TOXIPROXY_URL, else embedded)')
   .option('--no-progress', 'no progress line, even on a terminal')
   .action(async (files: string[], o) => process.exit(await runCommand(files, o)));
 
-program
+scenarioOptions(program
   .command('suite')
   .description('run every scenario in a folder; broken twins (expect: fail) are expected to fail, so the suite passes when each scenario meets its expectation')
-  .argument('[dir]', 'folder of scenario files', 'scenarios')
+  .argument('[dir]', 'folder of scenario files', 'scenarios'))
   .option('-o, --reports <dir>', 'where reports go', 'reports')
   .option('--toxiproxy <server>', 'embedded (default), container (a real Toxiproxy via testcontainers; needs Docker) or a Toxiproxy API URL on this host (default: $TOXIPROXY_URL, else embedded)')
   .option('--no-progress', 'no progress line, even on a terminal')
   .action(async (dir: string, o) => process.exit(await suiteCommand(dir, o)));
 
-program
+scenarioOptions(program
   .command('validate')
-  .description('check scenario files against the schema and each other; print every error with file:line:column (exit 2 when any is invalid)')
-  .argument('<scenario...>', 'scenario YAML files')
-  .action(async (files: string[]) => process.exit(await validateCommand(files)));
+  .description('check scenario files (and folders of them) as run would, without starting anything; print every error with file:line:column (exit 2 when any is invalid)')
+  .argument('<scenario...>', 'scenario YAML files or folders of them'))
+  .action(async (files: string[], o) => process.exit(await validateCommand(files, o)));
+
+program
+  .command('init')
+  .description('write a starter scenario for your own service, commented line by line (refuses to overwrite)')
+  .argument('[file]', 'where to write it (default chaos/<name>.yaml)')
+  .option('-n, --name <name>', "scenario name (lower case, digits, dashes; default: the project's name)")
+  .option('--command <command>', 'how to start your service (default node server.js)')
+  .option('--url <url>', 'a service already running at this URL, instead of --command')
+  .option('--provider <name=url>', 'an upstream your service calls, repeatable (default payments=http://127.0.0.1:12111)', collect, [])
+  .action(async (file: string | undefined, o) => process.exit(await initCommand(file, o)));
 
 program
   .command('router')

@@ -19,6 +19,12 @@ export interface RequestRecord {
   route: string;
   /** For status 0: what went wrong (`timeout`, `ECONNREFUSED`, `overload`...). */
   error?: string;
+  /**
+   * Whether the answer is a success: its status is one the request expects
+   * (`load.requests[].expect`, default 2xx or 3xx). The load drivers set it; a record without
+   * it (built by hand) is judged by the default rule.
+   */
+  ok?: boolean;
 }
 
 /** One request a fixture provider received: the ground truth for upstream load and failover timing. */

@@ -13,6 +13,7 @@
 import { readFile } from 'node:fs/promises';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { interpolateDocument, type VarLookup } from './interpolate.ts';
 
 /** One problem in a config file, positioned at the node a person should look at. */
 export interface ConfigIssue {
@@ -64,8 +65,19 @@ export interface YamlInspection {
   issues: ConfigIssue[];
 }
 
+/** What `inspectYaml` may do to a document between parsing it and validating it. */
+export interface InspectOptions {
+  /** Interpolates `${VAR}` in string values (see interpolate.ts); absent: values are read as written. */
+  vars?: VarLookup;
+  /**
+   * Changes the plain value before the schema sees it (e.g. command-line overrides) and
+   * returns any issues of its own; `locate` gives positions in the file.
+   */
+  prepare?: (value: unknown, locate: Locate) => ConfigIssue[];
+}
+
 /** `parseYaml` without the verdict: the (possibly invalid) value, its positions and its issues. */
-export function inspectYaml(text: string, file: string, schema: object): YamlInspection {
+export function inspectYaml(text: string, file: string, schema: object, options: InspectOptions = {}): YamlInspection {
   const lineCounter = new LineCounter();
   // prettyErrors off: we position errors ourselves and want the bare message.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -92,16 +104,24 @@ export function inspectYaml(text: string, file: string, schema: object): YamlIns
     return { wellFormed: false, value: undefined, locate, issues: sortIssues(issues) };
   }
 
+  // Variables are replaced in the parsed tree, so positions stay those of the file as written.
+  const unresolved = options.vars ? interpolateDocument(doc, text, options.vars) : [];
+  for (const p of unresolved) issues.push({ file, ...pos(p.offset), path: formatPath(p.path), message: p.message });
   const value: unknown = doc.toJS({ maxAliasCount: 100 });
+  if (options.prepare) issues.push(...options.prepare(value, locate));
   const validate = compile(schema);
+  const schemaIssues: ConfigIssue[] = [];
   if (!validate(value)) {
-    for (const error of collapseUnions(validate.errors ?? [])) issues.push(toIssue(error, value, tree, file));
+    for (const error of collapseUnions(validate.errors ?? [])) schemaIssues.push(toIssue(error, value, tree, file));
   }
+  // A value left as `${UNSET}` fails its pattern too; the undefined variable is the one to fix.
+  const unresolvedPaths = new Set(unresolved.map((p) => formatPath(p.path)));
+  issues.push(...schemaIssues.filter((i) => !unresolvedPaths.has(i.path)));
   return { wellFormed: true, value, locate, issues: sortIssues(dedupe(issues)) };
 }
 
 /** `inspectYaml` on a file; a file that cannot be read is one issue at 1:1 and not well-formed. */
-export async function inspectYamlFile(file: string, schema: object): Promise<YamlInspection> {
+export async function inspectYamlFile(file: string, schema: object, options: InspectOptions = {}): Promise<YamlInspection> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -110,7 +130,7 @@ export async function inspectYamlFile(file: string, schema: object): Promise<Yam
     const message = code === 'ENOENT' ? 'file not found' : `cannot read file: ${(err as Error).message}`;
     return { wellFormed: false, value: undefined, locate: () => ({ line: 1, column: 1 }), issues: [{ file, line: 1, column: 1, path: '', message }] };
   }
-  return inspectYaml(text, file, schema);
+  return inspectYaml(text, file, schema, options);
 }
 
 function settle<T>(r: YamlInspection): Loaded<T> {

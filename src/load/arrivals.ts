@@ -7,6 +7,7 @@
  * the whole second instead, evenly or as a Poisson process.
  */
 import { exponential, type Rng } from '../core/rng.ts';
+import type { ExpectedStatus } from '../slo/metrics.ts';
 
 /** How arrivals are spaced: `uniform` every 1/rate exactly, `poisson` with exponential gaps of mean 1/rate. */
 export type ArrivalKind = 'uniform' | 'poisson';
@@ -23,6 +24,8 @@ export interface RequestMix {
   headers: Record<string, string>;
   body?: string;
   contentType?: string;
+  /** Statuses that count as a success for this request (exact codes or classes like `2xx`); default 2xx and 3xx. */
+  expect?: readonly ExpectedStatus[];
 }
 
 export interface ArrivalOptions {

@@ -27,6 +27,7 @@ describe('runClosedLoad (autocannon)', () => {
     // The route a record names is the one the server saw: each status matches its route.
     for (const r of run.requests) {
       expect(r.status).toBe(r.route === 'fail' ? 503 : 200);
+      expect(r.ok).toBe(r.route !== 'fail'); // the default rule: 2xx and 3xx are successes
       expect(r.due).toBe(r.sent); // closed model: due when the connection is free
       expect(r.end).toBeGreaterThanOrEqual(r.sent);
     }

@@ -23,6 +23,7 @@ import type { RequestRecord } from '../collect/types.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { seededRng, type Rng } from '../core/rng.ts';
 import { mixCycle, routeName, type RequestMix } from './arrivals.ts';
+import { meetsExpectation } from '../slo/metrics.ts';
 import { reportProgressEvery } from './progress.ts';
 import { errorCode, splitTarget, type LoadOptions, type LoadProgress, type LoadResult } from './types.ts';
 
@@ -67,6 +68,8 @@ const MIX_CYCLE = 100;
 interface Pending {
   sent: number;
   route: string;
+  /** The statuses its mix entry counts as a success. */
+  expect: RequestMix['expect'];
 }
 
 /**
@@ -122,10 +125,10 @@ export async function runClosedLoad(opts: ClosedLoadOptions): Promise<ClosedLoad
   let stopped = false;
   const record = (p: Pending, status: number, error?: string) => {
     const now = rel();
-    const r: RequestRecord = { due: p.sent, sent: p.sent, end: now, status, route: p.route };
+    const r: RequestRecord = { due: p.sent, sent: p.sent, end: now, status, route: p.route, ok: meetsExpectation(status, p.expect) };
     if (error !== undefined) r.error = error;
     records.push(r);
-    if (status === 0 || status >= 500) errors++;
+    if (!r.ok) errors++;
   };
 
   const setupClient = (client: AutocannonClient) => {
@@ -137,7 +140,8 @@ export async function runClosedLoad(opts: ClosedLoadOptions): Promise<ClosedLoad
     // when the server closed the connection (nothing emitted at all).
     let orphan: Pending | null = null;
     client.on('request', () => {
-      const route = names[n++ % names.length]!;
+      const i = n++ % cycle.length;
+      const route = names[i]!;
       if (slot.current) {
         const lost = slot.current;
         orphan = lost;
@@ -148,7 +152,7 @@ export async function runClosedLoad(opts: ClosedLoadOptions): Promise<ClosedLoad
           }
         });
       }
-      slot.current = stopped ? null : { sent: rel(), route };
+      slot.current = stopped ? null : { sent: rel(), route, expect: cycle[i]!.expect };
       if (slot.current) sent++;
       else afterEnd++;
     });

@@ -214,6 +214,23 @@ describe('runOpenLoad: failures are records, timed from due', () => {
     expect(new Set(s.arrivals.map((a) => a.path))).toEqual(new Set(['/base/missing', '/base/busy']));
     for (const r of run.requests) expect(r.status).toBe(r.route === 'missing' ? 404 : 503);
   });
+
+  it('marks each record with whether it met its request\'s expectation: a wrong path (404) is no success', async () => {
+    const s = await server((req, res) => {
+      res.statusCode = req.url === '/jokes/random' ? 200 : req.url === '/limited' ? 429 : 404;
+      res.end();
+    });
+    const seen: number[] = [];
+    const run = await runOpenLoad({
+      target: s.url, rate: 60, arrival: 'uniform', durationMs: 500, timeoutMs: 1000,
+      requests: [get('/jokes/random', 'ok'), get('/joke/random', 'wrong-path'), { ...get('/limited', 'limited'), expect: ['2xx', 429] }],
+      rng: seededRng(21), onProgress: (p) => seen.push(p.errors),
+    });
+    expect(run.requests).toHaveLength(30);
+    for (const r of run.requests) expect(r.ok).toBe(r.route !== 'wrong-path');
+    // The progress line's error count uses the same rule.
+    expect(seen.at(-1)).toBe(run.requests.filter((r) => r.route === 'wrong-path').length);
+  });
 });
 
 describe('runOpenLoad: abort', () => {

@@ -14,6 +14,7 @@ import type { RequestRecord } from '../collect/types.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { seededRng, type Rng } from '../core/rng.ts';
 import { arrivalTimes, mixPicker, routeName, type ArrivalKind, type RequestMix } from './arrivals.ts';
+import { meetsExpectation } from '../slo/metrics.ts';
 import { reportProgressEvery } from './progress.ts';
 import { errorCode, splitTarget, type LoadOptions, type LoadProgress, type LoadResult } from './types.ts';
 
@@ -38,6 +39,8 @@ interface Flight {
   due: number;
   sent: number;
   route: string;
+  /** The statuses its mix entry counts as a success. */
+  expect: RequestMix['expect'];
   ac: AbortController;
   /** Why the driver aborted it, if it did; set before aborting so the failure is named right. */
   cause?: 'timeout' | 'aborted' | 'unfinished';
@@ -95,14 +98,14 @@ export async function runOpenLoad(opts: OpenLoadOptions): Promise<LoadResult> {
 
   const record = (r: RequestRecord) => {
     records.push(r);
-    if (r.status === 0 || r.status >= 500) errors++;
+    if (!r.ok) errors++;
   };
   const finish = (f: Flight, status: number, error?: string) => {
     if (f.done) return;
     f.done = true;
     f.cancelTimeout();
     inFlight.delete(f);
-    const r: RequestRecord = { due: f.due, sent: f.sent, end: rel(), status, route: f.route };
+    const r: RequestRecord = { due: f.due, sent: f.sent, end: rel(), status, route: f.route, ok: meetsExpectation(status, f.expect) };
     if (error !== undefined) r.error = error;
     record(r);
   };
@@ -127,10 +130,10 @@ export async function runOpenLoad(opts: OpenLoadOptions): Promise<LoadResult> {
     const now = rel();
     if (inFlight.size >= maxInFlight) {
       // Not silently skipped: the target (or the harness) could not keep up, and that is a result.
-      record({ due, sent: now, end: now, status: 0, route, error: 'overload' });
+      record({ due, sent: now, end: now, status: 0, route, error: 'overload', ok: false });
       return;
     }
-    const f: Flight = { due, sent: now, route, ac: new AbortController(), done: false, cancelTimeout: () => {} };
+    const f: Flight = { due, sent: now, route, expect: m.expect, ac: new AbortController(), done: false, cancelTimeout: () => {} };
     f.cancelTimeout = clock.schedule(opts.timeoutMs, () => {
       f.cause ??= 'timeout';
       f.ac.abort();

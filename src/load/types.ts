@@ -12,7 +12,7 @@ export interface LoadProgress {
   /** Requests finished (answered, failed or not sendable). */
   done: number;
   inFlight: number;
-  /** Finished requests that failed: status 0 (network error, timeout, overload) or 5xx. */
+  /** Finished requests that were not a success: no answer (status 0) or a status the request does not expect (default: anything but 2xx/3xx). */
   errors: number;
 }
 

@@ -137,6 +137,12 @@ export function completedRun(): RunResult {
       throughput: requests / SECONDS,
       latency: { p50: 19.2, p90: 58, p99: 240.5, p999: 598, max: 1204.7, mean: 31.6 },
     },
+    providers: [
+      { name: 'adyen', region: 'eu', kind: 'fixture', fixture: 'payments', url: 'http://127.0.0.1:40001', listen: '127.0.0.1:40001', env: 'FAULTLINE_PROVIDER_ADYEN_EU_URL', requests: sum(series.upstream['adyen@eu']!) },
+      { name: 'stripe', region: 'eu', kind: 'fixture', fixture: 'payments', url: 'http://127.0.0.1:40002', listen: '127.0.0.1:40002', env: 'FAULTLINE_PROVIDER_STRIPE_EU_URL', requests: sum(series.upstream['stripe@eu']!) },
+      { name: 'stripe', region: 'us', kind: 'fixture', fixture: 'payments', url: 'http://127.0.0.1:40003', listen: '127.0.0.1:40003', env: 'FAULTLINE_PROVIDER_STRIPE_US_URL', requests: sum(series.upstream['stripe@us']!) },
+    ],
+    warnings: [],
     upstream: [
       { provider: 'adyen', region: 'eu', endpoint: 'POST /payments', requests: sum(series.upstream['adyen@eu']!), byStatus: { '200': sum(series.upstream['adyen@eu']!) - 2, '500': 2 } },
       { provider: 'stripe', region: 'eu', endpoint: 'POST /v1/charges', requests: sum(series.upstream['stripe@eu']!), byStatus: { '200': 250, '503': sum(series.upstream['stripe@eu']!) - 250 } },

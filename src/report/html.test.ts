@@ -28,6 +28,13 @@ describe('report.html', () => {
     expect(html.match(/<text x="[\d.]+" y="[\d.]+">stripe-eu-down<\/text>/g)).toHaveLength(3);
   });
 
+  it('shows the warnings prominently', () => {
+    expect(html).not.toContain('id="warnings"');
+    const run = completedRun();
+    run.warnings = ['provider `quotes` received no request at all <check>'];
+    expect(renderHtml(run)).toMatch(/id="warnings" role="alert">\s*<strong>⚠ Warnings<\/strong>\s*<p>provider &#x60;quotes&#x60; received no request at all &lt;check&gt;<\/p>/);
+  });
+
   it('shows an aborted run prominently, with its reason', () => {
     expect(html).not.toContain('id="aborted"');
     const aborted = renderHtml(abortedRun());

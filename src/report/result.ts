@@ -51,6 +51,28 @@ export interface RunSeries {
   upstream: Record<string, number[]>;
 }
 
+/** Where one provider endpoint was reachable during the run, and what it received. */
+export interface ProviderEndpoint {
+  name: string;
+  region?: string;
+  /** What served it: a bundled fixture, a real upstream (through a forwarding fault stage), or the user's MSW handlers. */
+  kind: 'fixture' | 'url' | 'handlers';
+  /** The address the service should call: the Toxiproxy proxy in front of it, e.g. `http://127.0.0.1:26400`. */
+  url: string;
+  /** `host:port` the proxy listened on. */
+  listen: string;
+  /** The environment variable a `command` target got `url` in, e.g. `FAULTLINE_PROVIDER_STRIPE_EU_URL`. */
+  env: string;
+  /** The bundled fixture (kind `fixture`). */
+  fixture?: string;
+  /** The real upstream requests were forwarded to (kind `url`). */
+  upstream?: string;
+  /** The handler module, absolute (kind `handlers`). */
+  handlers?: string;
+  /** Requests the provider received in the whole run (ground truth, as `upstream`). */
+  requests: number;
+}
+
 export interface RunResult {
   formatVersion: number;
   runId: string;
@@ -76,11 +98,19 @@ export interface RunResult {
     throughput: number;
     latency: LatencySummary | null;
   };
+  /** Each provider endpoint: where it was reachable, what served it, how many requests it received. */
+  providers: ProviderEndpoint[];
+  /**
+   * Problems a person must not miss though the SLOs do not judge them: a declared provider
+   * that received no request at all (the service is not calling it through its proxy), one
+   * that answered mostly 4xx (a wrong path?), a service that exited during the run.
+   */
+  warnings: string[];
   /** Requests each provider received in the whole run, with the split by status. */
   upstream: { provider: string; region?: string; endpoint: string; requests: number; byStatus: Record<string, number> }[];
   faults: FaultSwitch[];
   series: RunSeries;
-  /** The router's metrics at the end of the run (last scrape). */
+  /** The target's metrics at the end of the run (last scrape): the reference router's, or those of a service's `target.metrics` endpoint. */
   routerMetrics: MetricSample[];
   environment: { node: string; toxiproxy: string; seed: number; host: string };
 }

@@ -31,6 +31,14 @@ describe('formatSummary', () => {
     expect(formatSummary(abortedRun(), { color: false })).toContain('⚠ ABORTED: interrupted by SIGINT (Ctrl-C) at 12.4 s');
   });
 
+  it('puts the warnings at the top, right under the verdict, and keeps the verdict', () => {
+    const run = completedRun();
+    run.warnings = ['provider `quotes` received no request at all: the target is not calling it through its proxy at http://127.0.0.1:40002'];
+    const lines = formatSummary(run, { color: false }).split('\n');
+    expect(lines[0]).toMatch(/^✗ FAIL {2}payments-eu-outage/);
+    expect(lines[1]).toBe(`⚠ WARNING: ${run.warnings[0]}`);
+  });
+
   it('reads a broken twin against its expectation', () => {
     const twin = completedRun();
     twin.expected = 'fail';

@@ -34,6 +34,8 @@ export function formatSummary(result: RunResult, opts: SummaryOptions): string {
   if (result.status === 'aborted') {
     lines.push(paint(['bold', 'yellow'], `⚠ ABORTED: ${result.abortReason ?? 'no reason recorded'}`) + paint('dim', ' (results cover the part that ran)'));
   }
+  // Loud, above the SLOs: a miswired service can meet an SLO by accident, and it should not go unseen.
+  for (const w of result.warnings ?? []) lines.push(paint(['bold', 'yellow'], `⚠ WARNING: ${w}`));
   lines.push('');
 
   const width = Math.min(NAME_WIDTH_CAP, Math.max(0, ...result.slos.map((s) => s.name.length)));

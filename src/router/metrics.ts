@@ -93,6 +93,27 @@ import type { FailoverReason } from './policies/failover.ts';
 import type { AuthFailure } from './routing/auth.ts';
 import type { Canary, CanaryArm, CanaryState } from './routing/canary.ts';
 
+/**
+ * Every series name the router's /metrics can show, with the labels each carries: what an SLO
+ * may read from the reference router, known before a run (a histogram gives its `_bucket`
+ * (with `le`), `_sum` and `_count`).
+ *
+ * @example routerMetricNames().get('failover_invocations_total') // ['from', 'to', 'reason']
+ */
+export function routerMetricNames(): ReadonlyMap<string, readonly string[]> {
+  const out = new Map<string, readonly string[]>();
+  const histogramLabels = ['route', 'provider', 'outcome'];
+  for (const m of new RouterMetrics().registry.getMetricsAsArray()) {
+    const { name, type, labelNames } = m as unknown as { name: string; type: string; labelNames?: string[] };
+    if (type === 'histogram') {
+      out.set(`${name}_bucket`, [...histogramLabels, 'le']);
+      out.set(`${name}_sum`, histogramLabels);
+      out.set(`${name}_count`, histogramLabels);
+    } else out.set(name, labelNames ?? []);
+  }
+  return out;
+}
+
 /** Why a provider was passed over: the failover loop's reasons, and `degraded` (selection only). */
 export type PassOverReason = FailoverReason | 'degraded';
 

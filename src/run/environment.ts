@@ -14,6 +14,10 @@ import type { HttpFault } from '../fixtures/http-faults.ts';
 import { siblingModule, startWorker, type Worker } from './worker.ts';
 import type { EndpointSpec, FixtureHostStarted } from './fixture-host.ts';
 import type { ReceivedRequest } from '../fixtures/server.ts';
+import type { ScenarioTarget } from '../scenario/model.ts';
+import type { ProviderEndpoint } from '../report/result.ts';
+import { providerEnvName } from '../scenario/templates.ts';
+import { checkUrlTarget, startCommandTarget, type StartedTarget } from './target.ts';
 
 /** Where the system under test is and how to reach what surrounds it; torn down by `close`. */
 export interface Environment {
@@ -29,14 +33,34 @@ export interface Environment {
   setHttpFaults(key: string, faults: HttpFault[]): Promise<number>;
   /** Every request the providers received, stamped relative to `t0` (epoch ms). */
   collectUpstream(t0: number): Promise<UpstreamRecord[]>;
+  /** Where each provider endpoint is reachable (its proxy), in the scenario's order. */
+  providers: Omit<ProviderEndpoint, 'requests'>[];
+  /** Log files of a `command` target (its stdout and stderr). */
+  logs: string[];
+  /** How a `command` target's process ended, if it has (e.g. it crashed during the run); undefined while it runs or for other targets. */
+  targetExit(): Promise<string | undefined>;
   close(): Promise<void>;
 }
 
 export interface EnvironmentSpec {
   seed: number;
   endpoints: EndpointSpec[];
-  /** The reference router's config file, or a URL the user runs (a seam: its upstream calls must then go through the proxies themselves). */
-  target: { kind: 'router'; config: string } | { kind: 'url'; url: string };
+  /**
+   * The reference router's config file; a service the user runs at a URL (its upstream calls
+   * must go through the proxies: fixed `listen` addresses); or a command faultline starts,
+   * told the proxies' addresses through its environment.
+   */
+  target: ScenarioTarget;
+  /** Where a `command` target's stdout and stderr files go (the run's report folder). Required for a `command` target. */
+  logDir?: string;
+  /** Aborting stops waiting for the target to become ready. */
+  signal?: AbortSignal;
+  /**
+   * Whether a `url` target must answer (its `ready`, by default a TCP connect) before this
+   * resolves; runScenario sets it, so a service that is not up is an EnvironmentError, not an
+   * SLO breach. Default false: a caller that drives the proxies itself needs no target.
+   */
+  probeUrlTarget?: boolean;
   /**
    * Which Toxiproxy: `embedded` (also when absent), `container` (testcontainers; needs a
    * Docker engine) or an outside Toxiproxy's API URL (e.g. TOXIPROXY_URL), which must run on
@@ -74,8 +98,11 @@ export async function startEnvironment(spec: EnvironmentSpec): Promise<Environme
   const proxies = new Map<string, Proxy>();
   let server: ToxiproxyServerHandle | undefined;
   let placement: ProxyPlacement | undefined;
+  let target: StartedTarget | undefined;
 
   const close = async () => {
+    // The service first: it is the one calling through the proxies.
+    await target?.close();
     // Proxies on an outside Toxiproxy outlive us unless removed; the embedded one goes with its worker, a container with itself.
     if (kind === 'url') await placement?.remove();
     await server?.close();
@@ -105,7 +132,11 @@ export async function startEnvironment(spec: EnvironmentSpec): Promise<Environme
     } catch (err) {
       throw new EnvironmentError(`Toxiproxy at ${toxiproxyUrl} does not answer: ${String(err)}`);
     }
-    placement = await placeProxies(server, started.endpoints);
+    const listenOf = new Map(spec.endpoints.map((e) => [e.key, e.listen]));
+    placement = await placeProxies(
+      server,
+      started.endpoints.map((e) => ({ ...e, ...(listenOf.get(e.key) !== undefined && { listen: listenOf.get(e.key) }) })),
+    );
     if (kind !== 'embedded') {
       // An outside Toxiproxy that cannot reach this host's loopback would fail every request: say so now.
       const unreachable = await checkReachable(placement.proxies);
@@ -129,9 +160,31 @@ export async function startEnvironment(spec: EnvironmentSpec): Promise<Environme
       const r = await router.call<{ url: string }>('start', { config: spec.target.config, upstreams, seed: spec.seed });
       targetUrl = r.url;
       metricsUrl = `${r.url}/metrics`;
+    } else if (spec.target.kind === 'command') {
+      if (!spec.logDir) throw new EnvironmentError('a command target needs a folder for its logs (logDir)');
+      const endpoints = spec.endpoints.map((e) => ({ provider: e.provider, region: e.region, address: placement!.proxies.get(e.key)!.address }));
+      target = await startCommandTarget(spec.target, { endpoints, logDir: spec.logDir, signal: spec.signal });
+      targetUrl = target.url;
+      if (spec.target.metrics) metricsUrl = new URL(spec.target.metrics, target.url).href;
     } else {
+      if (spec.probeUrlTarget) await checkUrlTarget(spec.target, spec.signal);
       targetUrl = spec.target.url;
+      metricsUrl = spec.target.metricsUrl;
     }
+    const providers = spec.endpoints.map((e): Omit<ProviderEndpoint, 'requests'> => {
+      const address = placement!.proxies.get(e.key)!.address;
+      return {
+        name: e.provider,
+        ...(e.region !== undefined && { region: e.region }),
+        kind: e.url !== undefined ? 'url' : e.handlers !== undefined ? 'handlers' : 'fixture',
+        url: `http://${address}`,
+        listen: address,
+        env: providerEnvName(e.provider, e.region),
+        ...(e.fixture !== undefined && { fixture: e.fixture }),
+        ...(e.url !== undefined && { upstream: e.url }),
+        ...(e.handlers !== undefined && { handlers: e.handlers }),
+      };
+    });
 
     return {
       targetUrl,
@@ -139,6 +192,12 @@ export async function startEnvironment(spec: EnvironmentSpec): Promise<Environme
       toxiproxyUrl,
       toxiproxy: server.label,
       proxies,
+      providers,
+      logs: target?.logs ?? [],
+      async targetExit() {
+        const s = await target?.status();
+        return s?.exited ? (s.signal ? `signal ${s.signal}` : `code ${s.code}`) : undefined;
+      },
       setHttpFaults: (key, faults) => fixtureHost.call<number>('setHttpFaults', { key, faults }),
       async collectUpstream(t0) {
         const got = await fixtureHost.call<{ key: string; records: ReceivedRequest[] }[]>('received');

@@ -6,6 +6,9 @@
  */
 import { seededRng, forkRng } from '../core/rng.ts';
 import { serveFixture, type FixtureServer, type ReceivedRequest } from '../fixtures/server.ts';
+import type { Fixture } from '../fixtures/catalogue.ts';
+import { forwardingFixture } from '../fixtures/forward.ts';
+import { loadHandlerModule, type HandlerFactory } from '../fixtures/user-handlers.ts';
 import type { HttpFault } from '../fixtures/http-faults.ts';
 import type { CapacitySpec } from '../fixtures/capacity.ts';
 import { startToxiproxyServer } from '../toxiproxy/server.ts';
@@ -16,9 +19,14 @@ export interface EndpointSpec {
   key: string;
   provider: string;
   region?: string;
-  fixture: string;
+  /** Exactly one source: a bundled fixture by name, a real upstream to forward to, or the absolute path of the user's MSW handler module. */
+  fixture?: string;
+  url?: string;
+  handlers?: string;
   /** The endpoint's capacity (each region has its own); absent: unlimited. */
   capacity?: CapacitySpec;
+  /** A fixed `host:port` for the Toxiproxy proxy in front of this endpoint (used by environment.ts, not here). */
+  listen?: string;
 }
 
 export interface FixtureHostStart {
@@ -34,10 +42,30 @@ export interface FixtureHostStarted {
 
 const servers = new Map<string, FixtureServer>();
 let toxiproxy: { url: string; close(): Promise<void> } | undefined;
+/** Connection pools of the forwarding stages in front of `url` providers. */
+const pools: (() => Promise<void>)[] = [];
+
+/** What serves an endpoint: a bundled fixture's name, a forwarding stage, or the user's handlers (loaded once per module). */
+async function sourceOf(e: EndpointSpec, seed: number, modules: Map<string, Promise<HandlerFactory>>): Promise<string | Fixture> {
+  if (e.url !== undefined) {
+    const fwd = forwardingFixture({ upstream: e.url });
+    pools.push(fwd.close);
+    return fwd.fixture;
+  }
+  if (e.handlers !== undefined) {
+    let load = modules.get(e.handlers);
+    if (!load) modules.set(e.handlers, (load = loadHandlerModule(e.handlers)));
+    const handlers = await (await load)({ provider: e.provider, region: e.region, rng: forkRng(seed, `handlers:${e.key}`) });
+    return () => handlers;
+  }
+  if (e.fixture === undefined) throw new Error(`endpoint ${e.key} has no fixture, url or handlers`);
+  return e.fixture;
+}
 
 async function closeAll() {
   await Promise.allSettled([...servers.values()].map((s) => s.close()));
   servers.clear();
+  await Promise.allSettled(pools.splice(0).map((close) => close()));
   await toxiproxy?.close();
   toxiproxy = undefined;
 }
@@ -45,11 +73,12 @@ async function closeAll() {
 serveWorker(
   {
     async start(args: FixtureHostStart): Promise<FixtureHostStarted> {
+      const modules = new Map<string, Promise<HandlerFactory>>();
       for (const e of args.endpoints) {
         const server = await serveFixture({
           provider: e.provider,
           region: e.region,
-          fixture: e.fixture,
+          fixture: await sourceOf(e, args.seed, modules),
           rng: forkRng(args.seed, `fixture:${e.key}`),
           ...(e.capacity && { capacity: e.capacity }),
         });

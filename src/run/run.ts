@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, rmdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { forkRng } from '../core/rng.ts';
 import type { MetricScrape, RunData } from '../collect/types.ts';
@@ -15,9 +16,10 @@ import type { LoadProgress, LoadResult } from '../load/types.ts';
 import { httpFaultBackend, layeredBackend, toxiproxyFaultBackend } from '../faults/backends.ts';
 import { planFaults } from '../faults/plan.ts';
 import { primeFaults, startTimeline, type Timeline } from '../faults/timeline.ts';
-import { RESULT_FORMAT_VERSION, type RunResult } from '../report/result.ts';
+import { RESULT_FORMAT_VERSION, type ProviderEndpoint, type RunResult } from '../report/result.ts';
 import { writeReports } from '../report/reporter.ts';
-import { endpointKey, startEnvironment, type Environment } from './environment.ts';
+import { endpointKey, EnvironmentError, startEnvironment, type Environment } from './environment.ts';
+import { providerEndpoints, runWarnings } from './warnings.ts';
 
 export interface RunOptions {
   /** Folder under which `<scenario>/<run-id>/` is written. */
@@ -28,7 +30,7 @@ export interface RunOptions {
   toxiproxyUrl?: string;
   onProgress?: (p: LoadProgress) => void;
   /** The environment is up and load is about to start, against `targetUrl`. */
-  onStart?: (info: { targetUrl: string; toxiproxy: string }) => void;
+  onStart?: (info: { targetUrl: string; toxiproxy: string; /** Where each provider is reachable: the proxy the service should call. */ providers: Omit<ProviderEndpoint, 'requests'>[] }) => void;
   /** Problems that do not stop the run (a fault that failed to switch), for the console. */
   onWarning?: (message: string) => void;
   runId?: string;
@@ -46,8 +48,33 @@ export interface RunOutcome {
 const START_DELAY_MS = 250;
 const SCRAPE_EVERY_MS = 1000;
 
-export function makeRunId(now: number): string {
-  return new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+/**
+ * A run's id, e.g. `20261122T072529.413Z-3fa9`: the UTC time to the millisecond (so ids sort
+ * by start time and read as one), and a short random suffix, so two runs started in the same
+ * millisecond — a suite in each of two terminals, parallel CI jobs on one disk — differ.
+ * `createRunDir` makes its folder exclusively, so even a repeated id cannot share a folder.
+ */
+export function makeRunId(now: number, suffix: string = randomBytes(2).toString('hex')): string {
+  return `${new Date(now).toISOString().replace(/[-:]/g, '')}-${suffix}`;
+}
+
+/**
+ * Creates `parent/<runId>/`, failing if it exists (never writing into another run's folder).
+ * When it exists and `fresh` is given, tries again with a fresh id; the id used is returned.
+ *
+ * @example const { dir, runId } = await createRunDir('reports/gateway', makeRunId(Date.now()), () => makeRunId(Date.now()))
+ */
+export async function createRunDir(parent: string, runId: string, fresh?: () => string): Promise<{ dir: string; runId: string }> {
+  await mkdir(parent, { recursive: true });
+  for (let id = runId, attempt = 0; ; id = fresh!(), attempt++) {
+    const dir = join(parent, id);
+    try {
+      await mkdir(dir);
+      return { dir, runId: id };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !fresh || attempt >= 20) throw err;
+    }
+  }
 }
 
 /**
@@ -64,11 +91,22 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       key: endpointKey(p.name, region),
       provider: p.name,
       region,
-      fixture: p.fixture,
+      ...(p.kind === 'fixture' ? { fixture: p.fixture } : p.kind === 'url' ? { url: p.url } : { handlers: p.handlers }),
       ...(p.capacity && { capacity: p.capacity }),
+      ...(p.listen?.[region ?? ''] !== undefined && { listen: p.listen[region ?? ''] }),
     })),
   );
-  const env = await startEnvironment({ seed: scenario.seed, endpoints, target: scenario.target, toxiproxyUrl: opts.toxiproxyUrl });
+  // The run's folder exists from the start: a command target's logs go there.
+  // A run id given by the caller is used as is (an existing folder is an error); ours is re-drawn if taken.
+  const { dir, runId: finalId } = await createRunDir(join(opts.reportsDir, scenario.name), runId, opts.runId ? undefined : () => makeRunId(clock.now()));
+  let env: Environment;
+  try {
+    env = await startEnvironment({ seed: scenario.seed, endpoints, target: scenario.target, toxiproxyUrl: opts.toxiproxyUrl, logDir: dir, signal: opts.signal, probeUrlTarget: true });
+  } catch (err) {
+    // Nothing ran: leave no empty folder behind (a command target's logs stay, to read why).
+    if ((await readdir(dir).catch(() => ['?'])).length === 0) await rmdir(dir).catch(() => {});
+    throw err instanceof EnvironmentError ? err : new EnvironmentError(err instanceof Error ? err.message : String(err));
+  }
 
   let abortReason: string | undefined;
   const onAbort = () => (abortReason ??= String(opts.signal?.reason ?? 'interrupted'));
@@ -80,6 +118,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   let load: LoadResult | undefined;
   const scrapes: MetricScrape[] = [];
   let upstream: RunData['upstream'] = [];
+  const targetProblems: string[] = [];
   try {
     const backend = layeredBackend({
       http: httpFaultBackend((key, faults) => env.setHttpFaults(key, faults)),
@@ -88,7 +127,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     const planned = planFaults(scenario);
     // Each fault on and off once before t = 0 (no load yet), so its first real switch is as punctual as the rest.
     await primeFaults(planned, backend).catch((err) => opts.onWarning?.(`could not prime the faults: ${err instanceof Error ? err.message : String(err)}`));
-    opts.onStart?.({ targetUrl: env.targetUrl, toxiproxy: env.toxiproxy });
+    opts.onStart?.({ targetUrl: env.targetUrl, toxiproxy: env.toxiproxy, providers: env.providers });
     t0 = clock.now() + START_DELAY_MS;
     // One planned fault per occurrence (repeats, flaps), each with its ramp's steps; stop() below
     // switches off whatever is still on, also when the run is aborted, and records when.
@@ -110,6 +149,9 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     abortReason ??= err instanceof Error ? err.message : String(err);
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
+    // A service that died during the run explains what the SLOs saw.
+    const exit = await env.targetExit().catch(() => undefined);
+    if (exit) targetProblems.push(`the target process exited during the run (${exit}); see ${env.logs.at(-1) ?? 'its stderr'}`);
     await env.close();
   }
 
@@ -122,11 +164,11 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     scrapes,
   };
   const aborted = abortReason !== undefined || (load?.aborted ?? true);
-  const result = buildResult(scenario, data, env, runId, aborted ? (abortReason ?? 'interrupted') : undefined);
-  const dir = join(opts.reportsDir, scenario.name, runId);
-  await mkdir(dir, { recursive: true });
+  const built = buildResult(scenario, data, env, finalId, aborted ? (abortReason ?? 'interrupted') : undefined);
+  const result = { ...built, warnings: [...built.warnings, ...targetProblems] };
   const files = await writeReports(result, dir);
-  return { result, dir, files };
+  // The service's own logs, beside the reports.
+  return { result, dir, files: [...files, ...env.logs] };
 }
 
 function driveLoad(scenario: Scenario, env: Environment, t0: number, clock: Clock, opts: RunOptions): Promise<LoadResult> {
@@ -181,7 +223,7 @@ function buildResult(scenario: Scenario, data: RunData, env: Environment, runId:
   const slos = evaluateSlos(scenario.slos, data);
   const requests = data.requests.length;
   // The SLO language's own definition, so the summary's availability is the SLO's.
-  const successes = data.requests.filter((r) => isSuccess(r.status)).length;
+  const successes = data.requests.filter(isSuccess).length;
   const upstream = new Map<string, RunResult['upstream'][number]>();
   for (const u of data.upstream) {
     const key = `${u.provider}\u0000${u.region ?? ''}\u0000${u.endpoint}`;
@@ -211,6 +253,8 @@ function buildResult(scenario: Scenario, data: RunData, env: Environment, runId:
       throughput: data.durationMs > 0 ? (requests / data.durationMs) * 1000 : 0,
       latency: summarizeLatency(data.requests),
     },
+    providers: providerEndpoints(env.providers, data.upstream),
+    warnings: runWarnings(scenario, data.upstream, env.providers, { completed: abortReason === undefined }),
     upstream: [...upstream.values()].sort((a, b) => a.provider.localeCompare(b.provider) || (a.region ?? '').localeCompare(b.region ?? '')),
     faults: data.faults,
     series: buildSeries(data.requests, data.upstream, data.durationMs),

@@ -35,7 +35,7 @@ const BASE = [
   'name: s',
   'target: {url: "http://127.0.0.1:8080"}',
   'providers:',
-  '  - {name: pay, fixture: stripe, regions: [us, eu]}',
+  '  - {name: pay, fixture: payments, regions: [us, eu]}',
   'load: {rate: 10, duration: 20s, requests: [{path: /}]}',
 ];
 
@@ -50,8 +50,8 @@ describe('loadScenario', () => {
       expect: 'pass',
       target: { kind: 'router', config: fixture('stub-router.yaml') },
       providers: [
-        { name: 'joke', fixture: 'joke', regions: ['us', 'eu'] },
-        { name: 'backup', fixture: 'joke', regions: [] },
+        { name: 'joke', kind: 'fixture', fixture: 'joke', regions: ['us', 'eu'] },
+        { name: 'backup', kind: 'fixture', fixture: 'joke', regions: [] },
       ],
       load: {
         model: 'open',
@@ -142,7 +142,7 @@ describe('parseScenario', () => {
           'name: s',
           'expect: fail',
           'target: {url: "http://127.0.0.1:8080"}',
-          'providers: [{name: p, fixture: f}]',
+          'providers: [{name: p, fixture: joke}]',
           'load:',
           '  model: closed',
           '  connections: 4',
@@ -229,13 +229,13 @@ describe('parseScenario', () => {
       'name: s',
       'target: {url: "http://127.0.0.1:8080"}',
       'providers:',
-      '  - {name: pay, fixture: stripe, regions: [us, us]}',
-      '  - {name: pay, fixture: adyen}',
+      '  - {name: pay, fixture: payments, regions: [us, us]}',
+      '  - {name: pay, fixture: payments}',
       'load: {rate: 0/s, duration: 0s, requests: [{path: /}]}',
       'slos: [{name: a, expr: availability > 1%}]',
     ]);
     expect(brief(issues(parseScenario(text, 's.yaml', anyFile)))).toEqual([
-      '4:48 providers[0].regions[1] duplicate region `us` (first on line 4)',
+      '4:50 providers[0].regions[1] duplicate region `us` (first on line 4)',
       '5:12 providers[1].name duplicate provider name `pay` (first on line 4)',
       '6:14 load.rate the rate must be above 0',
       '6:29 load.duration the run must last longer than 0',

@@ -11,9 +11,14 @@
  *   const r = await loadScenario('scenarios/joke-api-flaky.yaml');
  *   if (!r.ok) { console.error(formatIssues(r.issues)); process.exitCode = 2; }
  */
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { closest, inspectYaml, inspectYamlFile, issueAt, sortIssues, type ConfigIssue, type Locate, type YamlInspection } from '../config/load.ts';
+import { closest, inspectYaml, inspectYamlFile, issueAt, sortIssues, type ConfigIssue, type InspectOptions, type Loaded, type Locate, type YamlInspection } from '../config/load.ts';
+import { lookupIn } from '../config/interpolate.ts';
+import { localFiles, parseRouterConfig, type RouterConfig } from '../router/config.ts';
+import { routerMetricNames } from '../router/metrics.ts';
+import { applyOverridesToDocument, explainOverrides, hasOverrides, type ScenarioOverrides } from './overrides.ts';
+import { checkRouterProviders, checkSloMetrics } from './target-checks.ts';
 import { DURATION_PATTERN, formatDuration, parseDuration, parsePercent, parseRate, PERCENT_PATTERN, RATE_PATTERN } from '../core/units.ts';
 import { parseSlo } from '../slo/parse.ts';
 import type { FaultSpec, LoadSpec, RequestSpec, Scenario, SloWindow } from './model.ts';
@@ -21,29 +26,111 @@ import { ScenarioSchema, type ScenarioFile } from './schema.ts';
 import { checkFaultTiming, withTiming } from './timelines.ts';
 import { normalizeOutage } from './outages.ts';
 import { checkCapacity, checkHttpFault, normalizeCapacity, normalizeHttpFault, normalizeMatch } from './http-faults.ts';
+import { checkProviderSource, checkTarget, normalizeProviderSource, normalizeTarget } from './targets.ts';
 
 export type ScenarioLoaded = { ok: true; scenario: Scenario } | { ok: false; issues: ConfigIssue[] };
 
 export interface ScenarioContext {
   /** Whether a file exists at this absolute path (the router config check). */
   fileExists(absPath: string): boolean;
+  /** Whether a folder exists at this absolute path (a command target's `cwd`); not checked when absent. */
+  dirExists?(absPath: string): boolean;
+  /** The reference router's config at this absolute path, loaded (the cross-checks with it); not checked when absent. */
+  routerConfig?(absPath: string): Loaded<RouterConfig>;
 }
 
-/** Reads, validates and normalises a scenario file. Issues name `file` as given; the scenario holds its absolute path. */
-export async function loadScenario(file: string): Promise<ScenarioLoaded> {
-  return settle(await inspectYamlFile(file, ScenarioSchema), file, { fileExists: isFile });
+/** How a scenario file is read: variables for `${VAR}`, and values that replace the file's own. */
+export interface ScenarioLoadOptions {
+  /** Variables for `${VAR}` in values, first (e.g. `-e KEY=VALUE`). */
+  vars?: Readonly<Record<string, string>>;
+  /** Variables looked up after `vars`. `loadScenario` defaults to the process environment; `parseScenario` to none. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** `--duration`, `--rate`, `--seed`: applied before validation, so every check sees the run as it will be. */
+  overrides?: ScenarioOverrides;
 }
 
-/** The pure core of `loadScenario`: the file's text in, the file system seen only through `ctx`. */
-export function parseScenario(text: string, file: string, ctx: ScenarioContext): ScenarioLoaded {
-  return settle(inspectYaml(text, file, ScenarioSchema), file, ctx);
+/**
+ * Reads, validates and normalises a scenario file. Issues name `file` as given; the scenario
+ * holds its absolute path. `${VAR}` is looked up in `options.vars`, then `options.env`
+ * (default: the process environment).
+ *
+ * @example
+ *   await loadScenario('chaos/checkout.yaml', { vars: { PAYMENTS_URL: 'http://127.0.0.1:12111' }, overrides: { duration: '5s' } })
+ */
+export async function loadScenario(file: string, options: ScenarioLoadOptions = {}): Promise<ScenarioLoaded> {
+  const opts = { ...options, env: options.env ?? process.env };
+  return settle(await inspectYamlFile(file, ScenarioSchema, inspectOptions(file, opts)), file, fileContext, opts);
 }
 
-function settle(r: YamlInspection, file: string, ctx: ScenarioContext): ScenarioLoaded {
+/** The local file system as `parseScenario` sees it: what `loadScenario` uses (router config cross-checks included). */
+export const fileContext: ScenarioContext = { fileExists: isFile, dirExists: isDir, routerConfig: readRouterConfig };
+
+/** The pure core of `loadScenario`: the file's text in, the file system seen only through `ctx`, variables only from `options`. */
+export function parseScenario(text: string, file: string, ctx: ScenarioContext, options: ScenarioLoadOptions = {}): ScenarioLoaded {
+  return settle(inspectYaml(text, file, ScenarioSchema, inspectOptions(file, options)), file, ctx, options);
+}
+
+function inspectOptions(file: string, options: ScenarioLoadOptions): InspectOptions {
+  const overrides = options.overrides;
+  return {
+    vars: lookupIn(options.vars, options.env),
+    ...(hasOverrides(overrides) && { prepare: (value: unknown, locate: Locate) => applyOverridesToDocument(value, overrides, file, locate) }),
+  };
+}
+
+function settle(r: YamlInspection, file: string, ctx: ScenarioContext, options: ScenarioLoadOptions = {}): ScenarioLoaded {
   if (!r.wellFormed) return { ok: false, issues: r.issues };
-  const issues = [...r.issues, ...checkScenario(r.value, file, r.locate, ctx)];
+  // A value still reading `${UNSET}` is reported once, as the undefined variable.
+  const unresolved = new Set(r.issues.filter((i) => i.message.startsWith('undefined variable')).map((i) => i.path));
+  const semantic = [...checkScenario(r.value, file, r.locate, ctx), ...checkAgainstTarget(r.value, file, r.locate, ctx)];
+  const issues = explainOverrides([...r.issues, ...semantic.filter((i) => !unresolved.has(i.path))], options.overrides);
   if (issues.length > 0) return { ok: false, issues: sortIssues(issues) };
   return { ok: true, scenario: normalizeScenario(r.value as ScenarioFile, file) };
+}
+
+function readRouterConfig(absPath: string): Loaded<RouterConfig> {
+  let text: string;
+  try {
+    text = readFileSync(absPath, 'utf8');
+  } catch (err) {
+    return { ok: false, issues: [{ file: absPath, line: 1, column: 1, path: '', message: `cannot read the router config: ${(err as Error).message}` }] };
+  }
+  return parseRouterConfig(text, absPath, localFiles(path.dirname(absPath)));
+}
+
+/**
+ * What `run` would reject about the target before starting: the router config itself (its
+ * issues name the router file), its providers against the scenario's, and the SLOs' metric
+ * names against what the target exports.
+ */
+function checkAgainstTarget(doc: unknown, file: string, locate: Locate, ctx: ScenarioContext): ConfigIssue[] {
+  const target = rec(rec(doc)?.target);
+  if (!target) return [];
+  const router = str(target.router);
+  if (router !== undefined && router !== '') {
+    const config = path.resolve(path.dirname(path.resolve(file)), router);
+    if (!ctx.routerConfig || !ctx.fileExists(config)) return [];
+    const loaded = ctx.routerConfig(config);
+    if (!loaded.ok) return loaded.issues;
+    return [
+      ...checkRouterProviders(doc, file, locate, loaded, router),
+      ...checkSloMetrics(doc, file, locate, { kind: 'known', names: routerMetricNames(), what: "the reference router's /metrics has no such metric" }),
+    ];
+  }
+  // A service of the user's: its metrics are known only once it runs, if it has an endpoint at all.
+  if (target.metrics !== undefined) return checkSloMetrics(doc, file, locate, { kind: 'unknown' });
+  return checkSloMetrics(doc, file, locate, {
+    kind: 'none',
+    hint: 'the target has no metrics endpoint to read it from (add `target.metrics: /metrics` for a service that exports Prometheus metrics)',
+  });
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function isFile(p: string): boolean {
@@ -97,6 +184,8 @@ export function checkScenario(doc: unknown, file: string, locate: Locate, ctx: S
   const regionsOf = new Map<string, string[]>();
   /** Whether each provider states a capacity (a capacity fault on one that does not needs a service time). */
   const capacityOf = new Map<string, boolean>();
+  /** Fixed proxy addresses seen so far, each at most once. */
+  const listens = new Map<string, Path>();
   providers.forEach((p, i) => {
     const regions = list(rec(p)?.regions);
     uniqueValues(regions, ['providers', i, 'regions'], 'region', at, locate);
@@ -104,7 +193,10 @@ export function checkScenario(doc: unknown, file: string, locate: Locate, ctx: S
     if (name !== undefined && !regionsOf.has(name)) regionsOf.set(name, regions.filter((r): r is string => typeof r === 'string'));
     if (name !== undefined && !capacityOf.has(name)) capacityOf.set(name, rec(p)?.capacity !== undefined);
     checkCapacity(rec(p)?.capacity, ['providers', i, 'capacity'], at);
+    if (rec(p)) checkProviderSource(rec(p)!, i, file, ctx, at, listens);
   });
+  // Templates in a command target name providers and their regions.
+  checkTarget(target, file, regionsOf, ctx, at);
 
   // --- load
   const load = rec(raw.load);
@@ -274,13 +366,10 @@ export function normalizeScenario(raw: ScenarioFile, file: string): Scenario {
     ...(raw.description !== undefined && { description: raw.description }),
     seed: raw.seed ?? 1,
     expect: raw.expect ?? 'pass',
-    target:
-      'router' in raw.target
-        ? { kind: 'router', config: path.resolve(path.dirname(absFile), raw.target.router) }
-        : { kind: 'url', url: raw.target.url },
+    target: normalizeTarget(raw.target, absFile),
     providers: raw.providers.map((p) => ({
       name: p.name,
-      fixture: p.fixture,
+      ...normalizeProviderSource(p, absFile),
       regions: p.regions ?? [],
       ...(p.capacity !== undefined && { capacity: normalizeCapacity(p.capacity) }),
     })),
@@ -306,6 +395,7 @@ function normalizeLoad(raw: ScenarioFile['load']): LoadSpec {
       spec.body = typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
       spec.contentType = declared ?? (typeof r.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json');
     }
+    if (r.expect !== undefined) spec.expect = r.expect.status.map((e) => (typeof e === 'string' ? e.toLowerCase() : e));
     return spec;
   });
   if (raw.model === 'closed') return { model: 'closed', connections: raw.connections, durationMs, timeoutMs, requests };

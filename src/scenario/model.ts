@@ -10,6 +10,7 @@
 
 import type { Distribution } from '../core/distributions.ts';
 import type { SloWindow } from '../slo/window.ts';
+import type { ExpectedStatus } from '../slo/metrics.ts';
 
 export interface Scenario {
   /** Absolute path of the scenario file. */
@@ -26,18 +27,66 @@ export interface Scenario {
   slos: SloSpec[];
 }
 
-/** The system under test: the reference router with a config (absolute path), or a service the user runs. */
-export type ScenarioTarget = { kind: 'router'; config: string } | { kind: 'url'; url: string };
+/**
+ * The system under test: the reference router with a config (absolute path), a service the
+ * user runs (`url`), or one faultline starts for the run (`command`).
+ */
+export type ScenarioTarget = { kind: 'router'; config: string } | UrlTarget | CommandTarget;
 
-export interface ProviderSpec {
+/** A service already running at `url`. */
+export interface UrlTarget {
+  kind: 'url';
+  url: string;
+  /** How to tell it answers; absent: its port accepts a connection within 10 s. */
+  ready?: ReadySpec;
+  /** Its Prometheus metrics, as an absolute URL. */
+  metricsUrl?: string;
+}
+
+/** A service faultline starts with `sh -c command` in its own process group, and stops. */
+export interface CommandTarget {
+  kind: 'command';
+  /** As written; may hold {{...}} templates (src/scenario/templates.ts), expanded at run time. */
+  command: string;
+  /** Absolute working folder. */
+  cwd: string;
+  /** Where it listens; absent: a free loopback port picked at run time (PORT, {{target.port}}). */
+  url?: string;
+  /** As written (values may hold templates). */
+  env: Record<string, string>;
+  /** Absent: the target's port accepts a connection within 30 s. */
+  ready?: ReadySpec;
+  /** Its Prometheus metrics: an absolute URL, or a path on the target (its URL may be known only at run time). */
+  metrics?: string;
+  /** SIGTERM to the group, then SIGKILL after this long. */
+  stopTimeoutMs: number;
+}
+
+/** When a target is ready: a GET that answers 2xx/3xx, or a port that accepts a connection. */
+export type ReadySpec =
+  | { kind: 'http'; /** A path on the target, or an absolute URL. */ path: string; timeoutMs?: number }
+  | { kind: 'tcp'; /** `host:port`; absent: the target URL's. */ address?: string; timeoutMs?: number };
+
+interface ProviderCommon {
   name: string;
-  /** Fixture name in the catalogue (checked by the fixtures layer, not here). */
-  fixture: string;
   /** One endpoint per region; empty for a single endpoint without a region. */
   regions: string[];
   /** Each endpoint's capacity; absent: unlimited. */
   capacity?: ProviderCapacity;
+  /**
+   * Fixed `host:port` addresses for the proxies in front of the provider: key `''` for a
+   * provider without regions, else the region name. Endpoints left out get a free port.
+   */
+  listen?: Record<string, string>;
 }
+
+/** A provider: a bundled fixture, a real upstream by URL (behind a forwarding fault stage), or the user's MSW handler module (absolute path). */
+export type ProviderSpec = ProviderCommon &
+  (
+    | { kind: 'fixture'; fixture: string; url?: never; handlers?: never }
+    | { kind: 'url'; url: string; fixture?: never; handlers?: never }
+    | { kind: 'handlers'; handlers: string; fixture?: never; url?: never }
+  );
 
 /** At most `concurrency` requests at once, each for a `serviceTime` (ms); `queue` more wait (absent: no limit); beyond, 503. */
 export interface ProviderCapacity {
@@ -58,6 +107,8 @@ export interface RequestSpec {
   body?: string;
   /** Content type of `body`: a content-type header if given, else JSON or text. Absent without a body. */
   contentType?: string;
+  /** Statuses that count as a success (exact codes, or classes like `2xx` in lower case); absent: 2xx and 3xx. */
+  expect?: ExpectedStatus[];
 }
 
 interface LoadCommon {

@@ -89,6 +89,41 @@ const Capacity = Type.Object(
   },
 );
 
+/** `host:port` or a bare port (on 127.0.0.1). */
+const HOST_PORT_PATTERN = '^(?:[^\\s:/\\[\\]]+|\\[[0-9A-Fa-f:.]+\\]):\\d{1,5}$';
+const hostPort = (description: string) =>
+  Type.Union(
+    [
+      Type.String({ pattern: HOST_PORT_PATTERN, expected: 'host:port, like 127.0.0.1:26400', description }),
+      Type.Integer({ minimum: 1, maximum: 65535, expected: 'a port from 1 to 65535', description: `${description} A bare port means 127.0.0.1:<port>.` }),
+    ],
+    { expected: 'host:port like 127.0.0.1:26400, or a port', description },
+  );
+
+/** The path or URL of a probe or a metrics endpoint on the target. */
+const targetPath = (description: string) =>
+  Type.String({ pattern: '^(/|https?://)', expected: 'a path starting with / (on the target) or an http:// URL', description });
+
+const Ready = Type.Object(
+  {
+    http: Type.Optional(targetPath('Ready when a GET of this path on the target (or this URL) answers 2xx or 3xx, e.g. /healthz.')),
+    tcp: Type.Optional(hostPort("Ready when this port accepts a TCP connection. Default (without `http`): the target URL's port.")),
+    timeout: Type.Optional(duration('How long to wait for the target to be ready. Default 30s for `command`, 10s for `url`.')),
+  },
+  {
+    additionalProperties: false,
+    description:
+      "When the target is ready for load: `{ http: /healthz }` (a 2xx or 3xx), `{ tcp: 3000 }` (a port that accepts connections), or neither (the target URL's port accepts connections), within `timeout`. A target not ready in time is an environment failure (exit 2), not an SLO breach.",
+  },
+);
+
+const targetCommon = {
+  ready: Type.Optional(Ready),
+  metrics: Type.Optional(
+    targetPath("The service's Prometheus metrics (a path on the target or a URL), scraped every second like the reference router's, so SLOs can use its metrics, e.g. /metrics."),
+  ),
+};
+
 const Target = Type.Union(
   [
     Type.Object(
@@ -107,17 +142,78 @@ const Target = Type.Union(
           expected: 'an http:// or https:// URL',
           description: 'Base URL of a service you run yourself, e.g. http://127.0.0.1:8080.',
         }),
+        ...targetCommon,
       },
-      { additionalProperties: false, expected: '`url: <http URL>`', description: 'Drive load at a service you run yourself.' },
+      {
+        additionalProperties: false,
+        expected: '`url: <http URL>`',
+        description:
+          'Drive load at a service you run yourself. It must call its upstreams through the providers\' proxies: give them fixed addresses with `providers[].listen`. It must answer (see `ready`) before the load starts.',
+      },
+    ),
+    Type.Object(
+      {
+        command: Type.String({
+          minLength: 1,
+          description:
+            'The command that starts your service, run by `sh -c` in its own process group (so `npm start` works); stopped with SIGTERM (SIGKILL after `stopTimeout`) when the run ends. Its stdout and stderr go to files in the report folder. May use {{...}} templates.',
+        }),
+        cwd: Type.Optional(Type.String({ minLength: 1, description: "The command's working folder, relative to this scenario file. Default: the scenario file's folder." })),
+        url: Type.Optional(
+          Type.String({
+            pattern: '^https?://',
+            expected: 'an http:// or https:// URL',
+            description: 'Where the service listens, e.g. http://127.0.0.1:3000. Default: a free loopback port faultline picks, passed as PORT and {{target.port}}.',
+          }),
+        ),
+        env: Type.Optional(
+          Type.Record(
+            Type.String(),
+            Type.Union([Type.String(), Type.Number(), Type.Boolean()], {
+              expected: 'a string (or a number or true/false)',
+              description: 'The value; may use templates like {{providers.payments.url}}. Numbers and true/false are passed as written.',
+            }),
+            {
+            description:
+              "Environment variables for the service, on top of faultline's own (PORT, FAULTLINE_TARGET_URL, FAULTLINE_PROVIDER_<NAME>_URL, FAULTLINE_PROVIDER_<NAME>_<REGION>_URL) and the harness's. Values may use {{providers.<name>.url}}, {{providers.<name>.<region>.url}} (also .host, .port), {{target.url}}, {{target.port}}, {{target.host}}.",
+            },
+          ),
+        ),
+        stopTimeout: Type.Optional(duration("How long the service has to exit after SIGTERM before its process group gets SIGKILL. Default 5s.")),
+        ...targetCommon,
+      },
+      {
+        additionalProperties: false,
+        expected: '`command: <shell command>`',
+        description: 'Start your service with this command for the run, wired to the providers through the environment, and stop it afterwards.',
+      },
     ),
   ],
-  { description: 'The system under test: exactly one of `router` (the reference router with a config) or `url` (your own service).' },
+  {
+    description:
+      'The system under test: exactly one of `router` (the reference router with a config), `command` (your service, started by faultline) or `url` (your service, already running).',
+  },
 );
 
 const Provider = Type.Object(
   {
-    name: name('The name router configs and faults use for this provider. Unique within the scenario.'),
-    fixture: Type.String({ minLength: 1, description: 'Which fixture from the catalogue serves this provider (e.g. joke, weather, stripe).' }),
+    name: name('The name router configs, faults and templates use for this provider. Unique within the scenario.'),
+    fixture: Type.Optional(Type.String({ minLength: 1, description: 'A bundled fixture that serves this provider (e.g. joke, weather, payments). Exactly one of fixture, url, handlers.' })),
+    url: Type.Optional(
+      Type.String({
+        pattern: '^https?://',
+        expected: 'an http:// or https:// URL',
+        description:
+          'A real upstream you name (stripe-mock, a staging stub, WireMock…), e.g. http://127.0.0.1:12111: requests go through a Toxiproxy proxy (network faults) and a forwarding HTTP fault stage (HTTP faults, counting) to it; an unreachable upstream answers 502. Exactly one of fixture, url, handlers.',
+      }),
+    ),
+    handlers: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'Your own module of MSW request handlers (.ts or .js), relative to this scenario file: a default or `handlers` export that is an array of handlers, or a function (ctx: { provider, region, rng }) => handlers. Exactly one of fixture, url, handlers.',
+      }),
+    ),
     regions: Type.Optional(
       Type.Array(name('A region name, e.g. us or eu.'), {
         minItems: 1,
@@ -125,8 +221,23 @@ const Provider = Type.Object(
       }),
     ),
     capacity: Type.Optional(Capacity),
+    listen: Type.Optional(
+      Type.Union(
+        [
+          hostPort('The fixed address the proxy in front of this provider listens on.'),
+          Type.Record(name('A region of this provider.'), hostPort('The address of the proxy in front of this region.'), {
+            description: 'With regions: region → address, e.g. { eu: 127.0.0.1:26400, us: 127.0.0.1:26401 }; regions left out get a free port.',
+          }),
+        ],
+        {
+          expected: 'host:port like 127.0.0.1:26400, a port, or (with regions) a mapping region → address',
+          description:
+            "Where the Toxiproxy proxy in front of this provider listens, e.g. 127.0.0.1:26400 — for a service already running (`target.url`) configured with fixed upstream addresses. Default: a free loopback port, told to a `command` target through its environment.",
+        },
+      ),
+    ),
   },
-  { additionalProperties: false, description: 'A fixture provider faultline starts for the run.' },
+  { additionalProperties: false, description: 'A provider the target calls: a bundled fixture, your own MSW handlers, or a real upstream by URL, behind a Toxiproxy proxy.' },
 );
 
 const Method = Type.Union(
@@ -159,6 +270,31 @@ const RequestSpec = Type.Object(
           Type.Array(Type.Unknown(), { description: 'Sent as JSON.' }),
         ],
         { description: 'Request body: a string, or a mapping or list sent as JSON.' },
+      ),
+    ),
+    expect: Type.Optional(
+      Type.Object(
+        {
+          status: Type.Array(
+            Type.Union(
+              [
+                Type.Integer({ minimum: 100, maximum: 599, expected: 'a status code from 100 to 599, or a class like 2xx', description: 'An exact status, e.g. 201 or 404.' }),
+                Type.String({ pattern: '^[1-5][xX][xX]$', expected: 'a class like 2xx or 4xx, or a status code like 404', description: 'A class of statuses: 1xx, 2xx, 3xx, 4xx or 5xx.' }),
+              ],
+              { expected: 'a status like 200 or 404, or a class like 2xx', description: 'An exact status (404) or a class (2xx).' },
+            ),
+            {
+              minItems: 1,
+              description:
+                'The statuses that count as a success for this request, exact (200, 404) or by class (2xx, 4xx), e.g. [2xx, 404] or [200, 429]. Replaces the default (2xx and 3xx), so say 2xx too if it still counts.',
+            },
+          ),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'What a correct answer to this request is. Availability, error_rate, successes and errors count a request as a success when its status is one of these; without `expect`, 2xx and 3xx are. Use it when a 4xx is the right answer (a rate limit answering 429, a missing token refused with 401); a request that gets no answer (timeout, network error) is never a success.',
+        },
       ),
     ),
   },
@@ -488,7 +624,7 @@ export const ScenarioSchema = Type.Object(
       }),
     ),
     target: Target,
-    providers: Type.Array(Provider, { minItems: 1, description: 'Fixture providers to start; at least one.' }),
+    providers: Type.Array(Provider, { minItems: 1, description: 'The providers the target calls, each behind a Toxiproxy proxy; at least one.' }),
     load: Load,
     faults: Type.Optional(Type.Array(Fault, { description: 'Faults and when they are on. Default none.' })),
     slos: Type.Array(Slo, { minItems: 1, description: 'The SLOs the run is judged on; at least one.' }),

@@ -43,12 +43,29 @@ describe('availability and error rate', () => {
     expect(v.message).toBe('availability 99.3 % < 99.5 % over 1,000 requests: short by 0.2 points');
   });
 
-  it('counts 4xx as success (the service answered) and network errors as failures', () => {
+  it('counts 2xx and 3xx as success by default, and 4xx, 5xx and no answer as failures', () => {
     const data = runData({ requests: [req(0, 200), req(1, 404), req(2, 429), req(3, 0), req(4, 500), req(5, 302)] });
-    expect(judge('availability >= 0', data).value).toBe(4 / 6);
-    expect(judge('error_rate >= 0', data).value).toBe(2 / 6);
-    expect(judge('successes >= 0', data).value).toBe(4);
-    expect(judge('errors >= 0', data).value).toBe(2);
+    expect(judge('availability >= 0', data).value).toBe(2 / 6);
+    expect(judge('error_rate >= 0', data).value).toBe(4 / 6);
+    expect(judge('successes >= 0', data).value).toBe(2);
+    expect(judge('errors >= 0', data).value).toBe(4);
+  });
+
+  it("takes each record's own verdict (`ok`, from its request's `expect`) over the default", () => {
+    // A rate-limited client expects 429; a request to a path the provider does not serve gets 404 and expects 200.
+    const data = runData({
+      requests: [
+        { ...req(0, 429, 10, 'abusive'), ok: true },
+        { ...req(1, 200, 10, 'abusive'), ok: true },
+        { ...req(2, 404, 10, 'wrong-path'), ok: false },
+        { ...req(3, 200, 10, 'wrong-path'), ok: true },
+      ],
+    });
+    expect(judge('availability >= 0', data).value).toBe(3 / 4);
+    expect(judge('availability{route="abusive"} >= 100%', data).passed).toBe(true);
+    const wrong = judge('availability{route="wrong-path"} >= 99%', data);
+    expect(wrong).toMatchObject({ passed: false, value: 0.5 });
+    expect(judge('errors{status="404"} == 1', data).passed).toBe(true);
   });
 
   it('reads a ratio compared with a plain number as a ratio', () => {
@@ -235,7 +252,20 @@ describe('router metrics', () => {
   it('reports no such metric, with the closest name', () => {
     const v = judge('failover_invocation_total > 0', data);
     expect(v).toMatchObject({ value: null, passed: false });
-    expect(v.message).toBe("failover_invocation_total: no such metric `failover_invocation_total` in the router's /metrics; did you mean `failover_invocations_total`?");
+    expect(v.message).toBe(
+      'failover_invocation_total: `failover_invocation_total` is not exported by the target (no such metric in its /metrics; did you mean `failover_invocations_total`?)',
+    );
+  });
+
+  it('says a metric is not exported by the target, not that there were no samples, when no scrape fell in the window', () => {
+    // The only scrapes fall after the window: it has no samples, but the name is wrong anyway.
+    const late = runData({ durationMs: 10_000, scrapes: [scrape(11_000, [['checkout_total', {}, 1]]), scrape(12_000, [['checkout_total', {}, 2]])] });
+    const v = judge('checkout_totl > 0', late);
+    expect(v).toMatchObject({ value: null, passed: false, samples: 0 });
+    expect(v.message).toContain('`checkout_totl` is not exported by the target (no such metric in its /metrics; did you mean `checkout_total`?)');
+    const w = judge('payments_failed_total == 0', late);
+    expect(w.message).toContain('`payments_failed_total` is not exported by the target');
+    expect(w.message).not.toMatch(/no scrape|nothing to judge/);
   });
 
   it('counts a declared counter that never moved as zero, not as missing', () => {
@@ -314,7 +344,7 @@ describe('availability, as a property', () => {
         expect(a).toBeGreaterThanOrEqual(0);
         expect(a).toBeLessThanOrEqual(1);
         expect(a + e).toBeCloseTo(1, 12);
-        expect(a).toBe(statuses.filter((s) => s !== 0 && s < 500).length / statuses.length);
+        expect(a).toBe(statuses.filter((s) => s >= 200 && s < 400).length / statuses.length);
       }),
       { numRuns: 200, seed: 11 },
     );

@@ -64,8 +64,11 @@ export function evaluateSlo(spec: SloSpec, data: RunData): SloVerdict {
   const ctx = context(data, range);
   const basis = sourceOf(expr.left);
   const samples = samplesFor(basis, ctx);
+  // A metric the target does not export is a wrong name, whatever the window holds: say that, not "no samples".
+  const missing = basis === 'router' ? notExported(expr.left, data) : undefined;
+  if (missing !== undefined) return { ...base, range, passed: false, value: null, samples, message: `${label}: ${missing}` };
   if (samples === 0) {
-    const what = { requests: 'no requests were due', upstream: 'the fixture providers received no calls', router: 'no scrape of the router\'s /metrics fell' }[basis];
+    const what = { requests: 'no requests were due', upstream: 'the providers received no calls', router: "no scrape of the target's /metrics fell" }[basis];
     const where = `in the window (${window}, ${formatOffset(range[0])}–${formatOffset(range[1])})`;
     return { ...base, range, passed: false, value: null, samples, message: `${label}: ${what} ${where}, so there is nothing to judge` };
   }
@@ -236,7 +239,7 @@ function builtin(node: MetricNode, ctx: Context): Measured {
   if (node.name === 'upstream_requests') return { value: ctx.upstream.filter((u) => upstreamMatches(u, node.selector)).length };
   if (node.name === 'throughput') return throughput(node, ctx);
   const picked = ctx.requests.filter((r) => requestMatches(r, node.selector));
-  const successes = picked.filter((r) => isSuccess(r.status)).length;
+  const successes = picked.filter(isSuccess).length;
   switch (node.name) {
     case 'requests':
       return { value: picked.length };
@@ -276,6 +279,44 @@ function latency(node: LatencyNode, ctx: Context): Measured {
 // ---------------------------------------------------------------------------------------
 // Router metrics, from the /metrics scrapes
 
+/** Every metric name the target's /metrics showed in any scrape: sampled, or declared by `# TYPE`. */
+function exportedNames(scrapes: readonly MetricScrape[]): Set<string> {
+  const known = new Set<string>();
+  for (const s of scrapes) {
+    for (const d of s.declared ?? []) known.add(d);
+    for (const m of s.samples) known.add(m.name);
+  }
+  return known;
+}
+
+function notExportedReason(name: string, known: Set<string>): string {
+  const guess = closestName(name, [...known].sort());
+  return `\`${name}\` is not exported by the target (no such metric in its /metrics${guess ? `; did you mean \`${guess}\`?` : `, which has ${known.size} metric names`})`;
+}
+
+/**
+ * Why a router metric of the expression cannot be measured at all, whatever the window: the
+ * target's /metrics does not export it (judged on every scrape of the run), or was never
+ * scraped. Undefined when every name is exported.
+ */
+function notExported(node: ValueExpr, data: RunData): string | undefined {
+  const names: string[] = [];
+  const walk = (n: ValueExpr): void => {
+    if (n.kind === 'router_metric') names.push(n.name);
+    else if (n.kind === 'negate') walk(n.operand);
+    else if (n.kind === 'binary') {
+      walk(n.left);
+      walk(n.right);
+    }
+  };
+  walk(node);
+  if (names.length === 0) return undefined;
+  if (data.scrapes.length === 0) return `the target exposed no /metrics (no scrapes were taken), so \`${names[0]}\` cannot be measured`;
+  const known = exportedNames(data.scrapes);
+  const unknown = names.find((n) => !known.has(n));
+  return unknown === undefined ? undefined : notExportedReason(unknown, known);
+}
+
 function seriesKey(labels: Record<string, string>): string {
   return JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
@@ -304,26 +345,21 @@ function routerMetric(node: RouterMetricNode, ctx: Context): Measured {
   const { scrapes, range } = ctx;
   const name = node.name;
   if (scrapes.length === 0) return { value: null, reason: `the target exposed no /metrics (no scrapes were taken), so \`${name}\` cannot be measured` };
-  const known = new Set<string>();
+  const known = exportedNames(scrapes);
   const labelsSeen = new Set<string>();
   let sampled = false;
   for (const s of scrapes) {
-    for (const d of s.declared ?? []) known.add(d);
     for (const m of s.samples) {
-      known.add(m.name);
       if (m.name === name) {
         sampled = true;
         for (const l of Object.keys(m.labels)) labelsSeen.add(l);
       }
     }
   }
-  if (!known.has(name)) {
-    const guess = closestName(name, [...known].sort());
-    return { value: null, reason: `no such metric \`${name}\` in the router's /metrics${guess ? `; did you mean \`${guess}\`?` : ` (it has ${known.size} metric names)`}` };
-  }
+  if (!known.has(name)) return { value: null, reason: notExportedReason(name, known) };
   // Declared but never sampled (a labelled counter that never moved): its labels are unknown,
   // and it counts as 0 — no failover happened is a measurement, not a missing metric.
-  if (!sampled) return isCumulativeName(name) ? { value: 0 } : { value: null, reason: `\`${name}\` is declared in the router's /metrics but has no value yet` };
+  if (!sampled) return isCumulativeName(name) ? { value: 0 } : { value: null, reason: `\`${name}\` is declared in the target's /metrics but has no value yet` };
   // A selector on a label the metric never carries matches nothing forever: a typo, not a zero.
   for (const m of node.selector) {
     if (m.op === '=' && m.value !== '' && !labelsSeen.has(m.label)) {
@@ -351,7 +387,7 @@ function routerMetric(node: RouterMetricNode, ctx: Context): Measured {
   }
   const inside = scrapes.filter((s) => s.t >= start && s.t <= end);
   const latest = inside[inside.length - 1];
-  if (!latest) return { value: null, reason: `no scrape of the router's /metrics fell in the window, so gauge \`${name}\` has no value there` };
+  if (!latest) return { value: null, reason: `no scrape of the target's /metrics fell in the window, so gauge \`${name}\` has no value there` };
   const matched = samplesOf(latest, node);
   if (matched.length === 0) {
     return { value: null, reason: `no series of gauge \`${name}\`${selectorText(node.selector)} in the last scrape of the window (t=${formatOffset(latest.t)})` };

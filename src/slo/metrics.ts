@@ -30,9 +30,9 @@ const REQUEST_LABELS = ['route', 'status'] as const;
 
 export const BUILTIN_METRICS: Readonly<Record<BuiltinMetricName, BuiltinMetric>> = {
   requests: { kind: 'count', source: 'requests', labels: REQUEST_LABELS, doc: 'requests due in the window' },
-  // 4xx counts as a success: the service answered, and a client error is not an outage.
-  successes: { kind: 'count', source: 'requests', labels: REQUEST_LABELS, doc: 'requests answered with a status other than 5xx' },
-  errors: { kind: 'count', source: 'requests', labels: REQUEST_LABELS, doc: 'requests answered 5xx or failed without an answer' },
+  // A success is what the request expects (`load.requests[].expect`), by default 2xx or 3xx.
+  successes: { kind: 'count', source: 'requests', labels: REQUEST_LABELS, doc: 'requests answered with an expected status (default 2xx or 3xx)' },
+  errors: { kind: 'count', source: 'requests', labels: REQUEST_LABELS, doc: 'requests answered with an unexpected status, or not answered' },
   availability: { kind: 'ratio', source: 'requests', labels: REQUEST_LABELS, doc: 'successes / requests' },
   error_rate: { kind: 'ratio', source: 'requests', labels: REQUEST_LABELS, doc: 'errors / requests' },
   throughput: { kind: 'rate', source: 'requests', labels: REQUEST_LABELS, doc: 'responses completed per second of the window' },
@@ -80,7 +80,41 @@ export function statusMatches(status: number, pattern: string): boolean {
   return status === Number(p);
 }
 
-/** The rule of availability: the service answered with something other than a server error. */
-export function isSuccess(status: number): boolean {
-  return status !== 0 && (status < 500 || status > 599);
+/**
+ * What a request may answer and count as a success: an exact status (`404`) or a class
+ * (`"2xx"`). A scenario states it per request (`load.requests[].expect.status`).
+ */
+export type ExpectedStatus = number | string;
+
+/**
+ * The rule of availability when a request says nothing: it was answered 2xx or 3xx. A 4xx is
+ * not a success by default: a wrong path (404) or a refused token (401) is the service saying
+ * it could not do what was asked, and counting it would let a misrouted run pass.
+ */
+export const DEFAULT_EXPECTED_STATUS: readonly ExpectedStatus[] = ['2xx', '3xx'];
+
+/** An expected status as written: a code 100–599, or a class `1xx`–`5xx`. */
+export const EXPECTED_STATUS_PATTERN = /^(?:[1-5]xx|[1-5]\d\d)$/i;
+
+/**
+ * Whether `status` is one of the `expected` statuses (a class or an exact code). A request with
+ * no HTTP answer (status 0: timeout, network error, not sent) never meets an expectation.
+ *
+ * @example
+ *   meetsExpectation(404)                      // false: the default is 2xx and 3xx
+ *   meetsExpectation(404, [200, 201, 404])     // true
+ *   meetsExpectation(429, ['2xx', 429])        // true
+ */
+export function meetsExpectation(status: number, expected: readonly ExpectedStatus[] = DEFAULT_EXPECTED_STATUS): boolean {
+  if (status === 0) return false;
+  return expected.some((e) => statusMatches(status, String(e)));
+}
+
+/**
+ * The rule of availability, one for the SLOs, the summary and the progress line: the record's
+ * own verdict (`ok`, set by the load driver from its request's `expect`), else the default
+ * (2xx or 3xx).
+ */
+export function isSuccess(r: { status: number; ok?: boolean }): boolean {
+  return r.ok ?? meetsExpectation(r.status);
 }

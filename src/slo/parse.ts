@@ -33,9 +33,9 @@
  *
  * Metrics (over the SLO's window; requests belong to it by due time, upstream calls by t):
  *   requests            requests due in the window                         {route, status}
- *   successes           answered with anything but 5xx; 4xx is a success:  {route, status}
- *                       the service answered, and a client error is no outage
- *   errors              answered 5xx, or no answer at all (status 0)       {route, status}
+ *   successes           answered with a status the request expects          {route, status}
+ *                       (`load.requests[].expect.status`; default 2xx, 3xx)
+ *   errors              any other answer, or no answer at all (status 0)   {route, status}
  *   availability        successes / requests                               {route, status}
  *   error_rate          errors / requests                                  {route, status}
  *   throughput          responses (any status) completed per second        {route, status}

@@ -117,8 +117,12 @@ export interface ProxyPlacement {
  */
 export async function placeProxies(
   server: ToxiproxyServerHandle,
-  endpoints: readonly { key: string; port: number }[],
+  endpoints: readonly { key: string; port: number; /** A fixed `host:port` for this proxy (embedded or URL Toxiproxy only). */ listen?: string }[],
 ): Promise<ProxyPlacement> {
+  const fixed = endpoints.find((e) => e.listen !== undefined);
+  if (fixed && server.kind === 'container') {
+    throw new Error(`providers' fixed listen addresses (${fixed.key}: ${fixed.listen}) need the embedded Toxiproxy or one on this host; a container's proxies listen on its own ports`);
+  }
   const client = new Toxiproxy(server.url);
   const made: Proxy[] = [];
   const remove = async () => {
@@ -129,7 +133,14 @@ export async function placeProxies(
   try {
     for (const [i, e] of endpoints.entries()) {
       const name = `faultline_${process.pid}_${e.key.replace(/[^a-zA-Z0-9_-]/g, '_')}`;
-      const proxy = await client.createProxy({ name, ...server.proxyAddresses(i, e.port) });
+      const addresses = server.proxyAddresses(i, e.port);
+      let proxy: Proxy;
+      try {
+        proxy = await client.createProxy({ name, ...addresses, ...(e.listen !== undefined && { listen: e.listen }) });
+      } catch (err) {
+        if (e.listen === undefined) throw err;
+        throw new Error(`the proxy for ${e.key} cannot listen on ${e.listen}: ${err instanceof Error ? err.message : String(err)}`);
+      }
       made.push(proxy);
       proxies.set(e.key, { proxy, address: server.reachableAt(i, proxy.listen) });
     }
