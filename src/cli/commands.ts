@@ -1,11 +1,11 @@
 import { readdir, stat, writeFile, mkdir } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { formatIssues, type ConfigIssue } from '../config/load.ts';
-import { loadScenario, type ScenarioLoadOptions } from '../scenario/load.ts';
+import { runScenarioWithReports, validateScenario, type LoadOptions } from '../api.ts';
 import type { ScenarioOverrides } from '../scenario/overrides.ts';
 import type { Scenario } from '../scenario/model.ts';
 import { EnvironmentError } from '../run/environment.ts';
-import { makeRunId, runScenario, type RunOutcome } from '../run/run.ts';
+import { makeRunId, type RunOutcome } from '../run/run.ts';
 import { formatSummary } from '../report/summary.ts';
 import { progressLine } from '../load/progress.ts';
 import { formatDuration } from '../core/units.ts';
@@ -37,8 +37,8 @@ function shown(file: string): string {
   return rel && !rel.startsWith('..') ? rel : file;
 }
 
-/** The `-e` variables and the overrides, as the loader takes them. */
-export function loadOptions(flags: LoadFlags): ScenarioLoadOptions {
+/** The `-e` variables and the overrides, as the API takes them. */
+export function loadOptions(flags: LoadFlags): LoadOptions {
   const overrides: ScenarioOverrides = {
     ...(flags.duration !== undefined && { duration: flags.duration }),
     ...(flags.rate !== undefined && { rate: flags.rate }),
@@ -53,7 +53,7 @@ async function loadAll(files: string[], flags: LoadFlags = {}): Promise<{ scenar
   const issues: ConfigIssue[] = [];
   const options = loadOptions(flags);
   for (const file of files) {
-    const loaded = await loadScenario(resolve(file), options);
+    const loaded = await validateScenario(resolve(file), options);
     if (loaded.ok) scenarios.push(loaded.scenario);
     else issues.push(...loaded.issues.map((i) => ({ ...i, file: shown(i.file) })));
   }
@@ -160,9 +160,10 @@ async function toxiproxyUsable(flags: RunFlags): Promise<boolean> {
 async function runOne(scenario: Scenario, flags: RunFlags, signal: AbortSignal): Promise<RunOutcome> {
   const progress = flags.progress ? progressLine({ durationMs: scenario.load.durationMs, stream: process.stderr }) : undefined;
   try {
-    return await runScenario(scenario, {
+    const toxiproxy = toxiproxyFlag(flags);
+    return await runScenarioWithReports(scenario, {
       reportsDir: flags.reports,
-      toxiproxyUrl: toxiproxyFlag(flags),
+      ...(toxiproxy !== undefined && { toxiproxy }),
       signal,
       onProgress: progress?.update,
       onWarning: (m) => process.stderr.write(`warning: ${m}\n`),

@@ -3,8 +3,9 @@
  * margin, the load in one line, and where the reports went.
  */
 import { styleText } from 'node:util';
-import { comparatorSymbol, describeLoadModel, formatCount, formatMs, formatPercent, formatRate, formatSloPair, outcome, sloMiss } from './format.ts';
+import { describeLoadModel, formatCount, formatMs, formatPercent, formatRate, outcome } from './format.ts';
 import type { RunResult } from './result.ts';
+import { sloVerdictLines } from './slo-lines.ts';
 
 export interface SummaryOptions {
   /** ANSI colours; the caller decides (TTY, NO_COLOR, --no-color), so this function stays pure. */
@@ -14,8 +15,6 @@ export interface SummaryOptions {
 }
 
 type Style = Parameters<typeof styleText>[0];
-
-const NAME_WIDTH_CAP = 32;
 
 /**
  * @example
@@ -38,21 +37,7 @@ export function formatSummary(result: RunResult, opts: SummaryOptions): string {
   for (const w of result.warnings ?? []) lines.push(paint(['bold', 'yellow'], `⚠ WARNING: ${w}`));
   lines.push('');
 
-  const width = Math.min(NAME_WIDTH_CAP, Math.max(0, ...result.slos.map((s) => s.name.length)));
-  // Padded as plain text first: colour codes would throw padEnd's count off.
-  const rows = result.slos.map((slo) => {
-    const pair = formatSloPair(slo);
-    const miss = sloMiss(slo);
-    return { slo, measured: `${pair.value} ${comparatorSymbol(slo.comparator)} ${pair.threshold}${miss ? ` (${miss})` : ''}` };
-  });
-  const measuredWidth = Math.max(0, ...rows.map((r) => r.measured.length));
-  for (const { slo, measured } of rows) {
-    const icon = slo.passed ? paint('green', '✓') : paint('red', '✗');
-    const name = slo.name.length > width ? `${slo.name.slice(0, width - 1)}…` : slo.name.padEnd(width);
-    const cell = measured.padEnd(measuredWidth);
-    const where = paint('dim', `${slo.window} · ${formatCount(slo.samples)} samples`);
-    lines.push(`  ${icon} ${name}  ${slo.passed ? cell : paint('red', cell)}  ${where}`);
-  }
+  lines.push(...sloVerdictLines(result.slos, { color: opts.color }));
   if (result.slos.length === 0) lines.push(paint('dim', '  (no SLOs declared)'));
   lines.push('');
 

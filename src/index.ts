@@ -1,0 +1,18 @@
+/**
+ * faultline's programmatic API: what the CLI does, callable from a test or a script.
+ *
+ * @example
+ *   import { runScenario } from 'faultline';
+ *   import 'faultline/vitest';
+ *   test('checkout survives a payments outage', async () => {
+ *     expect(await runScenario('chaos/checkout.yaml')).toMeetSLOs();
+ *   }, 60_000);
+ */
+export { runScenario, loadScenario, validateScenario, ScenarioError } from './api.ts';
+export type { LoadOptions, RunScenarioOptions, ScenarioInput, ScenarioOverrides, Validation } from './api.ts';
+export { EnvironmentError } from './run/environment.ts';
+export { formatIssues, type ConfigIssue } from './config/load.ts';
+export { formatSummary } from './report/summary.ts';
+export type { RunResult, SloVerdict, LatencySummary, RunSeries, ProviderEndpoint } from './report/result.ts';
+export type { Scenario } from './scenario/model.ts';
+export type { HandlerModuleContext, HandlerModuleExport } from './fixtures/user-handlers.ts';
