@@ -274,3 +274,52 @@ slos:
     expect(result.upstream.some((u: { byStatus: Record<string, number> }) => (u.byStatus['404'] ?? 0) > 0)).toBe(true);
   }, 60_000);
 });
+
+describe('faultline CLI on hostile files', () => {
+  const bomb = `a: &a [${Array(10).fill(1).join(',')}]\nb: &b [${Array(10).fill('*a').join(',')}]\nc: [${Array(10).fill('*b').join(',')}]\n`;
+
+  it('an alias bomb, an unresolved alias and 3,000-deep nesting are positioned issues with exit 2 for validate, run and router --config', async () => {
+    const files = { 'bomb.yaml': bomb, 'alias.yaml': 'name: *x\n', 'deep.yaml': `${'- '.repeat(3000)}1\n` };
+    for (const [name, text] of Object.entries(files)) await writeFile(join(reports, name), text);
+    for (const name of Object.keys(files)) {
+      const file = join(reports, name);
+      for (const args of [['validate', file], ['run', file, '-o', reports], ['router', '--config', file, '--port', '0']]) {
+        const r = await cli(args);
+        expect(r.code, `${args.join(' ')}\n${r.stderr}`).toBe(2);
+        expect(r.stderr).toMatch(new RegExp(`${name}:\\d+:\\d+ `));
+        expect(r.stderr).not.toMatch(/\n\s+at |RangeError|ReferenceError/);
+      }
+    }
+  });
+
+  it('prints every issue and the summary through a slow pipe: nothing is lost when the process ends', async () => {
+    // ~130 KB of issues, read by a consumer that starts late: the pipe buffer (64 KB) fills.
+    const keys = Array.from({ length: 2500 }, (_, i) => `unknown-field-number-${i}: 1`).join('\n');
+    const file = join(reports, 'many.yaml');
+    await writeFile(file, `name: many\n${keys}\n`);
+    const out = await new Promise<{ code: number | null; text: string }>((resolve) => {
+      const sh = spawn('sh', ['-c', `"${process.execPath}" "${join(root, 'src/cli/main.ts')}" validate "${file}" 2>&1 | (sleep 1; cat)`], { env: { ...process.env, NO_COLOR: '1' } });
+      let text = '';
+      sh.stdout.on('data', (d) => (text += d));
+      sh.on('close', (code) => resolve({ code, text }));
+    });
+    expect(out.text.length).toBeGreaterThan(131_072);
+    expect(out.text.match(/unknown field/g)).toHaveLength(2500);
+    expect(out.text.trimEnd().split('\n').at(-1)).toMatch(/^\d+ problems in 1 file\(s\)$/);
+  });
+
+  it('quotes names and keys escaped and shortened: one line per issue, no escape sequence reaches the terminal', async () => {
+    const file = join(reports, 'evil.yaml');
+    await writeFile(file, `name: "evil\\e[31m\\rname"\n"k\\e]0;title\\u0007ey": 1\n? ${'x'.repeat(1_000_000)}\n: 1\n`);
+    const r = await cli(['validate', file]);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trimEnd().split('\n');
+    // Every line is an issue of its own, as many as the summary counts; none split by a CR or LF of the file.
+    const count = Number(/(\d+) problems/.exec(r.stderr)?.[1]);
+    expect(lines.filter((l) => l.startsWith(file))).toHaveLength(count);
+    expect(lines.length).toBe(count + 2);
+    expect(r.stderr).toContain('unknown field `k\\x1b]0;title\\x07ey`');
+    expect(r.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThan(1000);
+  });
+});

@@ -5,19 +5,24 @@
  * 0 every SLO held, 1 an SLO was breached, 2 invalid input or an environment that would not
  * start, 130 interrupted (the partial result is still written, marked aborted).
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { runCommand, suiteCommand, validateCommand } from './commands.ts';
 import { initCommand } from './init.ts';
 import { routerCommand, toxiproxyCommand } from './serve.ts';
 import { packageVersion } from './version.ts';
+import { exit } from './exit.ts';
 import { checkOverrides } from '../scenario/overrides.ts';
+
 
 const program = new Command()
   .name('faultline')
   .description('Chaos-engineering and resilience test harness: inject faults, drive load, gate CI on resilience SLOs.')
   .version(packageVersion(), '-V, --version', 'print the version')
   .showHelpAfterError()
-  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
+  // Thrown, not exited: commander would call process.exit itself after the override returned.
+  .exitOverride((err) => {
+    throw err;
+  });
 
 const port = (v: string) => {
   const n = Number(v);
@@ -63,7 +68,7 @@ scenarioOptions(program
   .option('-o, --reports <dir>', 'where reports/<scenario>/<run-id>/ go', 'reports')
   .option('--toxiproxy <server>', 'embedded (default), container (a real Toxiproxy via testcontainers; needs Docker) or a Toxiproxy API URL on this host (default: $TOXIPROXY_URL, else embedded)')
   .option('--no-progress', 'no progress line, even on a terminal')
-  .action(async (files: string[], o) => process.exit(await runCommand(files, o)));
+  .action(async (files: string[], o) => exit(await runCommand(files, o)));
 
 scenarioOptions(program
   .command('suite')
@@ -72,13 +77,13 @@ scenarioOptions(program
   .option('-o, --reports <dir>', 'where reports go', 'reports')
   .option('--toxiproxy <server>', 'embedded (default), container (a real Toxiproxy via testcontainers; needs Docker) or a Toxiproxy API URL on this host (default: $TOXIPROXY_URL, else embedded)')
   .option('--no-progress', 'no progress line, even on a terminal')
-  .action(async (dir: string, o) => process.exit(await suiteCommand(dir, o)));
+  .action(async (dir: string, o) => exit(await suiteCommand(dir, o)));
 
 scenarioOptions(program
   .command('validate')
   .description('check scenario files (and folders of them) as run would, without starting anything; print every error with file:line:column (exit 2 when any is invalid)')
   .argument('<scenario...>', 'scenario YAML files or folders of them'))
-  .action(async (files: string[], o) => process.exit(await validateCommand(files, o)));
+  .action(async (files: string[], o) => exit(await validateCommand(files, o)));
 
 program
   .command('init')
@@ -88,7 +93,7 @@ program
   .option('--command <command>', 'how to start your service (default node server.js)')
   .option('--url <url>', 'a service already running at this URL, instead of --command')
   .option('--provider <name=url>', 'an upstream your service calls, repeatable (default payments=http://127.0.0.1:12111)', collect, [])
-  .action(async (file: string | undefined, o) => process.exit(await initCommand(file, o)));
+  .action(async (file: string | undefined, o) => exit(await initCommand(file, o)));
 
 program
   .command('router')
@@ -108,4 +113,10 @@ program
   .option('--seed <n>', 'seed for jitter and toxicity draws', (v) => Number(v), 1)
   .action(async (o) => toxiproxyCommand(o));
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // Usage errors (and --help, --version) end with their text flushed: 0 for help, 2 otherwise.
+  if (err instanceof CommanderError) await exit(err.exitCode === 0 ? 0 : 2);
+  throw err;
+}

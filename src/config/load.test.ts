@@ -218,3 +218,61 @@ describe('helpers', () => {
     expect(closest('foo', ['seed', 'name'])).toBeUndefined();
   });
 });
+
+describe('hostile YAML', () => {
+  const items = (n: number, x: string) => `[${Array(n).fill(x).join(',')}]`;
+
+  it('an alias bomb is one positioned issue, not a stack trace', () => {
+    // The 101-byte bomb of the issue: 10 × 10 × 10 expansions.
+    const bomb = `a: &a ${items(10, '1')}\nb: &b ${items(10, '*a')}\nc: ${items(10, '*b')}\n`;
+    expect(bomb.length).toBe(101);
+    expect(brief(issuesOf(bomb))).toEqual(['2:8  aliases expand too far (an alias bomb?): at most 100 alias expansions are read']);
+  });
+
+  it('an alias without its anchor, and one inside its own anchor, are positioned issues', () => {
+    expect(brief(issuesOf('name: *x\n'))).toEqual(['1:7  alias `*x` refers to no anchor: `&x` must be set before it']);
+    expect(brief(issuesOf('name: a\nfaults: &f [*f]\n'))).toEqual(['2:13  alias `*f` is inside its own anchor `&f`: the value would contain itself']);
+    // Anchors used as people use them still work.
+    const r = parseYaml<{ name: string; timeout: string }>('name: &n a\ntimeout: 5s\nfaults: []\n', 'c.yaml', Schema);
+    expect(r.ok).toBe(true);
+  });
+
+  it('nesting 3,000 deep, block or flow, is an issue', () => {
+    for (const text of [`${'- '.repeat(3000)}1\n`, `${'['.repeat(3000)}${']'.repeat(3000)}\n`, `${'  '.repeat(0)}${Array.from({ length: 100 }, (_, i) => `${'  '.repeat(i)}k${i}:`).join('\n')} 1\n`]) {
+      const found = issuesOf(text);
+      expect(found.length).toBeGreaterThan(0);
+      expect(found.every((i) => /nested too deeply/.test(i.message) && i.line >= 1 && i.column >= 1)).toBe(true);
+    }
+  });
+
+  it('numbers beyond a double are issues where they are written, not Infinity', () => {
+    expect(brief(issuesOf(`name: a\nretries: ${'9'.repeat(400)}\n`))).toEqual(['2:10 retries number too large to be read exactly (it reads as infinity)']);
+    expect(brief(issuesOf('name: a\nrate: .inf\n'))).toEqual(['2:7 rate number too large to be read exactly (it reads as infinity)']);
+    expect(brief(issuesOf('name: a\nrate: .nan\n'))).toEqual(['2:7 rate not a number']);
+  });
+
+  it('a second document says what faultline expects', () => {
+    expect(brief(issuesOf('name: a\n---\nname: b\n'))).toEqual([
+      '2:1  a second YAML document (after `---`): a faultline file holds exactly one; remove the `---` line, or put each document in a file of its own',
+    ]);
+  });
+});
+
+describe('formatIssues quotes file content safely', () => {
+  it('escapes control characters: one issue is one line, and no escape sequence reaches the terminal', () => {
+    const out = formatIssues(issuesOf('name: a\n"evil\\e[2J\\r\\nkey\\u202e": 1\n'));
+    expect(out.split('\n')).toHaveLength(1);
+    expect(out).not.toMatch(/[\u0000-\u0008\u000a-\u001f\u007f\u202e]/);
+    expect(out).toContain('\\x1b[2J\\r\\nkey\\u202e');
+  });
+
+  it('shortens what it quotes: an unknown 1 MB key is a short line', () => {
+    const key = 'k'.repeat(1_000_000);
+    const started = Date.now();
+    // An explicit key (`? key`): an implicit one is limited to 1024 characters by YAML itself.
+    const out = formatIssues(issuesOf(`name: a\n? ${key}\n: 1\n`));
+    expect(out.length).toBeLessThan(500);
+    expect(out).toContain('(1000000 chars)');
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+});

@@ -12,8 +12,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { interpolateDocument, type VarLookup } from './interpolate.ts';
+import { QUANTITY_BOUNDS, withinBounds, type QuantityKind } from '../core/units.ts';
 
 /** One problem in a config file, positioned at the node a person should look at. */
 export interface ConfigIssue {
@@ -80,7 +81,14 @@ export interface InspectOptions {
 export function inspectYaml(text: string, file: string, schema: object, options: InspectOptions = {}): YamlInspection {
   const lineCounter = new LineCounter();
   // prettyErrors off: we position errors ourselves and want the bare message.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  let doc: Document;
+  try {
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  } catch (err) {
+    // yaml records a stack overflow as an error of its own; should one escape it anyway, it is an issue too.
+    const message = err instanceof RangeError ? `nested too deeply to read (at most ${MAX_DEPTH} levels of mappings and lists)` : `cannot be parsed: ${String(err)}`;
+    return { wellFormed: false, value: undefined, locate: () => ({ line: 1, column: 1 }), issues: [{ file, line: 1, column: 1, path: '', message }] };
+  }
   const pos = (offset: number) => {
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
@@ -89,25 +97,45 @@ export function inspectYaml(text: string, file: string, schema: object, options:
   const locate: Locate = (path) => tree.valueAt(path);
 
   const issues: ConfigIssue[] = [];
+  const broken = (issues: ConfigIssue[]): YamlInspection => ({ wellFormed: false, value: undefined, locate, issues: sortIssues(issues) });
   for (const err of doc.errors) {
     const at = pos(err.pos[0]);
     const dup = err.code === 'DUPLICATE_KEY' ? keyAt(doc, err.pos[0]) : undefined;
     if (dup) {
       issues.push({ file, ...at, path: formatPath(dup.path), message: `duplicate key \`${dup.key}\` (each key may appear once in a mapping)` });
     } else {
-      issues.push({ file, ...at, path: '', message: err.message });
+      issues.push({ file, ...at, path: '', message: syntaxMessage(err.code, err.message) });
     }
   }
   // A document with real syntax errors parses to a guess; validating the guess would bury
   // the syntax error under schema noise. Duplicate keys leave a sound document, so go on.
-  if (doc.errors.some((e) => e.code !== 'DUPLICATE_KEY')) {
-    return { wellFormed: false, value: undefined, locate, issues: sortIssues(issues) };
-  }
+  if (doc.errors.some((e) => e.code !== 'DUPLICATE_KEY')) return broken(issues);
 
-  // Variables are replaced in the parsed tree, so positions stay those of the file as written.
-  const unresolved = options.vars ? interpolateDocument(doc, text, options.vars) : [];
+  // Nesting, aliases and numbers the rest of faultline could not survive (a stack overflow,
+  // an alias bomb, a cycle, Infinity) are issues here, before anything walks the tree.
+  const structural = checkStructure(doc, file, pos);
+  if (structural.length) return broken([...issues, ...structural]);
+
+  let value: unknown;
+  let unresolved: ReturnType<typeof interpolateDocument> = [];
+  try {
+    // Variables are replaced in the parsed tree, so positions stay those of the file as written.
+    unresolved = options.vars ? interpolateDocument(doc, text, options.vars) : [];
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    // yaml refuses an alias bomb (or anything else it cannot expand): one issue, at the first alias.
+    const first = firstAlias(doc);
+    const at = first?.range ? pos(first.range[0]) : { line: 1, column: 1 };
+    const message =
+      err instanceof Error && /alias/i.test(err.message)
+        ? `aliases expand too far (an alias bomb?): at most ${MAX_ALIAS_COUNT} alias expansions are read`
+        : `the document cannot be read: ${err instanceof Error ? err.message : String(err)}`;
+    return broken([...issues, { file, ...at, path: '', message }]);
+  }
   for (const p of unresolved) issues.push({ file, ...pos(p.offset), path: formatPath(p.path), message: p.message });
-  const value: unknown = doc.toJS({ maxAliasCount: 100 });
+  // A number beyond a double is reported as such, and not again as out of range.
+  const numbers = nonFiniteNumbers(value, file, locate);
+  issues.push(...numbers);
   if (options.prepare) issues.push(...options.prepare(value, locate));
   const validate = compile(schema);
   const schemaIssues: ConfigIssue[] = [];
@@ -115,9 +143,100 @@ export function inspectYaml(text: string, file: string, schema: object, options:
     for (const error of collapseUnions(validate.errors ?? [])) schemaIssues.push(toIssue(error, value, tree, file));
   }
   // A value left as `${UNSET}` fails its pattern too; the undefined variable is the one to fix.
-  const unresolvedPaths = new Set(unresolved.map((p) => formatPath(p.path)));
+  const unresolvedPaths = new Set([...unresolved.map((p) => formatPath(p.path)), ...numbers.map((i) => i.path)]);
   issues.push(...schemaIssues.filter((i) => !unresolvedPaths.has(i.path)));
   return { wellFormed: true, value, locate, issues: sortIssues(dedupe(issues)) };
+}
+
+/** How deep mappings and lists may nest: far beyond any real config, far below a stack overflow. */
+export const MAX_DEPTH = 64;
+/** Alias expansions yaml performs before it calls a document an alias bomb. */
+export const MAX_ALIAS_COUNT = 100;
+
+/** yaml's messages, in terms of what faultline expects. */
+function syntaxMessage(code: string, message: string): string {
+  if (code === 'MULTIPLE_DOCS') return 'a second YAML document (after `---`): a faultline file holds exactly one; remove the `---` line, or put each document in a file of its own';
+  if (code === 'RESOURCE_EXHAUSTION' || /call stack/i.test(message)) return `nested too deeply to read (at most ${MAX_DEPTH} levels of mappings and lists)`;
+  return message;
+}
+
+/**
+ * Nesting deeper than MAX_DEPTH, aliases without an anchor before them, and aliases inside
+ * their own anchor (a cycle no consumer could walk). Recurses at most MAX_DEPTH levels.
+ */
+function checkStructure(doc: Document, file: string, pos: (offset: number) => Pos): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const at = (node: Node | null | undefined, message: string) =>
+    issues.push({ file, ...(node?.range ? pos(node.range[0]) : { line: 1, column: 1 }), path: '', message });
+  const tooDeep = `nested too deeply: at most ${MAX_DEPTH} levels of mappings and lists`;
+  const anchors = new Map<string, Node>();
+  /** How many levels each anchored node holds, aliases expanded: an alias adds its anchor's. */
+  const heights = new Map<Node, number>();
+  const open = new Set<Node>();
+  /** The levels below `node` (0 for a scalar), or -1 when the walk stopped at an issue. */
+  const walk = (node: unknown, depth: number): number => {
+    if (node === null || typeof node !== 'object') return 0;
+    if (isAlias(node)) {
+      const found = anchors.get(node.source);
+      if (!found) at(node, `alias \`*${node.source}\` refers to no anchor: \`&${node.source}\` must be set before it`);
+      else if (open.has(found)) at(node, `alias \`*${node.source}\` is inside its own anchor \`&${node.source}\`: the value would contain itself`);
+      else if (depth + (heights.get(found) ?? 0) > MAX_DEPTH) at(node, tooDeep);
+      else return heights.get(found) ?? 0;
+      return issues.length < 20 ? 0 : -1;
+    }
+    if (!isScalar(node) && !isCollection(node)) return 0;
+    const n = node as Node;
+    if (n.anchor) anchors.set(n.anchor, n);
+    if (!isCollection(n)) return 0;
+    if (depth >= MAX_DEPTH) {
+      at(n, tooDeep);
+      return -1;
+    }
+    open.add(n);
+    let height = 0;
+    for (const item of n.items as unknown[]) {
+      for (const child of isPair(item) ? [item.key, item.value] : [item]) {
+        const h = walk(child, depth + 1);
+        if (h < 0) return -1;
+        height = Math.max(height, h + 1);
+      }
+    }
+    open.delete(n);
+    heights.set(n, height);
+    return height;
+  };
+  walk(doc.contents, 0);
+  return issues;
+}
+
+function firstAlias(doc: Document): Node | undefined {
+  let found: Node | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      found = node;
+      return visit.BREAK;
+    },
+  });
+  return found;
+}
+
+/** Numbers too large (or too small) for a double, `.inf` and `.nan`: no quantity can be Infinity. */
+function nonFiniteNumbers(value: unknown, file: string, locate: Locate): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const seen = new Set<object>();
+  const walk = (v: unknown, path: Path) => {
+    if (issues.length >= 20) return;
+    if (typeof v === 'number' && !Number.isFinite(v)) {
+      issues.push({ file, ...locate(path), path: formatPath(path), message: Number.isNaN(v) ? 'not a number' : 'number too large to be read exactly (it reads as infinity)' });
+    } else if (v !== null && typeof v === 'object' && !seen.has(v)) {
+      seen.add(v);
+      if (v instanceof Map) for (const [k, x] of v) walk(x, [...path, String(k)]);
+      else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
+      else for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
+    }
+  };
+  walk(value, []);
+  return issues;
 }
 
 /** `inspectYaml` on a file; a file that cannot be read is one issue at 1:1 and not well-formed. */
@@ -138,14 +257,44 @@ function settle<T>(r: YamlInspection): Loaded<T> {
   return { ok: true, value: r.value as T, locate: r.locate };
 }
 
-/** One line per issue, `file:line:col  path  message (expected X, found Y)`, ordered by file and position. */
+/**
+ * One line per issue, `file:line:col  path  message (expected X, found Y)`, ordered by file and
+ * position. What a file's author wrote (keys, names, values) reaches the text as written, so
+ * every field passes through `printable`: control characters escaped, long words shortened.
+ */
 export function formatIssues(issues: ConfigIssue[]): string {
   return sortIssues(issues)
     .map((i) => {
-      const extra = [i.expected && `expected ${i.expected}`, i.found && `found ${i.found}`].filter(Boolean).join(', ');
-      return `${i.file}:${i.line}:${i.column}  ${i.path || '(root)'}  ${i.message}${extra ? ` (${extra})` : ''}`;
+      const extra = [i.expected && `expected ${printable(i.expected)}`, i.found && `found ${printable(i.found)}`].filter(Boolean).join(', ');
+      return `${printable(i.file)}:${i.line}:${i.column}  ${i.path ? printable(i.path) : '(root)'}  ${printable(i.message)}${extra ? ` (${extra})` : ''}`;
     })
     .join('\n');
+}
+
+/** The longest word (run without spaces) `printable` keeps whole, and the longest text. */
+const MAX_WORD = 80;
+const MAX_TEXT = 400;
+
+/**
+ * Text from a file made safe for one line of a terminal: control characters (ESC, CR, LF,
+ * C1, bidi overrides, line separators, lone surrogates) as escapes like `\x1b`, a word longer
+ * than 80 characters (a 1 MB key) cut in its middle, and the whole cut at 400 characters.
+ */
+export function printable(text: string): string {
+  const escaped = text.replace(
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+    (c) => {
+      const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+      const code = c.charCodeAt(0);
+      return named[c] ?? (code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`);
+    },
+  );
+  // Cuts never leave half a surrogate pair behind.
+  const head = (t: string, n: number) => t.slice(0, n).replace(/[\ud800-\udbff]$/, '');
+  const tail = (t: string, n: number) => t.slice(-n).replace(/^[\udc00-\udfff]/, '');
+  const words = escaped.replace(new RegExp(`\\S{${MAX_WORD + 1},}`, 'g'), (w) => `${head(w, MAX_WORD - 20)}…(${w.length} chars)…${tail(w, 8)}`);
+  return words.length > MAX_TEXT ? `${head(words, MAX_TEXT - 20)}…(${words.length} chars)` : words;
 }
 
 /** An issue at a path of a validated document: for semantic checks run after the schema. */
@@ -188,6 +337,8 @@ export function editDistance(a: string, b: string): number {
 
 /** The candidate closest to `word`, if it is close enough to be a plausible typo. */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  // Nobody misspells a 100-character word; and a 1 MB key must not cost seconds of edit distance.
+  if (word.length > 64) return undefined;
   let best: string | undefined;
   let bestD = Infinity;
   const w = word.toLowerCase();
@@ -214,6 +365,13 @@ function compile(schema: object): ValidateFunction {
       ajvInstance = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false, allowUnionTypes: true });
       // `expected`: the phrase an issue shows instead of a pattern; an annotation, not a check.
       ajvInstance.addVocabulary(['expected']);
+      // `quantity`: a duration, percentage or rate string within what faultline can honour (units.ts).
+      ajvInstance.addKeyword({
+        keyword: 'quantity',
+        schemaType: 'string',
+        errors: false,
+        validate: (kind: QuantityKind, data: unknown) => withinBounds(kind, data),
+      });
     }
     v = ajvInstance.compile(schema);
     compiled.set(schema, v);
@@ -504,6 +662,8 @@ function toIssue(f: Finding, root: unknown, tree: YamlTree, file: string): Confi
       return { ...at, message: Number(e.schema) === 1 ? 'must not be empty' : `must be at least ${String(e.schema)} characters`, found: found() };
     case 'maxLength':
       return { ...at, message: `must be at most ${String(e.schema)} characters`, found: found() };
+    case 'quantity':
+      return { ...at, message: QUANTITY_BOUNDS[e.schema as QuantityKind] ?? 'out of range', found: found() };
     case 'uniqueItems':
       return { ...at, message: 'entries must be unique' };
     default:

@@ -36,12 +36,20 @@ function sleepWith(clock: Clock, ms: number, signal?: AbortSignal): Promise<void
 // native code that costs about as much as performance.now() itself (the router reads the
 // clock several times per request).
 const timeOrigin = performance.timeOrigin;
+/** The longest delay setTimeout takes. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The real clock: performance.now() anchored at timeOrigin, so readings are monotonic and comparable across processes on one host. */
 export const systemClock: Clock = {
   now: () => timeOrigin + performance.now(),
   schedule(ms, fn) {
-    const t = setTimeout(fn, Math.max(0, ms));
+    // setTimeout fires at once (TimeoutOverflowWarning) beyond 2³¹−1 ms: a longer wait is chained.
+    const due = performance.now() + Math.max(0, ms);
+    let t: NodeJS.Timeout;
+    const arm = (left: number) => {
+      t = left > MAX_TIMER_MS ? setTimeout(() => arm(due - performance.now()), MAX_TIMER_MS) : setTimeout(fn, Math.max(0, left));
+    };
+    arm(Math.max(0, ms));
     return () => clearTimeout(t);
   },
   sleep(ms, signal) {

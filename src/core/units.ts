@@ -35,6 +35,40 @@ export function parseRate(value: string | number): number {
   return Number(m[1]) * RATE_UNITS[m[2]!]!;
 }
 
+/**
+ * The largest quantities faultline accepts: what its machinery can honour. A duration becomes
+ * a timer somewhere (setTimeout fires at once beyond 2³¹−1 ms, with a TimeoutOverflowWarning),
+ * a share is at most all, and a rate beyond 100000/s is more than one load generator sends.
+ */
+export const MAX_DURATION_MS = 2 ** 31 - 1;
+export const MAX_RATE_PER_S = 100_000;
+export const MAX_FRACTION = 1;
+
+/** The kinds of quantity a schema can bound with its `quantity` keyword (see config/load.ts). */
+export type QuantityKind = 'duration' | 'percent' | 'rate';
+
+/** What each bound reads as in an issue. */
+export const QUANTITY_BOUNDS: Record<QuantityKind, string> = {
+  duration: 'a duration cannot exceed 596h (2³¹−1 ms, the longest timer Node can set)',
+  percent: 'a percentage cannot exceed 100%',
+  rate: `a rate cannot exceed ${MAX_RATE_PER_S}/s`,
+};
+
+/**
+ * Whether a value of this kind is within faultline's bounds. A value that is not of the kind
+ * at all (its pattern fails) counts as within: the pattern reports it.
+ */
+export function withinBounds(kind: QuantityKind, value: unknown): boolean {
+  if (typeof value !== 'string' && typeof value !== 'number') return true;
+  try {
+    if (kind === 'duration') return parseDuration(value) <= MAX_DURATION_MS;
+    if (kind === 'percent') return parsePercent(value) <= MAX_FRACTION;
+    return parseRate(value) <= MAX_RATE_PER_S;
+  } catch {
+    return true;
+  }
+}
+
 /** Formats milliseconds the way people read them: 850µs, 12.3ms, 4.2s. */
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms)) return String(ms);

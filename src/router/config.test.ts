@@ -243,3 +243,32 @@ routes:
     ]);
   });
 });
+
+describe('router config: hostile input (faultline router --config)', () => {
+  const route = (extra: string) => `
+name: joke
+providers: { joke: { url: http://127.0.0.1:1 } }
+routes:
+  - match: /joke
+    upstreams: [joke]
+${extra}`;
+  const issuesOf = (text: string) => {
+    const loaded = parseRouterConfig(text);
+    if (loaded.ok) throw new Error('expected issues');
+    return loaded.issues.map((i) => `${i.line}:${i.column} ${i.path} ${i.message}`);
+  };
+
+  it('bounds durations to a timer Node can set', () => {
+    expect(issuesOf(route(`    timeout: 1000h\n    retry: { maxAttempts: 3, on: [5xx], backoff: { base: ${'9'.repeat(400)}ms, cap: 1s } }\n`))).toEqual([
+      '7:14 routes[0].timeout a duration cannot exceed 596h (2³¹−1 ms, the longest timer Node can set)',
+      '8:58 routes[0].retry.backoff.base a duration cannot exceed 596h (2³¹−1 ms, the longest timer Node can set)',
+    ]);
+  });
+
+  it('an alias bomb, an unresolved alias and deep nesting are positioned issues', () => {
+    const bomb = `a: &a [${Array(10).fill(1).join(',')}]\nb: &b [${Array(10).fill('*a').join(',')}]\nc: [${Array(10).fill('*b').join(',')}]\n`;
+    expect(issuesOf(bomb)).toEqual(['2:8  aliases expand too far (an alias bomb?): at most 100 alias expansions are read']);
+    expect(issuesOf('name: *x\n')).toEqual(['1:7  alias `*x` refers to no anchor: `&x` must be set before it']);
+    expect(issuesOf(`${'- '.repeat(3000)}1\n`).every((i) => i.includes('nested too deeply'))).toBe(true);
+  });
+});

@@ -54,9 +54,10 @@ export const PROVIDER_NAME_PATTERN = '^[a-z0-9][a-z0-9-]*$';
 export const UPSTREAM_PATTERN = '^[a-z0-9][a-z0-9-]*(@[a-z0-9][a-z0-9-]*)?$';
 
 const duration = (description: string) =>
-  Type.String({ pattern: DURATION_PATTERN, expected: 'a duration like 250ms or 5s', description });
+  // `quantity`: bounded to what the router can honour (units.ts: a timer's 2³¹−1 ms).
+  Type.String({ pattern: DURATION_PATTERN, quantity: 'duration', expected: 'a duration like 250ms or 5s', description });
 const percent = (description: string) =>
-  Type.String({ pattern: PERCENT_PATTERN, expected: 'a percentage like 50%', description });
+  Type.String({ pattern: PERCENT_PATTERN, quantity: 'percent', expected: 'a percentage like 50%', description });
 const CONDITION_EXPECTED = 'a status class like 5xx, a status like 503, network or timeout';
 // A bare status (`[429, 503]`) is a YAML number: accepted as such, and read as its string.
 const conditions = (description: string) =>

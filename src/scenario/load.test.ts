@@ -150,7 +150,7 @@ describe('parseScenario', () => {
           '  timeout: 250ms',
           '  requests:',
           '    - {method: PUT, path: /a, body: hello, headers: {Content-Type: text/csv}}',
-          '    - {path: /b, body: plain}',
+          '    - {method: POST, path: /b, body: plain}',
           'faults:',
           '  - {name: cut, target: {provider: p}, layer: network, kind: slicer, averageSize: 64, to: 30s}',
           '  - {name: slow, target: {provider: p}, layer: http, kind: latency, latency: 2s, from: 10s}',
@@ -171,7 +171,7 @@ describe('parseScenario', () => {
       timeoutMs: 250,
       requests: [
         { name: 'PUT /a', weight: 1, method: 'PUT', path: '/a', headers: { 'Content-Type': 'text/csv' }, body: 'hello', contentType: 'text/csv' },
-        { name: 'GET /b', weight: 1, method: 'GET', path: '/b', headers: {}, body: 'plain', contentType: 'text/plain; charset=utf-8' },
+        { name: 'POST /b', weight: 1, method: 'POST', path: '/b', headers: {}, body: 'plain', contentType: 'text/plain; charset=utf-8' },
       ],
     });
     expect(s.faults).toEqual([
@@ -273,6 +273,92 @@ describe('parseScenario', () => {
     expect(brief(issues(parseScenario(text, 's.yaml', anyFile)))).toEqual([
       '5:1 load.connections missing required field `connections`',
       '5:23 load.rate field `rate` does not apply here (model: closed); it goes with model: open',
+    ]);
+  });
+});
+
+describe('parseScenario: only what the run can use validates', () => {
+  const nines = '9'.repeat(400);
+  const SLOS = ['slos:', '  - {name: a, expr: availability >= 99%}'];
+
+  it('bounds every quantity to what the machinery honours, and says the bound', () => {
+    const text = scenario([
+      'name: s',
+      'target: {url: "http://127.0.0.1:8080"}',
+      'providers:',
+      '  - {name: pay, fixture: payments}',
+      `load: {rate: ${nines}/s, duration: ${nines}s, timeout: 1000h, requests: [{path: /}]}`,
+      'faults:',
+      `  - {name: l, target: {provider: pay}, layer: network, kind: latency, latency: ${nines}ms}`,
+      `  - {name: h, target: {provider: pay}, layer: http, kind: latency, latency: {distribution: lognormal, p50: 10ms, p99: ${nines}ms}, rate: ${nines}%}`,
+      `  - {name: b, target: {provider: pay}, layer: network, kind: bandwidth, kbps: ${nines}}`,
+      ...SLOS,
+    ]);
+    const found = brief(issues(parseScenario(text, 's.yaml', anyFile)));
+    expect(found).toEqual([
+      '5:14 load.rate a rate cannot exceed 100000/s',
+      '5:428 load.duration a duration cannot exceed 596h (2³¹−1 ms, the longest timer Node can set)',
+      '5:840 load.timeout a duration cannot exceed 596h (2³¹−1 ms, the longest timer Node can set)',
+      '7:80 faults[0].latency a duration cannot exceed 596h (2³¹−1 ms, the longest timer Node can set)',
+      '8:119 faults[1].latency.p99 a duration cannot exceed 596h (2³¹−1 ms, the longest timer Node can set)',
+      '8:530 faults[1].rate a percentage cannot exceed 100%',
+      '9:79 faults[2].kbps number too large to be read exactly (it reads as infinity)',
+    ]);
+    // Just inside the bounds is fine: 596h is below 2³¹−1 ms.
+    const edge = scenario(['name: s', 'target: {url: "http://127.0.0.1:8080"}', 'providers: [{name: pay, fixture: payments}]', 'load: {rate: 100000/s, duration: 596h, timeout: 596h, requests: [{path: /}]}', ...SLOS]);
+    expect(ok(parseScenario(edge, 's.yaml', anyFile)).load.timeoutMs).toBe(596 * 3_600_000);
+  });
+
+  it('rejects what validates but cannot run: a long name, CRLF in a header, a space in a path, a body on GET', () => {
+    const text = scenario([
+      `name: ${'a'.repeat(300)}`,
+      'target: {url: "http://127.0.0.1:8080", ready: {http: "/health z"}, metrics: "http://[::1"}',
+      'providers: [{name: pay, fixture: payments, listen: "127.0.0.1:99999"}]',
+      'load:',
+      '  rate: 10',
+      '  duration: 5s',
+      '  requests:',
+      '    - path: /a b',
+      '      headers: {x-evil: "a\\r\\nx-injected: 1", "bad name": x, content-length: "5", X-A: "1", x-a: "2", x-é: "é", x-uni: "☃"}',
+      '    - {path: /q, body: {a: 1}}',
+      '    - {path: "/p\\u00e9\\u2603", method: HEAD, body: x}',
+      'faults: [{name: f, target: {provider: pay, route: "/x y", match: {headers: {"no good": 1}}}, layer: http, kind: error}]',
+      ...SLOS,
+    ]);
+    expect(brief(issues(parseScenario(text, 's.yaml', anyFile)))).toEqual([
+      '1:7 name must be at most 100 characters',
+      '2:54 target.ready.http not a path an HTTP request can carry: spaces, control characters and characters beyond Latin-1 must be percent-encoded',
+      '2:77 target.metrics not a valid URL',
+      '3:52 providers[0].listen port 99999 is beyond 65535',
+      '8:13 load.requests[0].path not a path an HTTP request can carry: spaces, control characters and characters beyond Latin-1 must be percent-encoded',
+      '9:25 load.requests[0].headers["x-evil"] not a header value an HTTP request can carry: no CR, LF, NUL or other control characters, Latin-1 only',
+      '9:59 load.requests[0].headers["bad name"] not a header name',
+      '9:78 load.requests[0].headers["content-length"] header `content-length` cannot be set here: faultline sets content-length from the body it sends',
+      '9:98 load.requests[0].headers["x-a"] the same header as `X-A` (header names ignore case)',
+      '9:108 load.requests[0].headers["x-é"] not a header name',
+      '9:120 load.requests[0].headers["x-uni"] not a header value an HTTP request can carry: no CR, LF, NUL or other control characters, Latin-1 only',
+      '10:24 load.requests[1].body a GET request carries no body (servers ignore or refuse it); use POST, PUT or PATCH, or drop `body`',
+      '11:14 load.requests[2].path not a path an HTTP request can carry: spaces, control characters and characters beyond Latin-1 must be percent-encoded',
+      '11:52 load.requests[2].body a HEAD request carries no body (servers ignore or refuse it); use POST, PUT or PATCH, or drop `body`',
+      '12:51 faults[0].target.route not a path an HTTP request can carry: spaces, control characters and characters beyond Latin-1 must be percent-encoded',
+      '12:88 faults[0].target.match.headers["no good"] not a header name',
+    ]);
+  });
+
+  it('rejects NUL bytes in the command, cwd and env of a command target, and env names with =', () => {
+    const text = scenario([
+      'name: s',
+      'target: {command: "node\\0 server.js", cwd: "a\\0b", env: {"A=B": x, C: "\\0"}}',
+      'providers: [{name: pay, fixture: payments}]',
+      'load: {rate: 10, duration: 5s, requests: [{path: /}]}',
+      ...SLOS,
+    ]);
+    const found = brief(issues(parseScenario(text, 's.yaml', { fileExists: () => true, dirExists: () => true })));
+    expect(found).toEqual([
+      '2:19 target.command contains a NUL character, which no command or path can hold',
+      '2:44 target.cwd contains a NUL character, which no command or path can hold',
+      '2:65 target.env["A=B"] not a usable environment variable name',
+      '2:71 target.env.C contains a NUL character, which no environment variable can hold',
     ]);
   });
 });

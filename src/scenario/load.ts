@@ -25,6 +25,7 @@ import type { FaultSpec, LoadSpec, RequestSpec, Scenario, SloWindow } from './mo
 import { ScenarioSchema, type ScenarioFile } from './schema.ts';
 import { checkFaultTiming, withTiming } from './timelines.ts';
 import { normalizeOutage } from './outages.ts';
+import { checkRunnable } from './runnable.ts';
 import { checkCapacity, checkHttpFault, normalizeCapacity, normalizeHttpFault, normalizeMatch } from './http-faults.ts';
 import { checkProviderSource, checkTarget, normalizeProviderSource, normalizeTarget } from './targets.ts';
 
@@ -258,10 +259,7 @@ export function checkScenario(doc: unknown, file: string, locate: Locate, ctx: S
     const lastEndMs = checkFaultTiming(f, base, { fromMs, toMs, durationMs }, at);
     if (name !== undefined && !faultEnds.has(name)) faultEnds.set(name, lastEndMs);
 
-    for (const field of layer === 'http' ? ['rate'] : ['toxicity']) {
-      const v = f[field];
-      if (typeof v === 'string' && PERCENT.test(v) && parsePercent(v) > 1) at([...base, field], 'a percentage cannot exceed 100%');
-    }
+    // Shares above 100%, durations beyond a timer's reach: the schema's `quantity` bounds (units.ts).
     if (layer === 'http' && f.kind === 'error' && f.retryAfter !== undefined) {
       const status = f.status ?? 503;
       if (typeof status === 'number' && status !== 429 && status !== 503) {
@@ -321,6 +319,9 @@ export function checkScenario(doc: unknown, file: string, locate: Locate, ctx: S
       }
     }
   });
+
+  // Values the schema admits that the run could not use (paths, headers, NUL bytes, ports).
+  checkRunnable(raw, at);
 
   return issues;
 }

@@ -7,27 +7,34 @@
  * Normalisation (units, defaults, absolute paths) is not here: see model.ts and load.ts.
  */
 import Type from 'typebox';
-import { DURATION_PATTERN, PERCENT_PATTERN, RATE_PATTERN } from '../core/units.ts';
+import { DURATION_PATTERN, MAX_RATE_PER_S, PERCENT_PATTERN, RATE_PATTERN } from '../core/units.ts';
 
 /** Names used as identifiers and folder names: lower case, digits, dashes. */
 export const NAME_PATTERN = '^[a-z0-9][a-z0-9-]*$';
+/** A name's longest: a folder name (255 bytes on every common file system) with room for the run id beside it. */
+export const MAX_NAME_LENGTH = 100;
+/** The largest count faultline takes (bytes, packet sizes, queue places): a 32-bit signed integer. */
+export const MAX_COUNT = 2 ** 31 - 1;
+/** Connections of the closed model, and slots of a provider: each is real work of this process. */
+export const MAX_CONNECTIONS = 10_000;
 
 // Durations and percentages are strings with a unit only: a bare `2` could be seconds or
 // milliseconds, a bare `0.3` a fraction or a percent. Rates accept a bare number (per second),
 // which is how everyone reads one.
-const duration = (description: string) =>
-  Type.String({ pattern: DURATION_PATTERN, expected: 'a duration like 250ms or 30s', description });
-const percent = (description: string) =>
-  Type.String({ pattern: PERCENT_PATTERN, expected: 'a percentage like 30%', description });
+// `quantity` bounds the value (units.ts); a ramp's ends, a union of units, are bounded in timelines.ts instead.
+const duration = (description: string, bounded = true) =>
+  Type.String({ pattern: DURATION_PATTERN, ...(bounded && { quantity: 'duration' }), expected: 'a duration like 250ms or 30s', description });
+const percent = (description: string, bounded = true) =>
+  Type.String({ pattern: PERCENT_PATTERN, ...(bounded && { quantity: 'percent' }), expected: 'a percentage like 30%', description });
 const name = (description: string) =>
-  Type.String({ pattern: NAME_PATTERN, expected: 'lower-case letters, digits and dashes, like joke-5xx', description });
+  Type.String({ pattern: NAME_PATTERN, maxLength: MAX_NAME_LENGTH, expected: 'lower-case letters, digits and dashes, like joke-5xx', description });
 const route = (description: string) =>
   Type.String({ pattern: '^/', expected: 'a path starting with /', description });
 
 const Rate = Type.Union(
   [
-    Type.Number({ exclusiveMinimum: 0, description: 'Requests per second.' }),
-    Type.String({ pattern: RATE_PATTERN, expected: 'a rate like 50/s or 600/m', description: 'Requests per unit of time, like 50/s or 600/m.' }),
+    Type.Number({ exclusiveMinimum: 0, maximum: MAX_RATE_PER_S, description: 'Requests per second.' }),
+    Type.String({ pattern: RATE_PATTERN, quantity: 'rate', expected: 'a rate like 50/s or 600/m', description: 'Requests per unit of time, like 50/s or 600/m.' }),
   ],
   { description: 'Target arrival rate (open model): a number per second, or "50/s", "600/m", "3000/h".' },
 );
@@ -61,7 +68,7 @@ const Delay = (description: string) =>
       }),
       distribution('pareto', 'a heavy tail: most delays near scale, a few very long ones.', {
         scale: duration('The minimum delay x_m, e.g. 10ms (above 0).'),
-        shape: Type.Number({ exclusiveMinimum: 0, expected: 'a number above 0, like 1.5', description: 'The shape α: smaller is heavier-tailed (α ≤ 1 has no finite mean; give a cap).' }),
+        shape: Type.Number({ exclusiveMinimum: 0, maximum: 1000, expected: 'a number above 0, like 1.5', description: 'The shape α: smaller is heavier-tailed (α ≤ 1 has no finite mean; give a cap).' }),
         cap: Type.Optional(duration('The longest delay; longer draws are cut to it, e.g. 10s.')),
       }),
       distribution('exponential', 'memoryless, the service time of an M/M/c queue.', {
@@ -76,9 +83,9 @@ const Delay = (description: string) =>
 
 const Capacity = Type.Object(
   {
-    concurrency: Type.Integer({ minimum: 1, description: 'Requests the provider serves at once.' }),
+    concurrency: Type.Integer({ minimum: 1, maximum: MAX_COUNT, description: 'Requests the provider serves at once.' }),
     queue: Type.Optional(
-      Type.Integer({ minimum: 0, description: 'Requests that may wait for a free slot, first come first served; beyond it they get 503 at once. Default: no limit.' }),
+      Type.Integer({ minimum: 0, maximum: MAX_COUNT, description: 'Requests that may wait for a free slot, first come first served; beyond it they get 503 at once. Default: no limit.' }),
     ),
     serviceTime: Delay('How long each request holds a slot, e.g. { distribution: lognormal, p50: 20ms, p99: 120ms }.'),
   },
@@ -256,7 +263,7 @@ const Method = Type.Union(
 const RequestSpec = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, description: 'Name of this request in reports and SLOs. Default "METHOD path".' })),
-    weight: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Relative share of this request in the mix. Default 1.' })),
+    weight: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000, description: 'Relative share of this request in the mix. Default 1.' })),
     method: Type.Optional(Method),
     path: route('Request path on the target, starting with /, e.g. /joke or /pay?region=eu.'),
     headers: Type.Optional(
@@ -324,7 +331,7 @@ const OpenLoad = Type.Object(
 const ClosedLoad = Type.Object(
   {
     model: Type.Literal('closed', { description: 'Closed model: a fixed number of connections, each sending its next request when the previous one answers.' }),
-    connections: Type.Integer({ minimum: 1, description: 'Concurrent connections, each with one request in flight.' }),
+    connections: Type.Integer({ minimum: 1, maximum: MAX_CONNECTIONS, description: 'Concurrent connections, each with one request in flight.' }),
     ...loadCommon,
   },
   { additionalProperties: false, description: 'Closed-model load: a fixed number of connections.' },
@@ -373,9 +380,9 @@ const faultCommon = {
 /** A ramp's end point: its unit says which parameter moves (see `Ramp`). */
 const RampValue = Type.Union(
   [
-    percent('A share: `rate` (http faults) or `toxicity` (network faults).'),
-    duration('A latency.'),
-    Type.Number({ minimum: 0, expected: 'a number of KB/s', description: 'A bandwidth in KB/s (`kbps`).' }),
+    percent('A share: `rate` (http faults) or `toxicity` (network faults).', false),
+    duration('A latency.', false),
+    Type.Number({ minimum: 0, maximum: MAX_COUNT, expected: 'a number of KB/s', description: 'A bandwidth in KB/s (`kbps`).' }),
   ],
   { expected: 'a percentage like 50%, a duration like 800ms, or a number of KB/s', description: 'A value of the ramped parameter.' },
 );
@@ -492,7 +499,7 @@ const Outage = Type.Object(
     toxicity: Type.Optional(percent('Share of connections affected: required by partial (e.g. 30%); blackhole and slow default to 100%.')),
     latency: Type.Optional(duration('slow: latency added to responses, e.g. 800ms.')),
     jitter: Type.Optional(duration('slow: uniform jitter on the latency (± jitter). Default 0ms.')),
-    kbps: Type.Optional(Type.Number({ minimum: 0, expected: 'a number of KB/s ≥ 0', description: 'slow: responses limited to this many KB per second.' })),
+    kbps: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_COUNT, expected: 'a number of KB/s ≥ 0', description: 'slow: responses limited to this many KB per second.' })),
   },
   {
     additionalProperties: false,
@@ -525,25 +532,25 @@ const Fault = Type.Union(
       timeout: Type.Optional(duration('How long until the reset. Default 0ms (at once).')),
     }),
     networkFault('bandwidth', 'limit the connection to a rate.', {
-      kbps: Type.Number({ minimum: 0, expected: 'a number of KB/s ≥ 0', description: 'Rate limit in KB per second (Toxiproxy bandwidth `rate`).' }),
+      kbps: Type.Number({ minimum: 0, maximum: MAX_COUNT, expected: 'a number of KB/s ≥ 0', description: 'Rate limit in KB per second (Toxiproxy bandwidth `rate`).' }),
     }),
     networkFault('slow_close', 'delay the connection close.', {
       delay: duration('How long the close is delayed.'),
     }),
     networkFault('slicer', 'slice the data into small packets with delays between them.', {
-      averageSize: Type.Integer({ minimum: 1, description: 'Average packet size in bytes.' }),
-      sizeVariation: Type.Optional(Type.Integer({ minimum: 0, description: 'Variation of the packet size in bytes (less than averageSize). Default 0.' })),
+      averageSize: Type.Integer({ minimum: 1, maximum: MAX_COUNT, description: 'Average packet size in bytes.' }),
+      sizeVariation: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_COUNT, description: 'Variation of the packet size in bytes (less than averageSize). Default 0.' })),
       delay: Type.Optional(duration('Delay between packets. Default 0ms.')),
     }),
     networkFault('limit_data', 'close the connection after a number of bytes.', {
-      bytes: Type.Integer({ minimum: 0, description: 'Bytes let through before the connection is closed.' }),
+      bytes: Type.Integer({ minimum: 0, maximum: MAX_COUNT, description: 'Bytes let through before the connection is closed.' }),
     }),
     Outage,
     httpFault('hang', 'never answer: the request is held until the client gives up or the fault ends, then the connection is dropped.', {
       rate: Type.Optional(percent('Share of requests held. Default 100%.')),
     }),
     httpFault('truncate', 'send the status, the headers and part of the body, then drop the connection.', {
-      bytes: Type.Optional(Type.Integer({ minimum: 0, description: 'Bytes of the body sent before the cut (at most all but one).' })),
+      bytes: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_COUNT, description: 'Bytes of the body sent before the cut (at most all but one).' })),
       fraction: Type.Optional(percent('Share of the body sent before the cut, e.g. 50%. Default 50% (unless `bytes`).')),
       rate: Type.Optional(percent('Share of requests cut. Default 100%.')),
     }),
@@ -573,8 +580,8 @@ const Fault = Type.Union(
       rate: Type.Optional(percent('Share of requests slowed. Default 100%.')),
     }),
     httpFault('capacity', "change the provider's capacity for the window, e.g. a regional brown-out.", {
-      concurrency: Type.Integer({ minimum: 0, description: 'Requests served at once during the fault (0: none; they wait).' }),
-      queue: Type.Optional(Type.Integer({ minimum: 0, description: "Requests that may wait. Default: the provider's own." })),
+      concurrency: Type.Integer({ minimum: 0, maximum: MAX_COUNT, description: 'Requests served at once during the fault (0: none; they wait).' }),
+      queue: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_COUNT, description: "Requests that may wait. Default: the provider's own." })),
       serviceTime: Type.Optional(Delay("Service time during the fault. Default: the provider's own (required if it has no `capacity`).")),
     }),
   ],
@@ -617,7 +624,7 @@ export const ScenarioSchema = Type.Object(
   {
     name: name('Scenario name; also the folder name under reports/. A broken twin is e.g. joke-api-flaky-broken.'),
     description: Type.Optional(Type.String({ description: 'What the scenario shows, in a sentence or two.' })),
-    seed: Type.Optional(Type.Integer({ description: 'Seed for every random choice (arrivals, jitter, error draws). Default 1.' })),
+    seed: Type.Optional(Type.Integer({ minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER, description: 'Seed for every random choice (arrivals, jitter, error draws). Default 1.' })),
     expect: Type.Optional(
       Type.Union([Type.Literal('pass'), Type.Literal('fail')], {
         description: 'The verdict this scenario should get: a broken twin expects fail. Default pass.',

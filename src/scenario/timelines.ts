@@ -6,7 +6,7 @@
  * Like load.ts's checks, these read a document that may have failed the schema: each reads
  * only values of the right shape and leaves the rest to the schema's own messages.
  */
-import { DURATION_PATTERN, formatDuration, parseDuration, parsePercent, PERCENT_PATTERN } from '../core/units.ts';
+import { DURATION_PATTERN, formatDuration, parseDuration, parsePercent, PERCENT_PATTERN, QUANTITY_BOUNDS, withinBounds } from '../core/units.ts';
 import type { FaultSpec, RampSpec } from './model.ts';
 import { checkOutage, OUTAGE_RAMPS } from './outages.ts';
 import { ScenarioSchema, type ScenarioFile } from './schema.ts';
@@ -172,7 +172,8 @@ function checkRamp(f: Raw, ramp: Raw, base: Path, occurrenceMs: number | undefin
     const v = ramp[end];
     if (v === undefined) continue;
     if (!unit.test(v)) at([...base, end], `a ramp of ${param} takes ${unit.phrase}`, { found: JSON.stringify(v) });
-    else if ((param === 'rate' || param === 'toxicity') && parsePercent(v as string) > 1) at([...base, end], 'a percentage cannot exceed 100%');
+    else if ((param === 'rate' || param === 'toxicity') && parsePercent(v as string) > 1) at([...base, end], QUANTITY_BOUNDS.percent);
+    else if (param === 'latency' && !withinBounds('duration', v)) at([...base, end], QUANTITY_BOUNDS.duration);
   }
   if (ramp.from !== undefined && f[param] !== undefined) {
     at([...base, 'from'], `\`${param}\` is written too: the ramp starts from one or the other (drop \`ramp.from\` to start from ${param})`);
