@@ -7,9 +7,11 @@ import {
   ApiError,
   ErrBadRequestBody,
   ErrProxyAlreadyExists,
+  ErrProxyLoop,
   ErrProxyNotFound,
   isApiError,
 } from './api-error.ts';
+import { findLoop, type ProxyAddresses } from './loops.ts';
 import { Proxy, type ProxyDeps, type ProxyJson } from './proxy.ts';
 import {
   parseJson,
@@ -17,12 +19,20 @@ import {
   parseProxyCreate,
   parseProxyUpdate,
   parseToxicCreate,
+  quote,
   type Result,
 } from './schema.ts';
 import { toxicJson } from './toxic-collection.ts';
 
-/** The Toxiproxy release whose API this server speaks; `/version` reports it with a faultline suffix. */
+/** The Toxiproxy release whose API this server speaks. */
 export const TOXIPROXY_API_VERSION = '2.12.0';
+
+/**
+ * What `/version` reports: the release with faultline as semver build metadata, which
+ * orders equal to it (a client checking `>= 2.12.0` accepts it; a `-faultline` pre-release
+ * tag would order below), and tells faultline's server from Shopify's.
+ */
+export const TOXIPROXY_SERVER_VERSION = `${TOXIPROXY_API_VERSION}+faultline`;
 
 export interface ApiResponse {
   status: number;
@@ -121,13 +131,14 @@ export class ToxiproxyApi {
   #version(): ApiResponse {
     return {
       status: 200,
-      raw: `{"version": "${TOXIPROXY_API_VERSION}-faultline"}\n`,
+      raw: `{"version": "${TOXIPROXY_SERVER_VERSION}"}\n`,
       headers: { 'Content-Type': 'application/json;charset=utf-8' },
     };
   }
 
   #index(): ApiResponse {
-    const all: Record<string, ProxyJson> = {};
+    // Prototype-free: a proxy named `__proto__` or `constructor` is a key like any other.
+    const all = Object.create(null) as Record<string, ProxyJson>;
     for (const [name, p] of this.proxies) all[name] = p.toJSON();
     return { status: 200, body: all };
   }
@@ -135,8 +146,18 @@ export class ToxiproxyApi {
   async #create(body: Result<unknown>): Promise<ApiResponse> {
     const input = unwrap(parseProxyCreate(unwrap(body)));
     if (this.proxies.has(input.name)) throw ErrProxyAlreadyExists;
+    this.#refuseLoop([input]);
     const proxy = new Proxy(input, this.#deps);
-    if (input.enabled) await proxy.start();
+    if (input.enabled) {
+      await proxy.start();
+      // Listening on port 0 can land on a port some proxy's upstream names.
+      try {
+        this.#refuseLoop([proxy]);
+      } catch (e) {
+        await proxy.stop();
+        throw e;
+      }
+    }
     this.proxies.set(input.name, proxy);
     return { status: 201, body: proxy.toJSON() };
   }
@@ -148,8 +169,20 @@ export class ToxiproxyApi {
    * the proxies applied so far.
    */
   async #populate(body: Result<unknown>): Promise<ApiResponse> {
-    const inputs = unwrap(parsePopulate(unwrap(body)));
     const done: Proxy[] = [];
+    // As in Toxiproxy, an error body lists the proxies applied before it, `null` for none.
+    const failed = (e: unknown): ApiResponse => {
+      const err = isApiError(e) ? e : new ApiError(String(e), 500);
+      return { status: err.status, body: { ...err.toJSON(), proxies: done.length ? done.map((p) => p.toJSON()) : null } };
+    };
+    const parsed = parsePopulate(body.ok ? body.value : undefined);
+    if (!body.ok || !parsed.ok) return failed(body.ok ? (parsed as { error: ApiError }).error : body.error);
+    const inputs = parsed.value;
+    try {
+      this.#refuseLoop(inputs);
+    } catch (e) {
+      return failed(e);
+    }
     for (const input of inputs) {
       const existing = this.proxies.get(input.name);
       if (existing && existing.listen === input.listen && existing.upstream === input.upstream) {
@@ -159,15 +192,38 @@ export class ToxiproxyApi {
       await existing?.stop();
       const proxy = new Proxy(input, this.#deps);
       try {
-        if (input.enabled) await proxy.start();
+        if (input.enabled) {
+          await proxy.start();
+          try {
+            this.#refuseLoop([proxy]);
+          } catch (e) {
+            await proxy.stop();
+            throw e;
+          }
+        }
       } catch (e) {
-        const err = isApiError(e) ? e : new ApiError(String(e), 500);
-        return { status: err.status, body: { ...err.toJSON(), proxies: done.map((p) => p.toJSON()) } };
+        return failed(e);
       }
       this.proxies.set(input.name, proxy);
       done.push(proxy);
     }
     return { status: 201, body: { proxies: done.map((p) => p.toJSON()) } };
+  }
+
+  /**
+   * Throws ErrProxyLoop when the proxies, with `changed` in place of those of the same names,
+   * would form a cycle: a connection to one would come back to it and open another, without end.
+   */
+  #refuseLoop(changed: readonly ProxyAddresses[]): void {
+    const byName = new Map<string, ProxyAddresses>();
+    for (const p of this.proxies.values()) byName.set(p.name, p);
+    for (const p of changed) byName.set(p.name, p);
+    const loop = findLoop([...byName.values()]);
+    if (!loop) return;
+    const steps = loop.map((n) => quote(n)).join(' → ');
+    throw ErrProxyLoop.with(
+      `${steps}: each proxy's upstream is the next one's listen address, so every connection would open another until file descriptors run out`,
+    );
   }
 
   /** Changing listen or upstream restarts the proxy (dropping connections), as documented by Toxiproxy. */
@@ -176,7 +232,9 @@ export class ToxiproxyApi {
     const input = unwrap(
       parseProxyUpdate(unwrap(body), { name, listen: proxy.listen, upstream: proxy.upstream, enabled: proxy.enabled }),
     );
-    if (input.listen !== proxy.listen || input.upstream !== proxy.upstream) {
+    const moved = input.listen !== proxy.listen || input.upstream !== proxy.upstream;
+    if (moved) {
+      this.#refuseLoop([input]);
       await proxy.stop();
       proxy.listen = input.listen;
       proxy.upstream = input.upstream;
@@ -184,6 +242,15 @@ export class ToxiproxyApi {
     if (input.enabled !== proxy.enabled) {
       if (input.enabled) await proxy.start();
       else await proxy.stop();
+    }
+    if (moved && proxy.enabled) {
+      // Listening on port 0 can land on a port some proxy's upstream names: stay stopped then.
+      try {
+        this.#refuseLoop([proxy]);
+      } catch (e) {
+        await proxy.stop();
+        throw e;
+      }
     }
     return { status: 200, body: proxy.toJSON() };
   }

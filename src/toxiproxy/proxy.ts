@@ -2,6 +2,7 @@
  * A proxy: a listener, the connections it accepted, and its toxics (Toxiproxy's `proxy.go`).
  * Each accepted client gets a connection to the upstream and two links, one per direction.
  */
+import { readFileSync } from 'node:fs';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import type { Clock } from '../core/clock.ts';
 import type { Rng } from '../core/rng.ts';
@@ -24,6 +25,33 @@ export interface ProxyDeps {
   clock: Clock;
   rng: Rng;
   logger: ToxiproxyLogger;
+  /** Open client connections a proxy holds at most; DEFAULT_MAX_CONNECTIONS when absent. */
+  maxConnections?: number;
+}
+
+/**
+ * The default cap on a proxy's open connections: 4,096 (above the load driver's own in-flight
+ * bound, 2,000), or an eighth of the process's file-descriptor limit where that is lower. Each
+ * connection takes two descriptors (client and upstream); the cap bounds what a loop the API
+ * cannot see (an upstream hostname that resolves to the proxy itself, a forwarder outside
+ * faultline) takes before its connections are refused, which unwinds the whole chain, and
+ * leaves descriptors for the API and the other proxies.
+ */
+export const DEFAULT_MAX_CONNECTIONS = defaultMaxConnections();
+
+/** How long `listen` may take, hostname lookup included. */
+const LISTEN_TIMEOUT_MS = 5000;
+
+function defaultMaxConnections(): number {
+  let limit = Infinity;
+  try {
+    // Linux only; elsewhere the fixed default stands. Node raises the soft limit to the hard one at start-up.
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    if (m) limit = Number(m[1]);
+  } catch {
+    // no /proc
+  }
+  return Math.max(64, Math.min(4096, Math.floor(limit / 8)));
 }
 
 /** A proxy as the API shows it. Field order follows Toxiproxy's JSON. */
@@ -45,6 +73,9 @@ export class Proxy {
   #deps: ProxyDeps;
   #server: net.Server | null = null;
   #connections = new Set<Connection>();
+  /** Connections refused at the cap since the last warning, and when that was. */
+  #refused = 0;
+  #warnedAt = -Infinity;
 
   constructor(input: Pick<ProxyInput, 'name' | 'listen' | 'upstream'>, deps: ProxyDeps) {
     this.name = input.name;
@@ -79,10 +110,22 @@ export class Proxy {
     server.on('connection', (socket) => this.#accept(socket));
     try {
       await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
+        // A hostname is looked up first; the API answers one request at a time, so a lookup
+        // that never returns must not hold every later request with it.
+        let late = false;
+        const timer = setTimeout(() => {
+          late = true;
+          reject(Object.assign(new Error(`no address for ${hp.host} within ${LISTEN_TIMEOUT_MS} ms`), { code: 'EAI_AGAIN' }));
+        }, LISTEN_TIMEOUT_MS);
+        server.once('error', (e) => (clearTimeout(timer), reject(e)));
         server.listen({ host: host || undefined, port: hp.port }, () => {
-          server.off('error', reject);
-          resolve();
+          clearTimeout(timer);
+          // Given up on already: let the port go again.
+          if (late) server.close();
+          else {
+            server.removeAllListeners('error');
+            resolve();
+          }
         });
       });
     } catch (e) {
@@ -113,6 +156,22 @@ export class Proxy {
     const upstream = parseHostPort(this.upstream);
     if (!upstream) {
       client.destroy();
+      return;
+    }
+    const max = this.#deps.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    if (this.#connections.size >= max) {
+      client.destroy();
+      this.#refused++;
+      const now = this.#deps.clock.now();
+      if (now - this.#warnedAt >= 1000) {
+        this.#deps.logger.warn('connection refused: proxy at its connection cap (an upstream that leads back to the proxy?)', {
+          proxy: this.name,
+          max,
+          refused: this.#refused,
+        });
+        this.#warnedAt = now;
+        this.#refused = 0;
+      }
       return;
     }
     const conn = new Connection(client, upstream.host, upstream.port, this.toxics, this.#deps, () => {

@@ -7,7 +7,7 @@
  * name, a slicer that recurses forever). faultline rejects those too, each with its reason.
  */
 import { parseHostPort } from './address.ts';
-import { ApiError, ErrBadRequestBody, ErrInvalidStream, ErrInvalidToxicType, ErrMissingField } from './api-error.ts';
+import { ApiError, clip, ErrBadRequestBody, ErrInvalidStream, ErrInvalidToxicType, ErrMissingField } from './api-error.ts';
 import { TOXIC_KINDS, type Attributes, type ToxicKind } from './toxics/index.ts';
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
@@ -23,20 +23,55 @@ function isObject(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** A short description of a value for an error message: never the value whole, however big or deep. */
 function describe(v: unknown): string {
   if (v === undefined) return 'an empty body';
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
-  return `${typeof v} ${JSON.stringify(v)}`;
+  if (typeof v === 'string') return `the string ${quote(v)}`;
+  if (typeof v === 'object') return 'an object';
+  return `${typeof v} ${clip(String(v), 40)}`;
+}
+
+/** `s` as a JSON string literal, cut to `max` characters first: what error messages quote. */
+export function quote(s: string, max = 40): string {
+  return JSON.stringify(clip(s, max));
+}
+
+/**
+ * How deep a request body may nest. Toxiproxy's bodies are two levels deep (a toxic's
+ * attributes); Go's decoder stops at 10,000. Deeper input is refused before it is parsed, so
+ * nothing that walks a parsed body (validation, error messages, JSON.stringify) can run out
+ * of stack on it.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** The deepest nesting of arrays and objects in `text`, counted outside strings; stops past `limit`. */
+function jsonDepth(text: string, limit: number): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max && (max = depth) > limit) return max;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
 }
 
 /** Parses a request body; an empty body is `undefined` (some endpoints allow it). */
 export function parseJson(text: string): Result<unknown> {
   if (text.trim() === '') return ok(undefined);
+  if (jsonDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) return bad(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
   try {
     return ok(JSON.parse(text));
   } catch (e) {
+    // V8 quotes a window of the input in its message; the error body clips it (api-error.ts).
     return bad(`invalid JSON (${(e as Error).message})`);
   }
 }
@@ -60,11 +95,35 @@ function optionalString(body: Obj, key: string, where = ''): Result<string | und
   return ok(v);
 }
 
+/** The longest proxy or toxic name: it travels in URL paths, which HTTP servers bound (Node at 16 KB). */
+export const MAX_NAME_LENGTH = 255;
+
+/**
+ * Why `name` cannot name a proxy or a toxic, or undefined when it can. A name must come back:
+ * clients address it as a path segment (`/proxies/{name}`), and the listing keys it. So no
+ * `/`, no `.` or `..` (URL clients resolve them away), no lone surrogate (not encodable in a
+ * URL; Toxiproxy stores it as U+FFFD and cannot find it again), no control character, and a
+ * bounded length. Toxiproxy accepts all of these and then cannot serve some of them.
+ */
+export function nameProblem(name: string): string | undefined {
+  if (name.length > MAX_NAME_LENGTH) return `is ${name.length} characters long (at most ${MAX_NAME_LENGTH})`;
+  if (!name.isWellFormed()) return 'contains a lone UTF-16 surrogate';
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) return 'contains a control character';
+  if (name.includes('/')) return 'contains "/"';
+  if (name === '.' || name === '..') return 'is a dot segment, which URL clients remove from the path';
+  return undefined;
+}
+
+function checkName(what: 'proxy' | 'toxic', name: string, where = ''): Result<string> {
+  const problem = nameProblem(name);
+  return problem ? bad(`${where}${what} name ${quote(name)} ${problem}`) : ok(name);
+}
+
 function checkAddress(key: 'listen' | 'upstream', value: string, where = ''): Result<string> {
   const hp = parseHostPort(value);
-  if (!hp) return bad(`${where}"${key}" must be host:port (e.g. 127.0.0.1:8080), got ${JSON.stringify(value)}`);
+  if (!hp) return bad(`${where}"${key}" must be host:port (e.g. 127.0.0.1:8080), got ${quote(value)}`);
   if (key === 'upstream' && (hp.port === 0 || hp.host === '')) {
-    return bad(`${where}"upstream" needs a host and a non-zero port, got ${JSON.stringify(value)}`);
+    return bad(`${where}"upstream" needs a host and a non-zero port, got ${quote(value)}`);
   }
   return ok(value);
 }
@@ -85,6 +144,8 @@ export function parseProxyCreate(body: unknown, where = ''): Result<ProxyInput> 
   const at = where ? ` at ${where.replace(/: $/, '')}` : '';
   if (!name.value) return fail(ErrMissingField.with(`name${at}`));
   if (!upstream.value) return fail(ErrMissingField.with(`upstream${at}`));
+  const named = checkName('proxy', name.value, where);
+  if (!named.ok) return named;
   const up = checkAddress('upstream', upstream.value, where);
   if (!up.ok) return up;
   const li = checkAddress('listen', listen.value || DEFAULT_LISTEN, where);
@@ -100,7 +161,7 @@ export function parsePopulate(body: unknown): Result<ProxyInput[]> {
   for (let i = 0; i < body.length; i++) {
     const p = parseProxyCreate(body[i], `proxy ${i + 1}: `);
     if (!p.ok) return p;
-    if (names.has(p.value.name)) return bad(`duplicate proxy name ${JSON.stringify(p.value.name)} at proxy ${i + 1}`);
+    if (names.has(p.value.name)) return bad(`duplicate proxy name ${quote(p.value.name)} at proxy ${i + 1}`);
     names.add(p.value.name);
     out.push(p.value);
   }
@@ -113,7 +174,7 @@ export function parseProxyUpdate(body: unknown, current: ProxyInput): Result<Pro
   const name = optionalString(body, 'name');
   if (!name.ok) return name;
   if (name.value !== undefined && name.value !== '' && name.value !== current.name) {
-    return bad(`a proxy cannot be renamed (delete it and create ${JSON.stringify(name.value)})`);
+    return bad(`a proxy cannot be renamed (delete it and create ${quote(name.value)})`);
   }
   const listen = optionalString(body, 'listen');
   if (!listen.ok) return listen;
@@ -141,11 +202,12 @@ export interface ToxicInput {
   kind: ToxicKind;
 }
 
+/** Absent or null is the default; `""` is invalid, as in Toxiproxy (its decoder overwrites the default with it). */
 function parseStream(v: unknown): Result<Direction | undefined> {
-  if (v === undefined || v === null || v === '') return ok(undefined);
+  if (v === undefined || v === null) return ok(undefined);
   if (typeof v !== 'string') return bad(`"stream" must be a string, got ${describe(v)}`);
   const s = v.toLowerCase();
-  if (s !== 'upstream' && s !== 'downstream') return fail(ErrInvalidStream.with(JSON.stringify(v)));
+  if (s !== 'upstream' && s !== 'downstream') return fail(ErrInvalidStream.with(quote(v)));
   return ok(s);
 }
 
@@ -166,7 +228,7 @@ export function parseAttributes(kind: ToxicKind, v: unknown, base: Attributes): 
   const known = kind.attributes.map((a) => a.key);
   for (const key of Object.keys(given)) {
     if (!known.includes(key)) {
-      return bad(`unknown attribute ${JSON.stringify(key)} for a ${kind.type} toxic (it takes ${known.join(', ')})`);
+      return bad(`unknown attribute ${quote(key)} for a ${kind.type} toxic (it takes ${known.join(', ')})`);
     }
   }
   const attrs: Attributes = {};
@@ -197,14 +259,16 @@ export function parseToxicCreate(body: unknown): Result<ToxicInput> {
   if (!toxicity.ok) return toxicity;
   const kind = TOXIC_KINDS.get(type.value ?? '');
   if (!kind) {
-    const got = type.value ? JSON.stringify(type.value) : 'none given';
+    const got = type.value ? quote(type.value) : 'none given';
     return fail(ErrInvalidToxicType.with(`${got} (known: ${[...TOXIC_KINDS.keys()].join(', ')})`));
   }
   const attributes = parseAttributes(kind, body['attributes'], {});
   if (!attributes.ok) return attributes;
   const dir = stream.value ?? 'downstream';
+  const toxicName = checkName('toxic', name.value || `${kind.type}_${dir}`);
+  if (!toxicName.ok) return toxicName;
   return ok({
-    name: name.value || `${kind.type}_${dir}`,
+    name: toxicName.value,
     type: kind.type,
     stream: dir,
     toxicity: toxicity.value,
@@ -226,7 +290,7 @@ export function parseToxicUpdate(body: unknown, current: ToxicInput): Result<Tox
     if (v === undefined || v === null || v === '') continue;
     const same = typeof v === 'string' && (key === 'stream' ? v.toLowerCase() : v) === current[key];
     if (!same) {
-      return bad(`a toxic's ${key} cannot change (${JSON.stringify(current[key])} → ${describe(v)}); delete it and add a new one`);
+      return bad(`a toxic's ${key} cannot change (${quote(current[key])} → ${describe(v)}); delete it and add a new one`);
     }
   }
   const toxicity = parseToxicity(body['toxicity'], current.toxicity);

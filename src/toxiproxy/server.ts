@@ -4,7 +4,8 @@
  * can drive it as they would the real one.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { seededRng, type Rng } from '../core/rng.ts';
 import { formatHostPort } from './address.ts';
@@ -22,6 +23,12 @@ export interface ToxiproxyServerOptions {
   /** Every toxic's delays. `systemClock` when absent. */
   clock?: Clock;
   logger?: ToxiproxyLogger;
+  /**
+   * Open connections each proxy accepts at most; further ones are refused (closed at once).
+   * Bounds a proxy loop the API cannot see. Default: FAULTLINE_TOXIPROXY_MAX_CONNECTIONS, else
+   * 4,096 or an eighth of the file-descriptor limit, whichever is lower.
+   */
+  maxConnectionsPerProxy?: number;
 }
 
 export interface ToxiproxyServer {
@@ -35,6 +42,22 @@ export interface ToxiproxyServer {
 
 /** Request bodies are small JSON documents; anything bigger is refused, not buffered. */
 const MAX_BODY_BYTES = 1024 * 1024;
+
+/** How long a connection may take to send its first request line before it is answered 408 and closed. */
+const REQUEST_LINE_TIMEOUT_MS = 10_000;
+/** Bounds on the rest of a request (Node's own defaults are 60 s and 300 s). */
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+
+function maxConnectionsFrom(opts: ToxiproxyServerOptions): number | undefined {
+  const given = opts.maxConnectionsPerProxy ?? process.env['FAULTLINE_TOXIPROXY_MAX_CONNECTIONS'];
+  if (given === undefined || given === '') return undefined;
+  const n = Number(given);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new RangeError(`maxConnectionsPerProxy (FAULTLINE_TOXIPROXY_MAX_CONNECTIONS) must be a whole number from 1, got ${String(given)}`);
+  }
+  return n;
+}
 
 /**
  * Starts the server.
@@ -50,7 +73,8 @@ export async function startToxiproxyServer(opts: ToxiproxyServerOptions = {}): P
   const clock = opts.clock ?? systemClock;
   const rng = opts.rng ?? seededRng(Math.floor(clock.now()) | 0);
   const logger = opts.logger ?? silentLogger;
-  const api = new ToxiproxyApi({ clock, rng, logger });
+  const maxConnections = maxConnectionsFrom(opts);
+  const api = new ToxiproxyApi({ clock, rng, logger, ...(maxConnections ? { maxConnections } : {}) });
 
   const server = http.createServer((req, res) => {
     serve(api, req, res).catch((e: unknown) => {
@@ -59,10 +83,28 @@ export async function startToxiproxyServer(opts: ToxiproxyServerOptions = {}): P
       else res.destroy();
     });
   });
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    socket.destroy();
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    // Like Go's server: an unknown method is 405 to Toxiproxy's router, oversized headers 431.
+    const status = err.code === 'HPE_INVALID_METHOD' ? 405 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    refuse(socket, status);
   });
+  // CONNECT is not a route (Toxiproxy answers 405); without a listener Node would drop the socket.
+  server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+    const body = JSON.stringify(new ApiError(`method not allowed: CONNECT ${req.url ?? ''}`, 405).toJSON()) + '\n';
+    refuse(socket, 405, body, { Allow: 'GET, POST, PATCH, DELETE' });
+  });
+  // Node's parser takes a request line without an HTTP version for HTTP/0.9 and waits for
+  // headers that never come; Go's answers 400 at once. Check each connection's first line.
+  // (The HTTP server's own 'connection' listener takes each socket once the gate lets it through.)
+  const gated = new Set<Socket>();
+  const httpListeners = server.listeners('connection') as ((socket: Socket) => void)[];
+  if (httpListeners.length === 1) {
+    const httpConnection = httpListeners[0]!;
+    server.removeListener('connection', httpConnection);
+    server.on('connection', (socket: Socket) => gateRequestLine(socket, gated, () => httpConnection.call(server, socket)));
+  }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -85,12 +127,84 @@ export async function startToxiproxyServer(opts: ToxiproxyServerOptions = {}): P
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
+        for (const socket of gated) socket.destroy();
         await api.closeAll();
         await stopped;
       })();
       return closing;
     },
   };
+}
+
+/** Answers `status` on a raw socket and closes it once written (at most a second later). */
+function refuse(socket: Duplex, status: number, body = '', headers: Record<string, string> = {}): void {
+  if (socket.destroyed) return;
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const head = [`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}`, 'Connection: close', `Content-Length: ${Buffer.byteLength(body)}`];
+  if (body) head.push('Content-Type: application/json');
+  for (const [k, v] of Object.entries(headers)) head.push(`${k}: ${v}`);
+  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
+  const timer = setTimeout(() => socket.destroy(), 1000);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+  socket.once('finish', () => socket.destroy());
+}
+
+/** Bytes of a first request line looked at before the socket is handed on regardless (Node then rejects it as too long). */
+const REQUEST_LINE_PEEK = 16 * 1024;
+
+/**
+ * Holds a new connection until its first request line is in: one without ` HTTP/x.y` (an
+ * HTTP/0.9 request) is answered 400 and closed; anything else goes on to the HTTP server
+ * with its bytes put back. Leading empty lines are skipped, as HTTP/1.1 allows.
+ */
+function gateRequestLine(socket: Socket, pending: Set<Socket>, pass: () => void): void {
+  let seen: Buffer = Buffer.alloc(0);
+  pending.add(socket);
+  const done = () => {
+    pending.delete(socket);
+    socket.off('data', onData);
+    socket.off('end', onEnd);
+    socket.off('error', onError);
+    clearTimeout(timer);
+  };
+  const onData = (chunk: Buffer) => {
+    seen = seen.length ? Buffer.concat([seen, chunk]) : chunk;
+    let start = 0;
+    while (start < seen.length && (seen[start] === 0x0d || seen[start] === 0x0a)) start++;
+    const nl = seen.indexOf(0x0a, start);
+    if (nl < 0 && seen.length < REQUEST_LINE_PEEK) return;
+    done();
+    socket.pause();
+    if (nl >= 0 && !/ HTTP\/\d/.test(seen.subarray(start, nl).toString('latin1'))) {
+      refuse(socket, 400);
+      return;
+    }
+    socket.unshift(seen);
+    pass();
+    // The HTTP server reads the bytes put back from the socket's 'data' events, the rest as they come.
+    socket.resume();
+  };
+  const onEnd = () => {
+    done();
+    // Half-closed before a whole line: answer what Node's parser would (it sees an incomplete request).
+    refuse(socket, 400);
+  };
+  const onError = () => {
+    done();
+    socket.destroy();
+  };
+  const timer = setTimeout(() => {
+    done();
+    refuse(socket, 408);
+  }, REQUEST_LINE_TIMEOUT_MS);
+  timer.unref();
+  socket.on('data', onData);
+  socket.on('end', onEnd);
+  socket.on('error', onError);
 }
 
 async function serve(api: ToxiproxyApi, req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -63,7 +63,7 @@ describe('faultline toxiproxy (a child process)', () => {
     // A plain request, as curl would send it.
     const version = await fetch(`${server.url}/version`, { headers: { 'User-Agent': 'curl/8.5.0' } });
     expect(version.status).toBe(200);
-    expect(await version.json()).toEqual({ version: expect.stringMatching(/^2\.\d+\.\d+-faultline$/) });
+    expect(await version.json()).toEqual({ version: expect.stringMatching(/^2\.\d+\.\d+\+faultline$/) });
     const created = await fetch(`${server.url}/proxies`, {
       method: 'POST',
       headers: { 'User-Agent': 'curl/8.5.0', 'Content-Type': 'application/json' },

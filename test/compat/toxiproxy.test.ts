@@ -273,6 +273,71 @@ describe('API', () => {
   });
 });
 
+/** Writes `bytes` on a fresh connection to the API and resolves with what comes back before it closes, or undefined after `ms`. */
+function rawExchange(bytes: string, ms = 3000): Promise<string | undefined> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const s = net.connect(Number(port), hostname);
+    let got = '';
+    const timer = setTimeout(() => (s.destroy(), resolve(undefined)), ms);
+    s.on('data', (b) => {
+      got += b.toString('latin1');
+      // An answer with its head complete is enough: some servers keep the socket open after it.
+      if (/\r\n\r\n/.test(got)) (clearTimeout(timer), s.destroy(), resolve(got));
+    });
+    s.on('close', () => (clearTimeout(timer), resolve(got)));
+    s.on('error', () => {});
+    s.write(bytes);
+  });
+}
+
+describe('protocol edges and parity', () => {
+  it('reports a release version that orders >= 2.12.0 (no pre-release tag; faultline marks itself with build metadata)', async () => {
+    const { version } = (await call('GET', '/version')).json as { version: string };
+    expect(version).toMatch(/^2\.(1[2-9]|[2-9]\d)\.\d+(\+[0-9A-Za-z.-]+)?$/);
+    expect(version.includes('faultline')).toBe(!real);
+  });
+
+  it('answers a bare request line without an HTTP version (`GET /version`) with 400 at once', async () => {
+    const got = await rawExchange('GET /version\r\n');
+    expect(got).toMatch(/^HTTP\/1\.[01] 400 /);
+  });
+
+  it('answers CONNECT with 405 instead of dropping the connection', async () => {
+    const got = await rawExchange('CONNECT /version HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(got).toMatch(/^HTTP\/1\.1 405 /);
+  });
+
+  it('refuses a toxic with `stream: ""` (400 invalid stream); null is the default', async () => {
+    const proxy = await client.createProxy(proxyBody(name()));
+    const empty = await call('POST', `/proxies/${proxy.name}/toxics`, { type: 'latency', stream: '', attributes: { latency: 1 } });
+    expect(empty.status).toBe(400);
+    expect(empty.json!['error']).toMatch(/^stream was invalid, can be either upstream or downstream/);
+    const dflt = await call('POST', `/proxies/${proxy.name}/toxics`, { type: 'latency', stream: null, attributes: { latency: 1 } });
+    expect([dflt.status, dflt.json!['stream']]).toEqual([200, 'downstream']);
+  });
+
+  it("populate's error body carries `proxies: null` when nothing was applied", async () => {
+    for (const body of ['{{{', '{"name": "x"}', JSON.stringify([{ name: name() }])]) {
+      const res = await call('POST', '/populate', undefined, body);
+      expect(res.status, body).toBe(400);
+      expect(res.json, body).toEqual({ error: expect.stringMatching(/^(bad request body|missing required field)/), status: 400, proxies: null });
+    }
+  });
+
+  it('lists a proxy named __proto__ like any other, and deletes it', async () => {
+    const created = await call('POST', '/proxies', proxyBody('__proto__'));
+    try {
+      expect(created.status).toBe(201);
+      const listed = JSON.parse((await call('GET', '/proxies')).text) as Record<string, unknown>;
+      expect(Object.keys(listed)).toContain('__proto__');
+    } finally {
+      expect((await call('DELETE', '/proxies/__proto__')).status).toBe(204);
+    }
+    expect(await canConnect(created.json!['listen'] as string)).toBe(false);
+  });
+});
+
 describe('proxies over loopback sockets', () => {
   it('forwards bytes both ways', async (ctx) => {
     needsLoopback(ctx);
