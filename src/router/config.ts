@@ -56,6 +56,21 @@ export const UPSTREAM_PATTERN = '^[a-z0-9][a-z0-9-]*(@[a-z0-9][a-z0-9-]*)?$';
 const duration = (description: string) =>
   // `quantity`: bounded to what the router can honour (units.ts: a timer's 2³¹−1 ms).
   Type.String({ pattern: DURATION_PATTERN, quantity: 'duration', expected: 'a duration like 250ms or 5s', description });
+/** A byte size: `1MiB`, `512KiB`, `2MB`, `100kB`, `4096B` (MB = 10⁶ bytes, MiB = 2²⁰), or a bare number of bytes. */
+export const SIZE_PATTERN = '^\\s*\\d+(\\.\\d+)?\\s*(B|kB|KB|KiB|MB|MiB|GB|GiB)\\s*$';
+const SIZE_UNITS: Record<string, number> = { B: 1, kB: 1e3, KB: 1e3, KiB: 1024, MB: 1e6, MiB: 1024 ** 2, GB: 1e9, GiB: 1024 ** 3 };
+/** `1MiB` → 1048576; a number is already bytes. */
+export function parseSize(value: string | number): number {
+  if (typeof value === 'number') return value;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(B|kB|KB|KiB|MB|MiB|GB|GiB)\s*$/.exec(value);
+  if (!m) throw new RangeError(`not a size: ${JSON.stringify(value)} (write e.g. 1MiB, 512KiB, 4096B)`);
+  return Math.floor(Number(m[1]) * SIZE_UNITS[m[2]!]!);
+}
+const size = (description: string) =>
+  Type.Union([Type.Integer({ minimum: 0, description: 'Bytes.' }), Type.String({ pattern: SIZE_PATTERN, expected: 'a size like 1MiB, 512KiB or 4096B' })], {
+    expected: 'a size like 1MiB, 512KiB or 4096B',
+    description,
+  });
 const percent = (description: string) =>
   Type.String({ pattern: PERCENT_PATTERN, quantity: 'percent', expected: 'a percentage like 50%', description });
 const CONDITION_EXPECTED = 'a status class like 5xx, a status like 503, network or timeout';
@@ -376,6 +391,7 @@ const RouteSchema = Type.Object(
     canary: Type.Optional(CanarySchema),
     auth: Type.Optional(AuthSchema),
     llm: Type.Optional(LlmRouteSchema),
+    maxRequestBody: Type.Optional(size("The largest request body this route takes; a bigger one is answered 413 before anything is forwarded. Default: the router's `maxRequestBody`.")),
   },
   { additionalProperties: false, description: 'A route: which requests, to which providers, under which policies.' },
 );
@@ -399,6 +415,18 @@ export const RouterConfigSchema = Type.Object(
     ),
     rateLimit: Type.Optional(RateLimitSchema),
     loadShedding: Type.Optional(LoadSheddingSchema),
+    maxRequestBody: Type.Optional(size('The largest request body a route takes unless it says otherwise; a bigger one is answered 413 (Content-Length checked up front, a chunked body counted as it arrives) and never forwarded. Default 1MiB (nginx). At most 1GiB.')),
+    server: Type.Optional(
+      Type.Object(
+        {
+          headersTimeout: Type.Optional(duration("Longest a client may take to send a request's headers (slowloris); then 408 and the connection is closed. Node's server.headersTimeout. Default 10s.")),
+          requestTimeout: Type.Optional(duration("Longest a client may take to send a whole request, body included; then 408. Node's server.requestTimeout. At least headersTimeout. Default 30s.")),
+          keepAliveTimeout: Type.Optional(duration("Longest an idle keep-alive connection is kept open between requests. Node's server.keepAliveTimeout. Default 5s.")),
+          idleTimeout: Type.Optional(duration("A connection with no traffic either way for this long is closed, a request in flight included, so make it longer than any route's deadline. Node's server.timeout. Default 2m.")),
+        },
+        { additionalProperties: false, description: "The router's HTTP server: how long slow and idle client connections may hold a socket." },
+      ),
+    ),
   },
   { additionalProperties: false, description: "faultline's reference router: routes to upstream providers with timeouts, retries, breakers and failover." },
 );
@@ -493,6 +521,8 @@ export interface RouteConfig {
   auth?: RouteAuthConfig;
   /** LLM routing: the request's class picks a model chain from the registry. */
   llm?: RouteLlmConfig;
+  /** Bytes; absent: the router's `maxRequestBody`. */
+  maxRequestBody?: number;
 }
 
 /** A route's `auth`, its keys read: what `buildJwtAuth` takes, but for the clock. */
@@ -532,7 +562,31 @@ export interface RouterConfig {
   /** A per-client limit over all routes. */
   rateLimit?: RateLimitOptions;
   loadShedding?: LoadSheddingConfig;
+  /** Bytes a route's request body may hold unless the route says otherwise. Default DEFAULT_MAX_REQUEST_BODY. */
+  maxRequestBody?: number;
+  /** Client-connection timeouts, ms. Default DEFAULT_SERVER_TIMEOUTS. */
+  server?: ServerTimeouts;
 }
+
+/** How long a client connection may hold a socket, ms (node:http's server timeouts). */
+export interface ServerTimeouts {
+  /** Receiving a request's headers (server.headersTimeout). */
+  headersTimeout: number;
+  /** Receiving a whole request (server.requestTimeout); at least headersTimeout. */
+  requestTimeout: number;
+  /** An idle keep-alive connection between requests (server.keepAliveTimeout). */
+  keepAliveTimeout: number;
+  /** No traffic either way, a request in flight included (server.timeout). */
+  idleTimeout: number;
+}
+
+/** 1 MiB, nginx's client_max_body_size. */
+export const DEFAULT_MAX_REQUEST_BODY = 1024 * 1024;
+/** Bodies are buffered whole before they are forwarded: no limit above this. */
+export const MAX_REQUEST_BODY_BOUND = 1024 ** 3;
+export const DEFAULT_SERVER_TIMEOUTS: Readonly<ServerTimeouts> = { headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000, idleTimeout: 120_000 };
+/** Node's timers hold at most 2³¹−1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
 export const DEFAULT_FAILURE_CONDITIONS: readonly string[] = ['5xx', 'network', 'timeout'];
@@ -639,6 +693,27 @@ export function compileRouterConfig(
     if (!problems(['loadShedding'], loadShedOptionProblems(loadShedding))) loadShedding = undefined;
   }
   const priorityNames = loadShedding?.priorities ?? [...CRITICALITIES];
+
+  const bodyLimit = (value: string | number, at: (string | number)[]): number | undefined => {
+    const n = parseSize(value);
+    if (!Number.isFinite(n) || n > MAX_REQUEST_BODY_BOUND) {
+      issue(at, `maxRequestBody must be at most 1GiB (${MAX_REQUEST_BODY_BOUND} bytes): bodies are buffered whole`);
+      return undefined;
+    }
+    return n;
+  };
+  const maxRequestBody = raw.maxRequestBody === undefined ? DEFAULT_MAX_REQUEST_BODY : (bodyLimit(raw.maxRequestBody, ['maxRequestBody']) ?? DEFAULT_MAX_REQUEST_BODY);
+  const server: ServerTimeouts = { ...DEFAULT_SERVER_TIMEOUTS };
+  for (const k of ['headersTimeout', 'requestTimeout', 'keepAliveTimeout', 'idleTimeout'] as const) {
+    const v = raw.server?.[k];
+    if (v === undefined) continue;
+    const ms = Math.ceil(parseDuration(v));
+    if (!(ms > 0) || ms > MAX_TIMER_MS) issue(['server', k], `${k} must be more than 0 and at most ${MAX_TIMER_MS} ms (about 24.8 days), Node's longest timer`);
+    else server[k] = ms;
+  }
+  if (server.headersTimeout > server.requestTimeout) {
+    issue(['server', raw.server?.headersTimeout !== undefined ? 'headersTimeout' : 'requestTimeout'], `headersTimeout (${formatMs(server.headersTimeout)}) must not exceed requestTimeout (${formatMs(server.requestTimeout)}): the headers are part of the request`);
+  }
 
   // Which route set each provider's breaker, to report conflicting route-level breakers.
   const breakerFrom = new Map<string, number>();
@@ -822,6 +897,7 @@ export function compileRouterConfig(
       }
     }
 
+    const routeBody = r.maxRequestBody === undefined ? undefined : bodyLimit(r.maxRequestBody, [...at, 'maxRequestBody']);
     routes.push({
       match: r.match,
       upstreams,
@@ -838,6 +914,7 @@ export function compileRouterConfig(
       ...(canary && { canary }),
       ...(auth && { auth }),
       ...(llm && { llm }),
+      ...(routeBody !== undefined && { maxRequestBody: routeBody }),
     });
   });
 
@@ -852,6 +929,8 @@ export function compileRouterConfig(
       ...(trustedProxies && { trustedProxies: [...trustedProxies] }),
       ...(globalRateLimit && { rateLimit: globalRateLimit }),
       ...(loadShedding && { loadShedding }),
+      maxRequestBody,
+      server,
     },
   };
 }

@@ -39,7 +39,9 @@
  *   (all upstreams failed: 502), `rejected` (no upstream could be called — breakers open,
  *   ejected, full: 503), `no_route` (404), `aborted` (the client left first), `shed` (load
  *   shedding: 503), `rate_limited` (429), `deadline_exceeded` (504), `fallback` (a cache,
- *   static or queue tier answered), `unauthorized` (401). `provider` is `none` when no
+ *   static or queue tier answered), `unauthorized` (401), `bad_request` (400: a path that
+ *   cannot be normalised, see path.ts; route `none`), `too_large` (413: a body over the
+ *   route's `maxRequestBody`). `provider` is `none` when no
  *   provider answered. `rejected` also covers a route's routing refusing a request (503: no
  *   compliant or available provider, no available model).
  * - `bulkhead_rejections_total`: `scope` is `route` (name: the route) or `provider` (name: the
@@ -130,7 +132,9 @@ export type RequestOutcome =
   | 'rate_limited'
   | 'deadline_exceeded'
   | 'fallback'
-  | 'unauthorized';
+  | 'unauthorized'
+  | 'bad_request'
+  | 'too_large';
 
 /** The gauge encoding of breaker states. */
 export const BREAKER_STATE_CODE: Record<BreakerStateKind, number> = { closed: 0, open: 1, 'half-open': 2 };

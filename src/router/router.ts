@@ -5,7 +5,8 @@
  *
  * Per request, outermost first:
  *
- *   match a route → rate limits (router-wide, then the route's; per client) → load shedding
+ *   normalise the path (path.ts; 400 when it cannot be) → match a route → the route's body
+ *   limit (413) → rate limits (router-wide, then the route's; per client) → load shedding
  *   (router-wide, by priority) → the route's deadline → fallback chain (or the upstreams
  *   alone) → route bulkhead → failover over the tier's upstreams, each through
  *   `retry(+budget) → adaptive throttle → provider bulkhead → breaker → outlier detection
@@ -37,7 +38,7 @@
 import { systemClock, type Clock } from '../core/clock.ts';
 import { seededRng, type Rng } from '../core/rng.ts';
 import { conditionSet } from './conditions.ts';
-import type { FallbackTierConfig, RetryBudgetConfig, RouteConfig, RouterConfig } from './config.ts';
+import { DEFAULT_MAX_REQUEST_BODY, type FallbackTierConfig, type RetryBudgetConfig, type RouteConfig, type RouterConfig } from './config.ts';
 import { RouterMetrics, type RequestOutcome } from './metrics.ts';
 import { CircuitBreaker } from './policies/breaker.ts';
 import { ConcurrencyRetryBudget, RetryQuota, TokenRetryBudget, type RetryBudget } from './policies/budget.ts';
@@ -61,6 +62,7 @@ import { parseRetryAfter, RetryPolicy } from './policies/retry.ts';
 import { LoadShedder } from './policies/shedding.ts';
 import { AdaptiveThrottle } from './policies/throttle.ts';
 import { DeadlinePolicy, TimeoutPolicy } from './policies/timeout.ts';
+import { isNormalPath, normalisePath } from './path.ts';
 import { ProviderRegistry, type Provider } from './providers.ts';
 import { AUTH_FAILURES, buildJwtAuth, type JwtAuth } from './routing/auth.ts';
 import { Canary, stickyKey, type CanaryArm } from './routing/canary.ts';
@@ -135,6 +137,12 @@ export interface RouterPolicies {
 
 export interface Router {
   handle(req: RouterRequest): Promise<RouterResponse>;
+  /**
+   * The most body bytes a request to `target` (path and query, as received) may carry: its
+   * route's `maxRequestBody`, else the router's. `handle` answers 413 past it; server.ts asks
+   * before reading a body, so an oversized one is refused before it is buffered or forwarded.
+   */
+  bodyLimit(target: string): number;
   readonly metrics: RouterMetrics;
   readonly providers: ProviderRegistry;
   /** Breakers by provider key. */
@@ -247,6 +255,8 @@ interface CompiledRoute {
   /** Selectors by upstream list (`a,b`), built when first needed. */
   selectors: Map<string, ProviderSelector>;
   auth: JwtAuth | undefined;
+  /** The most request-body bytes the route takes. */
+  maxBody: number;
   canary: { canary: Canary; upstreams: CompiledUpstream[]; stickyHeader: string | undefined } | undefined;
 }
 
@@ -281,6 +291,7 @@ export function createRouter(opts: RouterOptions): Router {
   const trusted = new TrustedProxies(config.trustedProxies ?? []);
   const rateLimiters = new Map<string, RateLimiter>();
   const globalLimiter = config.rateLimit ? new RateLimiter(config.rateLimit, clock) : undefined;
+  const defaultBodyLimit = config.maxRequestBody ?? DEFAULT_MAX_REQUEST_BODY;
   if (globalLimiter) rateLimiters.set('global', globalLimiter);
 
   // Per provider key: breaker, bulkhead, adaptive throttle.
@@ -487,6 +498,7 @@ export function createRouter(opts: RouterOptions): Router {
       selectors: new Map(),
       auth,
       canary,
+      maxBody: rc.maxRequestBody ?? defaultBodyLimit,
     };
 
     if (rc.fallback) {
@@ -711,17 +723,37 @@ export function createRouter(opts: RouterOptions): Router {
     return { status: value.status, headers, body: value.body, provider: key };
   }
 
+  /** The first route whose `match` takes `pathname` (normalised, without its query). */
+  function routeFor(pathname: string): CompiledRoute | undefined {
+    for (const r of routes) if (r.test(pathname)) return r;
+    return undefined;
+  }
+
+  /** The body limit for a request to `target` (as received): its route's, else the router's. */
+  function bodyLimit(target: string): number {
+    const n = normalisePath(target);
+    if (!n.ok) return defaultBodyLimit;
+    const q = n.path.indexOf('?');
+    return routeFor(q < 0 ? n.path : n.path.slice(0, q))?.maxBody ?? defaultBodyLimit;
+  }
+
   async function handle(req: RouterRequest): Promise<RouterResponse> {
     const started = clock.now();
-    const q = req.path.indexOf('?');
-    const pathname = q < 0 ? req.path : req.path.slice(0, q);
-    let route: CompiledRoute | undefined;
-    for (const r of routes) {
-      if (r.test(pathname)) {
-        route = r;
-        break;
+    let q = req.path.indexOf('?');
+    let pathname = q < 0 ? req.path : req.path.slice(0, q);
+    // Matched and forwarded as normalised (path.ts): the upstream sees the path the route was
+    // chosen for. An already-normal path (nearly all) costs one test and no copy.
+    if (!isNormalPath(pathname)) {
+      const normalised = normalisePath(req.path);
+      if (!normalised.ok) {
+        metrics.request('none', 'none', 'bad_request', 0);
+        return json(400, { error: 'bad_path', message: normalised.message });
       }
+      req = { ...req, path: normalised.path };
+      q = req.path.indexOf('?');
+      pathname = q < 0 ? req.path : req.path.slice(0, q);
     }
+    const route = routeFor(pathname);
     if (!route) {
       // The router-wide limit covers requests no route takes too: probing for paths is traffic.
       const wait = globalLimiter?.take(clientAddress(req.remoteAddress, req.headers['x-forwarded-for'], trusted)) ?? 0;
@@ -745,6 +777,12 @@ export function createRouter(opts: RouterOptions): Router {
     let status = 0;
     const ex = new Exchange(req, trusted, route.config.select?.sources);
     try {
+      // A body over the route's limit is refused before anything else (server.ts refuses it before reading it whole).
+      if (req.body !== undefined && req.body.byteLength > route.maxBody) {
+        outcome = 'too_large';
+        status = 413;
+        return json(413, { error: 'request_too_large', message: `the request body is over this route's limit of ${route.maxBody} bytes`, route: route.label, limit: route.maxBody });
+      }
       // Rate limits first: they are the cheapest refusal and the one a flood must hit.
       if (globalLimiter || route.rateLimit) {
         const who = ex.client();
@@ -890,6 +928,7 @@ export function createRouter(opts: RouterOptions): Router {
 
   return {
     handle,
+    bodyLimit,
     metrics,
     providers,
     breakers,
@@ -965,8 +1004,11 @@ function escapeRegExp(s: string): string {
 }
 
 // RFC 9110 §7.6.1: connection-specific fields are not forwarded; content-length is
-// recomputed from the body actually sent.
+// recomputed from the body actually sent. `expect` too: the router met a `100-continue`
+// itself (server.ts) and sends the upstream a body it already holds (undici refuses the
+// header outright, which made it a 502 of the router's own).
 const HOP_BY_HOP = new Set([
+  'expect',
   'connection',
   'keep-alive',
   'proxy-connection',

@@ -2,16 +2,29 @@
  * The reference router behind node:http: the thin shell around `createRouter`. Besides the
  * configured routes it answers `GET /healthz` and `GET /metrics` (Prometheus text), which
  * take precedence over any route.
+ *
+ * What a client may hold, bounded by the config (`maxRequestBody`, `server`):
+ *
+ * - a request body: at most its route's `maxRequestBody` (default 1 MiB). A Content-Length
+ *   over it is answered 413 before a byte of the body is read (and before `100 Continue`);
+ *   a chunked body is counted as it arrives and answered 413 the moment it passes the limit.
+ *   Either way nothing is forwarded, and the connection is closed after the answer (the
+ *   rest of the body is discarded, never buffered).
+ * - a connection: `headersTimeout` to send the headers (slowloris: 408), `requestTimeout` to
+ *   send the whole request, `keepAliveTimeout` idle between requests, `idleTimeout` with no
+ *   traffic at all. Node checks the first two every `connectionsCheckingInterval`, set here
+ *   to at most 1 s (Node's default is 30 s), so 5,000 parked connections are gone within
+ *   about `headersTimeout` + 1 s.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Clock } from '../core/clock.ts';
 import type { Rng } from '../core/rng.ts';
-import type { RouterConfig } from './config.ts';
+import { DEFAULT_SERVER_TIMEOUTS, type RouterConfig } from './config.ts';
 import { RouterMetrics } from './metrics.ts';
 import { CancelSource } from './policies/cancel.ts';
 import { CallerAbortedError } from './policies/errors.ts';
-import { createRouter, type Router, type RouterRequest } from './router.ts';
+import { createRouter, PROVIDER_HEADER, type Router, type RouterRequest } from './router.ts';
 import { undiciTransport, type Transport } from './transport.ts';
 
 export interface StartRouterOptions {
@@ -75,7 +88,35 @@ export async function startRouter(opts: StartRouterOptions): Promise<RunningRout
     return signal;
   }
 
-  const server = createServer((req, res) => {
+  // Refused before the router saw the request: counted here, under route `none`.
+  const refuseTooLarge = (res: ServerResponse, limit: number) => {
+    metrics.request('none', 'none', 'too_large', 0);
+    tooLarge(res, limit);
+  };
+  const timeouts = opts.config.server ?? DEFAULT_SERVER_TIMEOUTS;
+  const server = createServer(
+    {
+      headersTimeout: timeouts.headersTimeout,
+      requestTimeout: timeouts.requestTimeout,
+      keepAliveTimeout: timeouts.keepAliveTimeout,
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(timeouts.headersTimeout / 2))),
+    },
+    onRequest,
+  );
+  server.keepAliveTimeout = timeouts.keepAliveTimeout;
+  // No 'timeout' listener: a socket idle this long is destroyed.
+  server.setTimeout(timeouts.idleTimeout);
+  // `Expect: 100-continue`: a body already known to be too large is refused instead of invited.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    const limit = router.bodyLimit(req.url ?? '/');
+    if (declaredLength(req) > limit) refuseTooLarge(res, limit);
+    else {
+      res.writeContinue();
+      onRequest(req, res);
+    }
+  });
+
+  function onRequest(req: IncomingMessage, res: ServerResponse): void {
     const path = req.url ?? '/';
     if (req.method === 'GET' && path === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': healthz.byteLength });
@@ -93,9 +134,20 @@ export async function startRouter(opts: StartRouterOptions): Promise<RunningRout
       return;
     }
     // Most requests have no body: they go to the router at once, without a wait for one.
-    if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) forward(req, res, undefined);
-    else readBody(req).then((body) => forward(req, res, body), (err: unknown) => routerError(res, err));
-  });
+    if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
+      forward(req, res, undefined);
+      return;
+    }
+    const limit = router.bodyLimit(path);
+    if (declaredLength(req) > limit) {
+      refuseTooLarge(res, limit);
+      return;
+    }
+    readBody(req, limit).then(
+      (body) => (body === TOO_LARGE ? refuseTooLarge(res, limit) : forward(req, res, body)),
+      () => badBody(res),
+    );
+  }
 
   function forward(req: IncomingMessage, res: ServerResponse, body: Uint8Array | undefined): void {
     const request: RouterRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, signal: departureOf(req.socket) };
@@ -149,9 +201,65 @@ function routerError(res: ServerResponse, err: unknown): void {
   res.end(JSON.stringify({ error: 'router_error', message: err instanceof Error ? err.message : String(err) }));
 }
 
-/** The request body; undefined when it is empty. */
-async function readBody(req: IncomingMessage): Promise<Uint8Array | undefined> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return chunks.length === 0 ? undefined : Buffer.concat(chunks);
+const TOO_LARGE = Symbol('too large');
+
+/** The Content-Length the client declared (node:http has checked its syntax); 0 without one. */
+function declaredLength(req: IncomingMessage): number {
+  const v = req.headers['content-length'];
+  return v === undefined ? 0 : Number(v);
+}
+
+/**
+ * The request body, counted as it arrives; undefined when it is empty, TOO_LARGE as soon as
+ * it passes `limit` (what came so far is dropped, and the rest is discarded as it arrives).
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | undefined | typeof TOO_LARGE> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      // Whatever else arrives is read and dropped, so the stream never holds it.
+      req.on('error', () => {});
+      req.resume();
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size > limit) {
+        chunks.length = 0;
+        done();
+        resolve(TOO_LARGE);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      done();
+      resolve(chunks.length === 0 ? undefined : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error) => {
+      done();
+      reject(err);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
+}
+
+/** 413, and the connection closed after it: the rest of the body is not waited for. */
+function tooLarge(res: ServerResponse, limit: number): void {
+  if (res.destroyed || res.headersSent) return;
+  const body = JSON.stringify({ error: 'request_too_large', message: `the request body is over this route's limit of ${limit} bytes`, limit });
+  res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close', [PROVIDER_HEADER]: 'none' });
+  res.end(body);
+}
+
+/** The client broke off or garbled its body: its fault, a 400 if it still listens. */
+function badBody(res: ServerResponse): void {
+  if (res.destroyed || res.headersSent) return;
+  res.writeHead(400, { 'content-type': 'application/json; charset=utf-8', connection: 'close', [PROVIDER_HEADER]: 'none' });
+  res.end(JSON.stringify({ error: 'bad_body', message: 'the request body could not be read' }));
 }
