@@ -7,7 +7,7 @@ import { Toxiproxy, ToxiproxyError } from 'toxiproxy-node-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seededRng } from '../core/rng.ts';
 import { startToxiproxyServer, type ToxiproxyServer } from './index.ts';
-import { Client, closeAll, echoServer, type TcpFixture } from './testing.ts';
+import { apiCall, Client, closeAll, echoServer, type TcpFixture } from './testing.ts';
 
 let server: ToxiproxyServer;
 let client: Toxiproxy;
@@ -24,21 +24,7 @@ afterEach(async () => {
   await closeAll();
 });
 
-async function call(method: string, path: string, body?: unknown, raw?: string) {
-  const res = await fetch(server.url + path, {
-    method,
-    body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
-    headers: { 'Content-Type': 'application/json' },
-  });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, text, json: json as Record<string, unknown> | undefined };
-}
+const call = (method: string, path: string, body?: unknown, raw?: string) => apiCall(server.url, method, path, body, raw);
 
 const proxyBody = (name = 'svc') => ({ name, listen: '127.0.0.1:0', upstream: echo.address });
 

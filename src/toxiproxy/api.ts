@@ -143,21 +143,23 @@ export class ToxiproxyApi {
     return { status: 200, body: all };
   }
 
+  /** Starts `proxy`, and stops it again if the port it got (port 0 picks one) closes a loop: some proxy's upstream may name that port. */
+  async #startWithoutLoop(proxy: Proxy): Promise<void> {
+    await proxy.start();
+    try {
+      this.#refuseLoop([proxy]);
+    } catch (e) {
+      await proxy.stop();
+      throw e;
+    }
+  }
+
   async #create(body: Result<unknown>): Promise<ApiResponse> {
     const input = unwrap(parseProxyCreate(unwrap(body)));
     if (this.proxies.has(input.name)) throw ErrProxyAlreadyExists;
     this.#refuseLoop([input]);
     const proxy = new Proxy(input, this.#deps);
-    if (input.enabled) {
-      await proxy.start();
-      // Listening on port 0 can land on a port some proxy's upstream names.
-      try {
-        this.#refuseLoop([proxy]);
-      } catch (e) {
-        await proxy.stop();
-        throw e;
-      }
-    }
+    if (input.enabled) await this.#startWithoutLoop(proxy);
     this.proxies.set(input.name, proxy);
     return { status: 201, body: proxy.toJSON() };
   }
@@ -192,15 +194,7 @@ export class ToxiproxyApi {
       await existing?.stop();
       const proxy = new Proxy(input, this.#deps);
       try {
-        if (input.enabled) {
-          await proxy.start();
-          try {
-            this.#refuseLoop([proxy]);
-          } catch (e) {
-            await proxy.stop();
-            throw e;
-          }
-        }
+        if (input.enabled) await this.#startWithoutLoop(proxy);
       } catch (e) {
         return failed(e);
       }

@@ -8,7 +8,7 @@ import { seededRng } from '../core/rng.ts';
 import { startToxiproxyServer, type ToxiproxyServer } from './index.ts';
 import { findLoop, reaches } from './loops.ts';
 import { MAX_NAME_LENGTH } from './schema.ts';
-import { Client, closeAll, echoServer, type TcpFixture } from './testing.ts';
+import { apiCall, Client, closeAll, echoServer, type TcpFixture } from './testing.ts';
 
 let server: ToxiproxyServer;
 let echo: TcpFixture;
@@ -23,21 +23,7 @@ afterEach(async () => {
   await closeAll();
 });
 
-async function call(method: string, path: string, body?: unknown, raw?: string) {
-  const res = await fetch(server.url + path, {
-    method,
-    body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
-    headers: { 'Content-Type': 'application/json' },
-  });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, text, json: json as Record<string, unknown> | undefined };
-}
+const call = (method: string, path: string, body?: unknown, raw?: string) => apiCall(server.url, method, path, body, raw);
 
 function canConnect(address: string): Promise<boolean> {
   const i = address.lastIndexOf(':');

@@ -137,6 +137,23 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+/** One API request: status, body text, and the body as JSON when it parses. */
+export async function apiCall(base: string, method: string, path: string, body?: unknown, raw?: string) {
+  const res = await fetch(base + path, {
+    method,
+    body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
+    headers: { 'Content-Type': 'application/json' },
+  });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, text, json: json as Record<string, unknown> | undefined };
+}
+
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** A deterministic byte pattern, so reordering or loss shows up as a mismatch. */
