@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import Type from 'typebox';
-import { closest, formatIssues, formatPath, issueAt, loadYamlFile, parseYaml, type ConfigIssue } from './load.ts';
+import { formatIssues, formatPath, issueAt, loadYamlFile, parseYaml, type ConfigIssue } from './load.ts';
+import { closest } from '../core/suggest.ts';
 
 // A small schema with the shapes the real configs use: a pattern with a friendly
 // `expected`, a required field, a discriminated union, a keyed union and a scalar union.

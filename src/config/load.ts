@@ -11,6 +11,7 @@
  *   if (!loaded.ok) console.error(formatIssues(loaded.issues));
  */
 import { readFile } from 'node:fs/promises';
+import { closest } from '../core/suggest.ts';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { interpolateDocument, type VarLookup } from './interpolate.ts';
@@ -320,34 +321,6 @@ export function formatPath(path: (string | number)[]): string {
     else out += `[${JSON.stringify(seg)}]`;
   }
   return out;
-}
-
-/** Levenshtein distance, for "did you mean" on misspelt keys and names. */
-export function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
-
-/** The candidate closest to `word`, if it is close enough to be a plausible typo. */
-export function closest(word: string, candidates: Iterable<string>): string | undefined {
-  // Nobody misspells a 100-character word; and a 1 MB key must not cost seconds of edit distance.
-  if (word.length > 64) return undefined;
-  let best: string | undefined;
-  let bestD = Infinity;
-  const w = word.toLowerCase();
-  for (const c of candidates) {
-    const d = editDistance(w, c.toLowerCase());
-    if (d < bestD) [best, bestD] = [c, d];
-  }
-  // A third of the word, at least one edit: `retrys`→`retries`, but not `foo`→`seed`.
-  return best !== undefined && bestD <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
 }
 
 // ---------------------------------------------------------------------------------------

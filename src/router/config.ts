@@ -21,7 +21,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Type from 'typebox';
-import { closest, issueAt, loadYamlFile, parseYaml, type ConfigIssue, type Loaded, type Locate } from '../config/load.ts';
+import { issueAt, loadYamlFile, parseYaml, type ConfigIssue, type Loaded, type Locate } from '../config/load.ts';
+import { closest } from '../core/suggest.ts';
 import { DURATION_PATTERN, parseDuration, parsePercent, PERCENT_PATTERN } from '../core/units.ts';
 import { CONDITION_PATTERN } from './conditions.ts';
 import type { BackoffOptions, Jitter } from './policies/backoff.ts';

@@ -18,6 +18,9 @@ import type { ScenarioTarget } from '../scenario/model.ts';
 import type { ProviderEndpoint } from '../report/result.ts';
 import { providerEnvName } from '../scenario/templates.ts';
 import { checkUrlTarget, startCommandTarget, type StartedTarget } from './target.ts';
+import { EnvironmentError } from './errors.ts';
+
+export { EnvironmentError };
 
 /** Where the system under test is and how to reach what surrounds it; torn down by `close`. */
 export interface Environment {
@@ -69,10 +72,6 @@ export interface EnvironmentSpec {
   toxiproxyUrl?: string;
 }
 
-/** Raised when the environment cannot be brought up: the run did not start, exit code 2. */
-export class EnvironmentError extends Error {
-  override name = 'EnvironmentError';
-}
 
 export function endpointKey(provider: string, region?: string): string {
   return region ? `${provider}@${region}` : provider;

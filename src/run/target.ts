@@ -17,7 +17,7 @@ import { parseHostPort } from '../toxiproxy/address.ts';
 import { siblingModule, startWorker, type Worker } from './worker.ts';
 import type { TargetHostStart, TargetStatus } from './target-host.ts';
 // A cycle (environment.ts starts targets), harmless: the class is used only once a run is under way.
-import { EnvironmentError } from './environment.ts';
+import { EnvironmentError } from './errors.ts';
 
 const POLL_MS = 100;
 const STDERR_TAIL_LINES = 20;

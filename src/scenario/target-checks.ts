@@ -6,7 +6,8 @@
  * @example
  *   checkRouterProviders(doc, 'x.yaml', locate, router, 'fixtures/routers/x.yaml')
  */
-import { issueAt, closest, type ConfigIssue, type Locate } from '../config/load.ts';
+import { issueAt, type ConfigIssue, type Locate } from '../config/load.ts';
+import { closest } from '../core/suggest.ts';
 import type { RouterConfig } from '../router/config.ts';
 import type { SloExpr, ValueExpr } from '../slo/ast.ts';
 import { parseSlo } from '../slo/parse.ts';

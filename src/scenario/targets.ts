@@ -4,7 +4,7 @@
  * normalisation. Called by load.ts.
  */
 import path from 'node:path';
-import { closest } from '../config/load.ts';
+import { closest } from '../core/suggest.ts';
 import { DURATION_PATTERN, parseDuration } from '../core/units.ts';
 import { fixtureNames } from '../fixtures/catalogue.ts';
 import { parseHostPort } from '../toxiproxy/address.ts';

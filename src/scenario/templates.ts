@@ -16,7 +16,7 @@
  *   expandTemplates('{{providers.payments.url}}/v1', { 'providers.payments.url': 'http://127.0.0.1:40123' })
  *   // → 'http://127.0.0.1:40123/v1'
  */
-import { closest } from '../config/load.ts';
+import { closest } from '../core/suggest.ts';
 
 const TEMPLATE = /\{\{\s*([^{}]*?)\s*\}\}/g;
 const PARTS = ['url', 'host', 'port'] as const;

@@ -7,7 +7,7 @@ import type { LabelMatcher, LiteralUnit, SloExpr, ValueExpr } from './ast.ts';
 import { printValue } from './ast.ts';
 import type { QuantityKind } from './metrics.ts';
 import { BUILTIN_METRICS, LATENCY_LABELS, STATUS_PATTERN, routerMetricKind } from './metrics.ts';
-import { closestName } from './suggest.ts';
+import { closest } from '../core/suggest.ts';
 import type { SloVerdict } from '../report/result.ts';
 
 /** A problem with an SLO, at a 0-based character offset into its text. */
@@ -111,7 +111,7 @@ function measuresSomething(node: ValueExpr): boolean {
 function checkSelector(metric: string, selector: readonly LabelMatcher[], labels: readonly string[]): SloError | null {
   for (const m of selector) {
     if (!labels.includes(m.label)) {
-      const guess = closestName(m.label, labels);
+      const guess = closest(m.label, labels);
       const hint = guess ? `; did you mean \`${guess}\`?` : '';
       return {
         message: `\`${m.label}\` is not a label of ${metric}: expected one of ${labels.join(', ')}${hint}`,

@@ -12,7 +12,7 @@ import { latencyDistribution, latencyOf, statOf } from './latency.ts';
 import type { MetricSource } from './metrics.ts';
 import { BUILTIN_METRICS, isCumulativeName, isSuccess, statusMatches } from './metrics.ts';
 import { parseSlo } from './parse.ts';
-import { closestName } from './suggest.ts';
+import { closest } from '../core/suggest.ts';
 import type { SloWindow, WindowRange } from './window.ts';
 import { describeWindow, inWindow, resolveWindow, whyNoWindow } from './window.ts';
 
@@ -290,7 +290,7 @@ function exportedNames(scrapes: readonly MetricScrape[]): Set<string> {
 }
 
 function notExportedReason(name: string, known: Set<string>): string {
-  const guess = closestName(name, [...known].sort());
+  const guess = closest(name, [...known].sort());
   return `\`${name}\` is not exported by the target (no such metric in its /metrics${guess ? `; did you mean \`${guess}\`?` : `, which has ${known.size} metric names`})`;
 }
 
@@ -363,7 +363,7 @@ function routerMetric(node: RouterMetricNode, ctx: Context): Measured {
   // A selector on a label the metric never carries matches nothing forever: a typo, not a zero.
   for (const m of node.selector) {
     if (m.op === '=' && m.value !== '' && !labelsSeen.has(m.label)) {
-      const guess = closestName(m.label, [...labelsSeen].sort());
+      const guess = closest(m.label, [...labelsSeen].sort());
       const seen = labelsSeen.size ? [...labelsSeen].sort().join(', ') : 'none';
       return { value: null, reason: `\`${name}\` has no label \`${m.label}\` (labels seen: ${seen})${guess ? `; did you mean \`${guess}\`?` : ''}` };
     }

@@ -55,7 +55,7 @@ import type { Comparator, LabelMatcher, LatencyStat, NumberNode, SloExpr, Span, 
 import { validateSlo } from './check.ts';
 import type { SloError } from './check.ts';
 import { BUILTIN_NAMES, isBuiltinMetric } from './metrics.ts';
-import { closestName } from './suggest.ts';
+import { closest } from '../core/suggest.ts';
 
 export type ParseResult = { ok: true; expr: SloExpr } | { ok: false; error: { message: string; offset: number } };
 
@@ -321,7 +321,7 @@ class Parser {
     const span = { start: t.start, end: selector.end };
     if (isBuiltinMetric(name)) return { kind: 'metric', name, selector: selector.matchers, span };
     // Router metrics are open-ended, but a near miss of a built-in is a typo, not a new metric.
-    const guess = closestName(name, [...BUILTIN_NAMES, 'latency']);
+    const guess = closest(name, [...BUILTIN_NAMES, 'latency']);
     if (guess) this.#fail(`expected a metric, found \`${name}\`, which faultline does not measure; did you mean \`${guess}\`?`, t);
     return { kind: 'router_metric', name, selector: selector.matchers, span };
   }
@@ -335,7 +335,7 @@ class Parser {
       let hint = '';
       if (arg.type === 'ident' && isBuiltinMetric(arg.text)) hint = `: ${fn.text}() takes latency, the only distribution; \`${arg.text}\` is one number`;
       else if (arg.type === 'ident') {
-        const guess = closestName(arg.text, ['latency']);
+        const guess = closest(arg.text, ['latency']);
         if (guess) hint = `; did you mean \`${guess}\`?`;
       }
       this.#fail(`expected \`latency\` inside \`${fn.text}(\`, found ${describe(arg)}${hint}`, arg);
@@ -368,7 +368,7 @@ class Parser {
     if (name === 'p' && this.#peek().type === 'number') {
       this.#fail(`expected a latency statistic, found k6's \`p(${this.#peek().text})\`: write p${this.#peek().text}(latency)`, fn);
     }
-    const guess = STAT_ALIASES[name.toLowerCase()] ?? closestName(name, STAT_NAMES);
+    const guess = STAT_ALIASES[name.toLowerCase()] ?? closest(name, STAT_NAMES);
     const hint = guess ? `; did you mean \`${guess}\`?` : '';
     return this.#fail(`expected a latency statistic (${STAT_LIST}), found \`${name}(\`${hint}`, fn);
   }
