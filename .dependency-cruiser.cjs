@@ -1,7 +1,7 @@
 /**
  * faultline's import rules, checked by test/architecture.test.ts (so a wrong arrow fails
  * `npm test` with the rule's name and comment) and by `npx depcruise src`.
- * The layers they keep apart are README's "How it is built" (and ARCHITECTURE.md, once written).
+ * ARCHITECTURE.md explains the layers they keep apart.
  *
  * The rules state the intended architecture. Imports that break them today are listed in
  * .dependency-cruiser-known-violations.json (regenerate it only to shrink it:
