@@ -3,7 +3,7 @@
  * RunData only; it never throws for a bad SLO or missing data, it says so in the verdict.
  */
 import type { MetricSample, MetricScrape, RequestRecord, RunData, UpstreamRecord } from '../collect/types.ts';
-import type { SloVerdict } from '../report/result.ts';
+import type { SloVerdict } from './verdict.ts';
 import type { LabelMatcher, LatencyNode, MetricNode, RouterMetricNode, SloExpr, ValueExpr } from './ast.ts';
 import { printSlo, printValue } from './ast.ts';
 import { validateSlo, verdictUnit } from './check.ts';

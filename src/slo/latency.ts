@@ -4,7 +4,7 @@
  */
 import * as hdr from 'hdr-histogram-js';
 import type { RequestRecord } from '../collect/types.ts';
-import type { LatencySummary } from '../report/result.ts';
+import type { LatencySummary } from './verdict.ts';
 import type { LatencyStat } from './ast.ts';
 
 /** Quantiles of a set of latencies, plus the exact extremes and mean. */
