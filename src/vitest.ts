@@ -45,6 +45,7 @@ expect.extend({
     const why: string[] = [];
     if (r.status === 'aborted') why.push(`the run was aborted (${r.abortReason ?? 'no reason recorded'}): its SLOs cover only the part that ran`);
     if (r.slos.length === 0) why.push('the scenario declares no SLOs, so there is nothing to meet');
+    // A result.json written before `warnings` existed has none.
     for (const w of r.warnings ?? []) why.push(`warning: ${w}`);
     const lines = sloVerdictLines(r.slos);
     return {

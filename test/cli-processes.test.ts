@@ -5,9 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { descendantsOf } from './support/processes.ts';
+import { canConnect } from '../src/toxiproxy/testing.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const main = new URL('../src/cli/main.ts', import.meta.url).pathname;
@@ -31,13 +31,6 @@ function alive(pid: number): boolean {
   return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
 }
 
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('error', () => resolve(false));
-  });
-}
 
 /** Starts `proc`, collects its output, and resolves with the port of the first URL it prints. */
 function urlOf(proc: ChildProcess, within = 20_000): Promise<{ port: number; output: () => string }> {

@@ -38,7 +38,7 @@ function shown(file: string): string {
 }
 
 /** The `-e` variables and the overrides, as the API takes them. */
-export function loadOptions(flags: LoadFlags): LoadOptions {
+function loadOptions(flags: LoadFlags): LoadOptions {
   const overrides: ScenarioOverrides = {
     ...(flags.duration !== undefined && { duration: flags.duration }),
     ...(flags.rate !== undefined && { rate: flags.rate }),

@@ -34,7 +34,7 @@ export function formatSummary(result: RunResult, opts: SummaryOptions): string {
     lines.push(paint(['bold', 'yellow'], `⚠ ABORTED: ${result.abortReason ?? 'no reason recorded'}`) + paint('dim', ' (results cover the part that ran)'));
   }
   // Loud, above the SLOs: a miswired service can meet an SLO by accident, and it should not go unseen.
-  for (const w of result.warnings ?? []) lines.push(paint(['bold', 'yellow'], `⚠ WARNING: ${w}`));
+  for (const w of result.warnings) lines.push(paint(['bold', 'yellow'], `⚠ WARNING: ${w}`));
   lines.push('');
 
   lines.push(...sloVerdictLines(result.slos, { color: opts.color }));

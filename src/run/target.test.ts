@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:http';
@@ -9,23 +8,9 @@ import type { AddressInfo } from 'node:net';
 import type { CommandTarget } from '../scenario/model.ts';
 import { freePort, startCommandTarget, targetEnv, waitReady } from './target.ts';
 import { EnvironmentError } from './environment.ts';
+import { processesWith } from '../../test/support/processes.ts';
 
 const HARNESS = new URL('../../test/fixtures/own-service/keeper-harness.ts', import.meta.url).pathname;
-
-/** Live processes whose command line contains `mark`. */
-function withMark(mark: string): number[] {
-  const out: number[] = [];
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
-    try {
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      if (readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(mark) && stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z') out.push(Number(e));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
 
 const cmd = (over: Partial<CommandTarget>): CommandTarget => ({ kind: 'command', command: 'true', cwd: process.cwd(), env: {}, stopTimeoutMs: 2000, ...over });
 
@@ -63,11 +48,11 @@ describe('a command target', () => {
         }),
         { endpoints: [], logDir },
       );
-      expect(withMark(mark).length).toBeGreaterThanOrEqual(1); // the node process (and the sh around it)
+      expect(processesWith(mark).length).toBeGreaterThanOrEqual(1); // the node process (and the sh around it)
       const started = Date.now();
       await t.close();
       expect(Date.now() - started).toBeGreaterThanOrEqual(450);
-      expect(withMark(mark)).toEqual([]);
+      expect(processesWith(mark)).toEqual([]);
     } finally {
       await rm(logDir, { recursive: true, force: true });
     }
@@ -95,12 +80,12 @@ describe('a command target', () => {
       expect(line).toMatch(/^ready \d+ http:\/\/127\.0\.0\.1:\d+/);
       if (how === 'kill') {
         // The service, a background sibling of it: both in the group.
-        expect(withMark(mark).length).toBeGreaterThanOrEqual(2);
+        expect(processesWith(mark).length).toBeGreaterThanOrEqual(2);
         harness.kill('SIGKILL');
       }
       const deadline = Date.now() + 10_000;
-      while (withMark(mark).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      expect(withMark(mark)).toEqual([]);
+      while (processesWith(mark).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(processesWith(mark)).toEqual([]);
     } finally {
       harness.kill('SIGKILL');
     }

@@ -7,7 +7,7 @@ import { Toxiproxy, ToxiproxyError } from 'toxiproxy-node-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seededRng } from '../core/rng.ts';
 import { startToxiproxyServer, type ToxiproxyServer } from './index.ts';
-import { apiCall, Client, closeAll, echoServer, type TcpFixture } from './testing.ts';
+import { apiCall, canConnect, Client, closeAll, echoServer, type TcpFixture } from './testing.ts';
 
 let server: ToxiproxyServer;
 let client: Toxiproxy;
@@ -28,15 +28,6 @@ const call = (method: string, path: string, body?: unknown, raw?: string) => api
 
 const proxyBody = (name = 'svc') => ({ name, listen: '127.0.0.1:0', upstream: echo.address });
 
-/** Resolves with whether a TCP connect to `address` succeeds. */
-function canConnect(address: string): Promise<boolean> {
-  const i = address.lastIndexOf(':');
-  return new Promise((resolve) => {
-    const s = net.connect(Number(address.slice(i + 1)), address.slice(0, i));
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('error', () => resolve(false));
-  });
-}
 
 describe('proxies', () => {
   it('creates a proxy (201), reports the real port of listen :0 and forwards bytes', async () => {

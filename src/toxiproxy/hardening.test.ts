@@ -8,7 +8,8 @@ import { seededRng } from '../core/rng.ts';
 import { startToxiproxyServer, type ToxiproxyServer } from './index.ts';
 import { findLoop, reaches } from './loops.ts';
 import { MAX_NAME_LENGTH } from './schema.ts';
-import { apiCall, Client, closeAll, echoServer, type TcpFixture } from './testing.ts';
+import { freePort } from '../load/testing.ts';
+import { apiCall, canConnect, Client, closeAll, echoServer, type TcpFixture } from './testing.ts';
 
 let server: ToxiproxyServer;
 let echo: TcpFixture;
@@ -25,23 +26,6 @@ afterEach(async () => {
 
 const call = (method: string, path: string, body?: unknown, raw?: string) => apiCall(server.url, method, path, body, raw);
 
-function canConnect(address: string): Promise<boolean> {
-  const i = address.lastIndexOf(':');
-  return new Promise((resolve) => {
-    const s = net.connect(Number(address.slice(i + 1)), address.slice(0, i));
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('error', () => resolve(false));
-  });
-}
-
-/** A free loopback port (listened on and released). */
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 const deepObject = (n: number) => '{"a":'.repeat(n) + '1' + '}'.repeat(n);
 const deepArray = (n: number) => '['.repeat(n) + ']'.repeat(n);

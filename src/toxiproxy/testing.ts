@@ -154,6 +154,16 @@ export async function apiCall(base: string, method: string, path: string, body?:
   return { status: res.status, text, json: json as Record<string, unknown> | undefined };
 }
 
+/** Whether a TCP connect succeeds: to `host:port` (IPv6 in brackets) or to a port on 127.0.0.1. */
+export function canConnect(address: string | number): Promise<boolean> {
+  const [host, port] = typeof address === 'number' ? ['127.0.0.1', address] : [address.slice(0, address.lastIndexOf(':')).replace(/^\[|\]$/g, ''), Number(address.slice(address.lastIndexOf(':') + 1))];
+  return new Promise((resolve) => {
+    const s = net.connect(port, host);
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+}
+
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** A deterministic byte pattern, so reordering or loss shows up as a mismatch. */

@@ -4,10 +4,9 @@
  * a plain curl-like fetch work against it; Ctrl-C (SIGINT) stops it and frees every port.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import net from 'node:net';
 import { Toxiproxy } from 'toxiproxy-node-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Client, closeAll, echoServer } from '../../src/toxiproxy/testing.ts';
+import { canConnect, Client, closeAll, echoServer } from '../../src/toxiproxy/testing.ts';
 
 const main = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 let child: ChildProcessWithoutNullStreams | undefined;
@@ -46,13 +45,6 @@ function serve(): Promise<{ url: string; output: () => string; exited: Promise<{
   });
 }
 
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('error', () => resolve(false));
-  });
-}
 
 describe('faultline toxiproxy (a child process)', () => {
   it('prints the real URL for --port 0, serves the Node client and plain HTTP, and SIGINT stops it and frees its ports', async () => {

@@ -8,7 +8,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -17,25 +16,9 @@ import { runScenario, type RunOutcome } from '../../src/run/run.ts';
 import { EnvironmentError } from '../../src/run/environment.ts';
 import { freePort } from '../../src/run/target.ts';
 import { formatSummary } from '../../src/report/summary.ts';
-import { childrenOf } from '../support/processes.ts';
+import { childrenOf, processesWith } from '../support/processes.ts';
 
 const SERVICE = new URL('../fixtures/own-service/', import.meta.url).pathname;
-
-/** Live processes whose command line contains `mark` (zombies do not count). */
-function processesWith(mark: string): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (cmd.includes(mark) && stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z') out.push(Number(entry));
-    } catch {
-      // gone while we looked
-    }
-  }
-  return out;
-}
 
 async function load(dir: string, name: string, yaml: string) {
   const file = join(dir, `${name}.yaml`);

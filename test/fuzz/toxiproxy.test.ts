@@ -18,7 +18,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { seededRng } from '../../src/core/rng.ts';
 import { startToxiproxyServer, type ToxiproxyServer } from '../../src/toxiproxy/index.ts';
-import { closeAll, echoServer, type TcpFixture } from '../../src/toxiproxy/testing.ts';
+import { canConnect, closeAll, echoServer, type TcpFixture } from '../../src/toxiproxy/testing.ts';
 import { FUZZ_SEED, fuzzReport, fuzzRuns } from './budget.ts';
 
 /** Every request must be answered (or its socket closed) within this. */
@@ -279,15 +279,6 @@ function sendRaw(bytes: Buffer): Promise<Answer | 'hang'> {
   });
 }
 
-function canConnect(address: string): Promise<boolean> {
-  const i = address.lastIndexOf(':');
-  const host = address.slice(0, i).replace(/^\[|\]$/g, '');
-  return new Promise((resolve) => {
-    const s = net.connect(Number(address.slice(i + 1)), host);
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('error', () => resolve(false));
-  });
-}
 
 async function api(method: string, path: string): Promise<Answer> {
   const res = await fetch(server.url + path, { method, signal: AbortSignal.timeout(REQUEST_BOUND_MS) });

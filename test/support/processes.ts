@@ -22,3 +22,19 @@ export function descendantsOf(pid: number): number[] {
   const direct = childrenOf(pid);
   return direct.flatMap((c) => [c, ...descendantsOf(c)]);
 }
+
+/** Live processes (zombies do not count) whose command line contains `mark`, other than this one. */
+export function processesWith(mark: string): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (cmd.includes(mark) && stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z') out.push(Number(entry));
+    } catch {
+      // gone while we looked
+    }
+  }
+  return out;
+}
