@@ -10,7 +10,7 @@
  */
 /** Tests may reach across layers for their set-up; the layer rules are about shipped code. */
 const TESTS = '\\.test\\.ts$';
-const PRODUCTION = '^src/(?!.*(\\.test\\.ts$|/testing\\.ts$|^src/report/fixtures\\.ts$))';
+const PRODUCTION = '^src/(?!.*(\\.test\\.ts$|/testing\\.ts$))';
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -40,21 +40,21 @@ module.exports = {
       severity: 'error',
       comment: 'The SLO language is a pure function of run data: it does not reach into I/O, the harness or the report.',
       from: { path: '^src/slo/', pathNot: TESTS },
-      to: { path: '^src/(run|cli|load|fixtures|toxiproxy|router|faults|report)/|^src/(api|index|vitest)\\.ts$' },
+      to: { path: '^src/(run|cli|load|providers|toxiproxy|router|faults|report)/|^src/(api|index|vitest)\\.ts$' },
     },
     {
       name: 'router-stands-alone',
       severity: 'error',
       comment: 'The reference router is a system under test like any other: it knows nothing of scenarios, runs, load, SLOs or reports.',
       from: { path: '^src/router/', pathNot: TESTS },
-      to: { path: '^src/(scenario|run|load|slo|report|fixtures|faults|collect|cli)/|^src/(api|index|vitest)\\.ts$' },
+      to: { path: '^src/(scenario|run|load|slo|report|providers|faults|collect|cli)/|^src/(api|index|vitest)\\.ts$' },
     },
     {
       name: 'toxiproxy-stands-alone',
       severity: 'error',
       comment: 'The embedded Toxiproxy is interchangeable with the real one: it knows nothing of faultline above it.',
       from: { path: '^src/toxiproxy/', pathNot: TESTS },
-      to: { path: '^src/(scenario|run|load|slo|report|fixtures|faults|collect|router|cli)/|^src/(api|index|vitest)\\.ts$' },
+      to: { path: '^src/(scenario|run|load|slo|report|providers|faults|collect|router|cli)/|^src/(api|index|vitest)\\.ts$' },
     },
     {
       name: 'run-is-the-orchestrator',
@@ -82,7 +82,7 @@ module.exports = {
       severity: 'error',
       comment: 'Shipped code must not import tests, test helpers (testing.ts) or test data.',
       from: { path: PRODUCTION },
-      to: { path: '\\.test\\.ts$|/testing\\.ts$|^test/|^src/report/fixtures\\.ts$' },
+      to: { path: '\\.test\\.ts$|/testing\\.ts$|^test/' },
     },
     {
       name: 'production-not-on-dev-dependencies',

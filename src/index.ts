@@ -15,4 +15,4 @@ export { formatIssues, type ConfigIssue } from './config/load.ts';
 export { formatSummary } from './report/summary.ts';
 export type { RunResult, SloVerdict, LatencySummary, RunSeries, ProviderEndpoint } from './report/result.ts';
 export type { Scenario } from './scenario/model.ts';
-export type { HandlerModuleContext, HandlerModuleExport } from './fixtures/user-handlers.ts';
+export type { HandlerModuleContext, HandlerModuleExport } from './providers/user-handlers.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import './vitest.ts';
-import { abortedRun, completedRun } from './report/fixtures.ts';
+import { abortedRun, completedRun } from './report/testing.ts';
 import type { RunResult } from './report/result.ts';
 
 const passing = (): RunResult => {

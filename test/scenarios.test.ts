@@ -5,7 +5,7 @@
  * fail and has a sibling that expects to pass, under the same name with `-broken`. The runs
  * themselves are `npm start`.
  *
- * Also: every fixture provider in src/fixtures/services.ts answers the paths its routes
+ * Also: every fixture provider in src/providers/services.ts answers the paths its routes
  * forward, in-process (MSW), with who answered in the body.
  */
 import { readdirSync } from 'node:fs';
@@ -14,9 +14,9 @@ import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRng } from '../src/core/rng.ts';
 import { formatIssues } from '../src/config/load.ts';
-import { fixtureNames } from '../src/fixtures/catalogue.ts';
-import { providerHandlers } from '../src/fixtures/provider.ts';
-import { serviceFixtures } from '../src/fixtures/services.ts';
+import { fixtureNames } from '../src/providers/catalogue.ts';
+import { providerHandlers } from '../src/providers/provider.ts';
+import { serviceFixtures } from '../src/providers/services.ts';
 import { loadRouterConfig } from '../src/router/config.ts';
 import { loadScenario } from '../src/scenario/load.ts';
 import type { Scenario } from '../src/scenario/model.ts';

@@ -8,7 +8,7 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Toxiproxy, type Proxy } from 'toxiproxy-node-client';
 import { seededRng } from '../core/rng.ts';
-import { serveFixture, type FixtureServer } from '../fixtures/server.ts';
+import { serveFixture, type FixtureServer } from '../providers/server.ts';
 import { startToxiproxyServer, type ToxiproxyServer } from '../toxiproxy/server.ts';
 import { httpFaultBackend, layeredBackend, toxiproxyFaultBackend, type NetworkAction, type PlannedFault, type PlannedStep } from './backends.ts';
 

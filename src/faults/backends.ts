@@ -1,5 +1,5 @@
 import { Toxiproxy, type Proxy, type Toxic } from 'toxiproxy-node-client';
-import type { HttpFault } from '../fixtures/http-faults.ts';
+import type { HttpFault } from '../providers/http-faults.ts';
 import type { FaultBackend, TimedFault, TimedStep } from './timeline.ts';
 
 /** A network toxic in Toxiproxy's own terms (units as its API takes them). */

@@ -1,5 +1,5 @@
 import type { FaultSpec, NetworkFault, NetworkOutageFault, Scenario } from '../scenario/model.ts';
-import type { HttpFault } from '../fixtures/http-faults.ts';
+import type { HttpFault } from '../providers/http-faults.ts';
 import { RAMP_FIELDS } from '../scenario/timelines.ts';
 import type { FaultAction, NamedToxic, NetworkAction, PlannedFault, PlannedStep, ToxicSpec } from './backends.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FaultSwitch } from '../collect/types.ts';
 import { latencyChart, requestsChart, upstreamChart } from './charts.ts';
-import { completedRun } from './fixtures.ts';
+import { completedRun } from './testing.ts';
 import type { RunSeries } from './result.ts';
 
 const fault = (name: string, on: number | null, off: number | null): FaultSwitch => ({

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { abortedRun, completedRun } from './fixtures.ts';
+import { abortedRun, completedRun } from './testing.ts';
 import { renderHtml, TEMPLATE_URL } from './html.ts';
 
 describe('report.html', () => {

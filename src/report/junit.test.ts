@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { abortedRun, completedRun } from './fixtures.ts';
+import { abortedRun, completedRun } from './testing.ts';
 import { escapeXmlAttr, escapeXmlText, renderJunit } from './junit.ts';
 import type { RunResult } from './result.ts';
 

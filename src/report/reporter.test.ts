@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { completedRun } from './fixtures.ts';
+import { completedRun } from './testing.ts';
 import { reporters, UnknownReporterError, writeReports } from './reporter.ts';
 
 describe('writeReports', () => {

@@ -1,6 +1,6 @@
 import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { abortedRun, completedRun } from './fixtures.ts';
+import { abortedRun, completedRun } from './testing.ts';
 import { formatSummary } from './summary.ts';
 
 const ANSI = /\u001b\[/;

@@ -10,10 +10,10 @@ import {
   type ToxiproxyServerHandle,
 } from '../toxiproxy/servers.ts';
 import type { UpstreamRecord } from '../collect/types.ts';
-import type { HttpFault } from '../fixtures/http-faults.ts';
+import type { HttpFault } from '../providers/http-faults.ts';
 import { siblingModule, startWorker, type Worker } from './worker.ts';
-import type { EndpointSpec, FixtureHostStarted } from './fixture-host.ts';
-import type { ReceivedRequest } from '../fixtures/server.ts';
+import type { EndpointSpec, ProviderHostStarted } from './provider-host.ts';
+import type { ReceivedRequest } from '../providers/server.ts';
 import type { ScenarioTarget } from '../scenario/model.ts';
 import type { ProviderEndpoint } from '../report/result.ts';
 import { providerEnvName } from '../scenario/templates.ts';
@@ -109,9 +109,9 @@ export async function startEnvironment(spec: EnvironmentSpec): Promise<Environme
   };
 
   try {
-    const fixtureHost = await startWorker(siblingModule('./fixture-host.ts', import.meta.url), 'fixtures');
-    workers.push(fixtureHost);
-    const started = await fixtureHost.call<FixtureHostStarted>('start', {
+    const providerHost = await startWorker(siblingModule('./provider-host.ts', import.meta.url), 'providers');
+    workers.push(providerHost);
+    const started = await providerHost.call<ProviderHostStarted>('start', {
       seed: spec.seed,
       endpoints: spec.endpoints,
       embeddedToxiproxy: kind === 'embedded',
@@ -197,9 +197,9 @@ export async function startEnvironment(spec: EnvironmentSpec): Promise<Environme
         const s = await target?.status();
         return s?.exited ? (s.signal ? `signal ${s.signal}` : `code ${s.code}`) : undefined;
       },
-      setHttpFaults: (key, faults) => fixtureHost.call<number>('setHttpFaults', { key, faults }),
+      setHttpFaults: (key, faults) => providerHost.call<number>('setHttpFaults', { key, faults }),
       async collectUpstream(t0) {
-        const got = await fixtureHost.call<{ key: string; records: ReceivedRequest[] }[]>('received');
+        const got = await providerHost.call<{ key: string; records: ReceivedRequest[] }[]>('received');
         const byKey = new Map(spec.endpoints.map((e) => [e.key, e]));
         const out: UpstreamRecord[] = [];
         for (const { key, records } of got) {

@@ -25,12 +25,12 @@ process.once('exit', () => {
 });
 
 /**
- * The URL of `sibling` (e.g. `./fixture-host.ts`) next to the module at `from` (its
+ * The URL of `sibling` (e.g. `./provider-host.ts`) next to the module at `from` (its
  * `import.meta.url`), with the extension `from` itself has: `.ts` when faultline runs from
  * src/ through Node's type stripping, `.js` when it runs from the built dist/ (an installed
  * package, where Node does not strip types under node_modules).
  *
- * @example startWorker(siblingModule('./fixture-host.ts', import.meta.url), 'fixtures')
+ * @example startWorker(siblingModule('./provider-host.ts', import.meta.url), 'providers')
  */
 export function siblingModule(sibling: string, from: string | URL): URL {
   const ext = /\.[cm]?[jt]s$/.exec(new URL(from).pathname)?.[0] ?? '.js';

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { closest } from '../core/suggest.ts';
 import { DURATION_PATTERN, parseDuration } from '../core/units.ts';
-import { fixtureNames } from '../fixtures/catalogue.ts';
+import { fixtureNames } from '../providers/catalogue.ts';
 import { parseHostPort } from '../toxiproxy/address.ts';
 import type { ProviderSpec, ReadySpec, ScenarioTarget } from './model.ts';
 import type { ScenarioFile } from './schema.ts';

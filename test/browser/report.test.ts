@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { abortedRun, completedRun } from '../../src/report/fixtures.ts';
+import { abortedRun, completedRun } from '../../src/report/testing.ts';
 import { writeReports } from '../../src/report/reporter.ts';
 import type { RunResult } from '../../src/report/result.ts';
 

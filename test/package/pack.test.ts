@@ -308,7 +308,7 @@ describe.skipIf(!registry.ok)('the packed package, installed into an empty proje
 
   it('ships built JavaScript, declarations, the report template and the schema, and nothing else', () => {
     const files = packed.files.map((f) => f.path);
-    for (const f of ['package.json', 'README.md', 'scenarios/schema.json', 'bin/faultline.js', 'dist/index.js', 'dist/index.d.ts', 'dist/vitest.js', 'dist/vitest.d.ts', 'dist/cli/main.js', 'dist/run/fixture-host.js', 'dist/run/router-host.js', 'dist/report/templates/report.hbs']) {
+    for (const f of ['package.json', 'README.md', 'scenarios/schema.json', 'bin/faultline.js', 'dist/index.js', 'dist/index.d.ts', 'dist/vitest.js', 'dist/vitest.d.ts', 'dist/cli/main.js', 'dist/run/provider-host.js', 'dist/run/router-host.js', 'dist/report/templates/report.hbs']) {
       expect(files).toContain(f);
     }
     const unwanted = files.filter((f) => /\.test\.|(^|\/)testing\.|^(src|test|bench|fixtures|scripts|reports|examples\/.*test)\/|\.pem$|TEST-ONLY|\.tsbuildinfo$/.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts')));

@@ -1,16 +1,16 @@
 /**
- * The fixture host: a worker process that serves every fixture provider of a run on its own
+ * The provider host: a worker process that serves every fixture provider of a run on its own
  * loopback port and, unless the run uses an outside Toxiproxy, the embedded
  * Toxiproxy-compatible server. Kept apart from the harness so the load driver's event loop
  * and the providers' do not slow each other down.
  */
 import { seededRng, forkRng } from '../core/rng.ts';
-import { serveFixture, type FixtureServer, type ReceivedRequest } from '../fixtures/server.ts';
-import type { Fixture } from '../fixtures/catalogue.ts';
-import { forwardingFixture } from '../fixtures/forward.ts';
-import { loadHandlerModule, type HandlerFactory } from '../fixtures/user-handlers.ts';
-import type { HttpFault } from '../fixtures/http-faults.ts';
-import type { CapacitySpec } from '../fixtures/capacity.ts';
+import { serveFixture, type FixtureServer, type ReceivedRequest } from '../providers/server.ts';
+import type { Fixture } from '../providers/fixture.ts';
+import { forwardingFixture } from '../providers/forward.ts';
+import { loadHandlerModule, type HandlerFactory } from '../providers/user-handlers.ts';
+import type { HttpFault } from '../providers/http-faults.ts';
+import type { CapacitySpec } from '../providers/capacity.ts';
 import { startToxiproxyServer } from '../toxiproxy/server.ts';
 import { serveWorker } from './worker.ts';
 
@@ -29,13 +29,13 @@ export interface EndpointSpec {
   listen?: string;
 }
 
-export interface FixtureHostStart {
+export interface ProviderHostStart {
   seed: number;
   endpoints: EndpointSpec[];
   embeddedToxiproxy: boolean;
 }
 
-export interface FixtureHostStarted {
+export interface ProviderHostStarted {
   endpoints: { key: string; url: string; port: number }[];
   toxiproxyUrl?: string;
 }
@@ -72,7 +72,7 @@ async function closeAll() {
 
 serveWorker(
   {
-    async start(args: FixtureHostStart): Promise<FixtureHostStarted> {
+    async start(args: ProviderHostStart): Promise<ProviderHostStarted> {
       const modules = new Map<string, Promise<HandlerFactory>>();
       for (const e of args.endpoints) {
         const server = await serveFixture({
