@@ -11,7 +11,7 @@ import type { Scenario } from './scenario/model.ts';
 import type { ScenarioFile } from './scenario/schema.ts';
 import { applyOverrides, hasOverrides, type ScenarioOverrides } from './scenario/overrides.ts';
 import { runScenario as runLoadedScenario, type RunOptions, type RunOutcome } from './run/run.ts';
-import type { RunResult } from './report/result.ts';
+import type { RunResult } from './model/result.ts';
 
 /**
  * What a scenario can be given as: the path of a YAML file; a scenario document as an object

@@ -13,6 +13,6 @@ export type { LoadOptions, RunScenarioOptions, ScenarioInput, ScenarioOverrides,
 export { EnvironmentError } from './run/environment.ts';
 export { formatIssues, type ConfigIssue } from './config/load.ts';
 export { formatSummary } from './report/summary.ts';
-export type { RunResult, SloVerdict, LatencySummary, RunSeries, ProviderEndpoint } from './report/result.ts';
+export type { RunResult, SloVerdict, LatencySummary, RunSeries, ProviderEndpoint } from './model/result.ts';
 export type { Scenario } from './scenario/model.ts';
 export type { HandlerModuleContext, HandlerModuleExport } from './providers/user-handlers.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import './vitest.ts';
 import { abortedRun, completedRun } from './report/testing.ts';
-import type { RunResult } from './report/result.ts';
+import type { RunResult } from './model/result.ts';
 
 const passing = (): RunResult => {
   const r = completedRun();

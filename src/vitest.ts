@@ -15,7 +15,7 @@
  *   }, 60_000);
  */
 import { expect } from 'vitest';
-import type { RunResult } from './report/result.ts';
+import type { RunResult } from './model/result.ts';
 import { sloVerdictLines } from './report/slo-lines.ts';
 
 declare module 'vitest' {

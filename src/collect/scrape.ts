@@ -1,5 +1,5 @@
 import parsePrometheus from 'parse-prometheus-text-format';
-import type { MetricSample } from './types.ts';
+import type { MetricSample } from '../model/run.ts';
 
 interface ParsedFamily {
   name: string;

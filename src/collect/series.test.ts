@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildSeries, latencyHistogram, percentileMs, recordLatency } from './series.ts';
-import type { RequestRecord, UpstreamRecord } from './types.ts';
+import type { RequestRecord, UpstreamRecord } from '../model/run.ts';
 
 const req = (due: number, latency: number, status: number, route = 'r', error?: string): RequestRecord =>
   error ? { due, sent: due, end: due + latency, status, route, error } : { due, sent: due, end: due + latency, status, route };

@@ -3,8 +3,8 @@
  * percentiles from HDR histograms, and what each fixture provider received.
  */
 import { build, type Histogram } from 'hdr-histogram-js';
-import type { RunSeries } from '../report/result.ts';
-import type { RequestRecord, UpstreamRecord } from './types.ts';
+import type { RunSeries } from '../model/result.ts';
+import type { RequestRecord, UpstreamRecord } from '../model/run.ts';
 
 const BUCKET_MS = 1000;
 

@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.ts';
-import type { FaultRamp, FaultSwitch } from '../collect/types.ts';
+import type { FaultRamp, FaultSwitch } from '../model/run.ts';
 
 /** One step of a ramp: when it is due (ms since t = 0) and the parameter's value from then on. */
 export interface TimedStep {

@@ -7,7 +7,7 @@
  * the whole second instead, evenly or as a Poisson process.
  */
 import { exponential, type Rng } from '../core/rng.ts';
-import type { ExpectedStatus } from '../slo/metrics.ts';
+import type { ExpectedStatus } from '../model/success.ts';
 
 /** How arrivals are spaced: `uniform` every 1/rate exactly, `poisson` with exponential gaps of mean 1/rate. */
 export type ArrivalKind = 'uniform' | 'poisson';

@@ -19,11 +19,11 @@
  *   here are taken from the client's `request` and `response` events instead.
  */
 import { createRequire } from 'node:module';
-import type { RequestRecord } from '../collect/types.ts';
+import type { RequestRecord } from '../model/run.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { seededRng, type Rng } from '../core/rng.ts';
 import { mixCycle, routeName, type RequestMix } from './arrivals.ts';
-import { meetsExpectation } from '../slo/metrics.ts';
+import { meetsExpectation } from '../model/success.ts';
 import { reportProgressEvery } from './progress.ts';
 import { errorCode, splitTarget, type LoadOptions, type LoadProgress, type LoadResult } from './types.ts';
 

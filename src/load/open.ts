@@ -10,11 +10,11 @@
  * whose time has come, through an undici Pool that opens connections as needed.
  */
 import { Pool } from 'undici';
-import type { RequestRecord } from '../collect/types.ts';
+import type { RequestRecord } from '../model/run.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { seededRng, type Rng } from '../core/rng.ts';
 import { arrivalTimes, mixPicker, routeName, type ArrivalKind, type RequestMix } from './arrivals.ts';
-import { meetsExpectation } from '../slo/metrics.ts';
+import { meetsExpectation } from '../model/success.ts';
 import { reportProgressEvery } from './progress.ts';
 import { errorCode, splitTarget, type LoadOptions, type LoadProgress, type LoadResult } from './types.ts';
 

@@ -1,5 +1,5 @@
 /** Shapes the load drivers share. */
-import type { RequestRecord } from '../collect/types.ts';
+import type { RequestRecord } from '../model/run.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Rng } from '../core/rng.ts';
 import type { RequestMix } from './arrivals.ts';

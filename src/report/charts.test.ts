@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { FaultSwitch } from '../collect/types.ts';
+import type { FaultSwitch } from '../model/run.ts';
 import { latencyChart, requestsChart, upstreamChart } from './charts.ts';
 import { completedRun } from './testing.ts';
-import type { RunSeries } from './result.ts';
+import type { RunSeries } from '../model/result.ts';
 
 const fault = (name: string, on: number | null, off: number | null): FaultSwitch => ({
   fault: name,

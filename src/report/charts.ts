@@ -3,9 +3,9 @@
  * The output is numbers and plain label strings only: the template escapes every label, so
  * no SVG markup is ever built by string concatenation from user data (fault and provider names).
  */
-import type { FaultSwitch } from '../collect/types.ts';
+import type { FaultSwitch } from '../model/run.ts';
 import { formatMs } from './format.ts';
-import type { RunSeries } from './result.ts';
+import type { RunSeries } from '../model/result.ts';
 
 /** Okabe–Ito: distinguishable with the common colour-vision deficiencies, and in greyscale print. */
 export const PALETTE = {

@@ -3,7 +3,7 @@
  * and junit.xml say the same thing about the same SLO.
  */
 import { formatDuration } from '../core/units.ts';
-import type { RunResult, SloVerdict } from './result.ts';
+import type { RunResult, SloVerdict } from '../model/result.ts';
 
 export type SloUnit = SloVerdict['unit'];
 export type Comparator = SloVerdict['comparator'];

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
-import type { MetricSample } from '../collect/types.ts';
+import type { MetricSample } from '../model/run.ts';
 import { latencyChart, requestsChart, upstreamChart } from './charts.ts';
 import {
   comparatorSymbol,
@@ -19,7 +19,7 @@ import {
   outcome,
   sloMiss,
 } from './format.ts';
-import type { RunResult } from './result.ts';
+import type { RunResult } from '../model/result.ts';
 
 // An isolated instance: helpers registered here cannot clash with another user of handlebars.
 const hb = Handlebars.create();

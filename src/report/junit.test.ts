@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { abortedRun, completedRun } from './testing.ts';
 import { escapeXmlAttr, escapeXmlText, renderJunit } from './junit.ts';
-import type { RunResult } from './result.ts';
+import type { RunResult } from '../model/result.ts';
 
 /** The testcase elements, each with its attributes and body, for structural checks. */
 function testcases(xml: string): { attrs: string; body: string }[] {

@@ -8,7 +8,7 @@
  * expected" in `<system-out>`, and if every SLO held, a `verdict` testcase fails instead.
  */
 import { formatSloPair, outcome } from './format.ts';
-import type { RunResult, SloVerdict } from './result.ts';
+import type { RunResult, SloVerdict } from '../model/result.ts';
 
 // XML 1.0 forbids these outright (even escaped): C0 controls other than tab/LF/CR, lone
 // surrogates, U+FFFE and U+FFFF. A stray one from a provider's error text would make the file unparseable.

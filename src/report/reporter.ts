@@ -6,7 +6,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderHtml } from './html.ts';
 import { renderJunit } from './junit.ts';
-import type { RunResult } from './result.ts';
+import type { RunResult } from '../model/result.ts';
 
 export interface Reporter {
   name: string;

@@ -5,7 +5,7 @@
  */
 import { styleText } from 'node:util';
 import { comparatorSymbol, formatCount, formatSloPair, sloMiss } from './format.ts';
-import type { SloVerdict } from './result.ts';
+import type { SloVerdict } from '../model/result.ts';
 
 type Style = Parameters<typeof styleText>[0];
 

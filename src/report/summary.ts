@@ -4,7 +4,7 @@
  */
 import { styleText } from 'node:util';
 import { describeLoadModel, formatCount, formatMs, formatPercent, formatRate, outcome } from './format.ts';
-import type { RunResult } from './result.ts';
+import type { RunResult } from '../model/result.ts';
 import { sloVerdictLines } from './slo-lines.ts';
 
 export interface SummaryOptions {

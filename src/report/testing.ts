@@ -3,7 +3,7 @@
  * run with Stripe's EU region down from 5 s to 15 s (and Adyen slowed inside that window), one
  * SLO missed. Deterministic: no RNG, the per-second wobble is arithmetic.
  */
-import { RESULT_FORMAT_VERSION, type RunResult, type RunSeries } from './result.ts';
+import { RESULT_FORMAT_VERSION, type RunResult, type RunSeries } from '../model/result.ts';
 
 const SECONDS = 20;
 const OUTAGE = { on: 5012, off: 15009 };

@@ -9,13 +9,13 @@ import {
   type ProxyPlacement,
   type ToxiproxyServerHandle,
 } from '../toxiproxy/servers.ts';
-import type { UpstreamRecord } from '../collect/types.ts';
+import type { UpstreamRecord } from '../model/run.ts';
 import type { HttpFault } from '../providers/http-faults.ts';
 import { siblingModule, startWorker, type Worker } from './worker.ts';
 import type { EndpointSpec, ProviderHostStarted } from './provider-host.ts';
 import type { ReceivedRequest } from '../providers/server.ts';
 import type { ScenarioTarget } from '../scenario/model.ts';
-import type { ProviderEndpoint } from '../report/result.ts';
+import type { ProviderEndpoint } from '../model/result.ts';
 import { providerEnvName } from '../scenario/templates.ts';
 import { checkUrlTarget, startCommandTarget, type StartedTarget } from './target.ts';
 import { EnvironmentError } from './errors.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { UpstreamRecord } from '../collect/types.ts';
+import type { UpstreamRecord } from '../model/run.ts';
 import type { FaultSpec, ProviderSpec } from '../scenario/model.ts';
 import { providerEndpoints, runWarnings } from './warnings.ts';
 

@@ -5,8 +5,8 @@
  * request it rejects). The verdict stays the SLOs'; these go to result.json's `warnings` and
  * the top of the summary.
  */
-import type { UpstreamRecord } from '../collect/types.ts';
-import type { ProviderEndpoint } from '../report/result.ts';
+import type { UpstreamRecord } from '../model/run.ts';
+import type { ProviderEndpoint } from '../model/result.ts';
 import type { Scenario } from '../scenario/model.ts';
 
 /** Above this share of 4xx among a provider's answers, it is flagged. */

@@ -9,8 +9,8 @@
  */
 
 import type { Distribution } from '../core/distributions.ts';
-import type { SloWindow } from '../slo/window.ts';
-import type { ExpectedStatus } from '../slo/metrics.ts';
+import type { SloWindow } from '../model/window.ts';
+import type { ExpectedStatus } from '../model/success.ts';
 
 export interface Scenario {
   /** Absolute path of the scenario file. */

@@ -8,7 +8,7 @@ import { printValue } from './ast.ts';
 import type { QuantityKind } from './metrics.ts';
 import { BUILTIN_METRICS, LATENCY_LABELS, STATUS_PATTERN, routerMetricKind } from './metrics.ts';
 import { closest } from '../core/suggest.ts';
-import type { SloVerdict } from './verdict.ts';
+import type { SloVerdict } from '../model/result.ts';
 
 /** A problem with an SLO, at a 0-based character offset into its text. */
 export interface SloError {

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { RunData } from '../collect/types.ts';
+import type { RunData } from '../model/run.ts';
 import { evaluateSlo, evaluateSlos } from './evaluate.ts';
 import { parseSlo } from './parse.ts';
 import { fault, req, reqs, runData, scrape, up } from './testing.ts';
-import type { SloWindow } from './window.ts';
+import type { SloWindow } from '../model/window.ts';
 
 const RUN: SloWindow = { kind: 'run' };
 

@@ -2,18 +2,20 @@
  * The SLO evaluator: a pure function from an SLO and a run's data to a verdict. It reads
  * RunData only; it never throws for a bad SLO or missing data, it says so in the verdict.
  */
-import type { MetricSample, MetricScrape, RequestRecord, RunData, UpstreamRecord } from '../collect/types.ts';
-import type { SloVerdict } from './verdict.ts';
+import type { MetricSample, MetricScrape, RequestRecord, RunData, UpstreamRecord } from '../model/run.ts';
+import type { SloVerdict } from '../model/result.ts';
 import type { LabelMatcher, LatencyNode, MetricNode, RouterMetricNode, SloExpr, ValueExpr } from './ast.ts';
 import { printSlo, printValue } from './ast.ts';
 import { validateSlo, verdictUnit } from './check.ts';
 import { formatCount, formatOffset, formatPair, BROKE, HOLDS, holds, margin } from './format.ts';
 import { latencyDistribution, latencyOf, statOf } from './latency.ts';
 import type { MetricSource } from './metrics.ts';
-import { BUILTIN_METRICS, isCumulativeName, isSuccess, statusMatches } from './metrics.ts';
+import { BUILTIN_METRICS, isCumulativeName } from './metrics.ts';
+import { isSuccess, statusMatches } from '../model/success.ts';
 import { parseSlo } from './parse.ts';
 import { closest } from '../core/suggest.ts';
-import type { SloWindow, WindowRange } from './window.ts';
+import type { SloWindow } from '../model/window.ts';
+import type { WindowRange } from './window.ts';
 import { describeWindow, inWindow, resolveWindow, whyNoWindow } from './window.ts';
 
 // The run's collector imports the latency summary from here, beside the verdicts it also builds.

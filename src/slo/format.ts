@@ -3,7 +3,7 @@
  * `1,204`, `1.24`, `42.5/s`.
  */
 import type { Comparator } from './ast.ts';
-import type { SloVerdict } from './verdict.ts';
+import type { SloVerdict } from '../model/result.ts';
 import { formatDuration } from '../core/units.ts';
 
 type Unit = SloVerdict['unit'];

@@ -3,8 +3,8 @@
  * when it went out, so a stalled target shows up in the tail (no coordinated omission).
  */
 import * as hdr from 'hdr-histogram-js';
-import type { RequestRecord } from '../collect/types.ts';
-import type { LatencySummary } from './verdict.ts';
+import type { RequestRecord } from '../model/run.ts';
+import type { LatencySummary } from '../model/result.ts';
 import type { LatencyStat } from './ast.ts';
 
 /** Quantiles of a set of latencies, plus the exact extremes and mean. */

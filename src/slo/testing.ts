@@ -2,7 +2,7 @@
  * Builders of hand-made RunData for the SLO tests: every number in a test's expectation
  * can be worked out from what these put in.
  */
-import type { FaultSwitch, MetricScrape, RequestRecord, RunData, UpstreamRecord } from '../collect/types.ts';
+import type { FaultSwitch, MetricScrape, RequestRecord, RunData, UpstreamRecord } from '../model/run.ts';
 
 /** A request due at `due`, answered `latency` ms later with `status`. */
 export function req(due: number, status = 200, latency = 10, route = 'GET /'): RequestRecord {

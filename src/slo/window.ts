@@ -2,18 +2,9 @@
  * Windows: the stretch of a run an SLO holds over. An SLO can hold over the whole run,
  * while a fault is on, or over the recovery after it — the question chaos experiments ask.
  */
-import type { FaultSwitch, RunData } from '../collect/types.ts';
+import type { FaultSwitch, RunData } from '../model/run.ts';
+import type { SloWindow } from '../model/window.ts';
 import { formatDuration } from '../core/units.ts';
-
-/**
- * Which part of the run an SLO judges.
- * - `run`: all of it
- * - `during`: from when the fault switched on until it switched off (or the run ended)
- * - `recovery`: from when the fault switched off, for `forMs` or until the run ended
- *
- * @example const w: SloWindow = { kind: 'recovery', fault: 'primary-down', forMs: 10_000 };
- */
-export type SloWindow = { kind: 'run' } | { kind: 'during'; fault: string } | { kind: 'recovery'; fault: string; forMs?: number };
 
 /** A window resolved to ms since the run's start: [start, end]. */
 export type WindowRange = [number, number];

@@ -12,7 +12,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { abortedRun, completedRun } from '../../src/report/testing.ts';
 import { writeReports } from '../../src/report/reporter.ts';
-import type { RunResult } from '../../src/report/result.ts';
+import type { RunResult } from '../../src/model/result.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);

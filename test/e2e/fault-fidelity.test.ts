@@ -20,7 +20,7 @@ import http from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/core/clock.ts';
-import type { FaultSwitch } from '../../src/collect/types.ts';
+import type { FaultSwitch } from '../../src/model/run.ts';
 import { httpFaultBackend, layeredBackend, toxiproxyFaultBackend } from '../../src/faults/backends.ts';
 import { planFaults } from '../../src/faults/plan.ts';
 import { primeFaults, startTimeline } from '../../src/faults/timeline.ts';

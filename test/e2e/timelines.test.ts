@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FaultSwitch } from '../../src/collect/types.ts';
+import type { FaultSwitch } from '../../src/model/run.ts';
 import { loadScenario } from '../../src/scenario/load.ts';
 import { runScenario } from '../../src/run/run.ts';
-import type { RunResult } from '../../src/report/result.ts';
+import type { RunResult } from '../../src/model/result.ts';
 import { childrenOf } from '../support/processes.ts';
 
 const scenarioFile = new URL('../fixtures/e2e/weather-timelines.yaml', import.meta.url).pathname;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_EXPECTED_STATUS, isSuccess, meetsExpectation } from './metrics.ts';
+import { DEFAULT_EXPECTED_STATUS, isSuccess, meetsExpectation } from './success.ts';
 
 describe('the success rule', () => {
   it('is 2xx and 3xx by default', () => {

@@ -1,8 +1,11 @@
-import type { FaultSwitch, MetricSample } from '../collect/types.ts';
-import type { LatencySummary, SloVerdict } from '../slo/verdict.ts';
-
-/** Defined by the SLO language, which produces them; re-exported for the report's readers. */
-export type { LatencySummary, SloVerdict };
+/**
+ * What a run concludes, as result.json carries it: the run's result, its per-second series,
+ * the provider endpoints, and its parts the SLO layer produces (`SloVerdict`,
+ * `LatencySummary`). One file, because one format version covers them all: a change to a
+ * verdict's fields is a change to result.json. The SLO evaluator builds the verdicts, the run
+ * assembles the result, the reporters and the `toMeetSLOs()` matcher read it.
+ */
+import type { FaultSwitch, MetricSample } from './run.ts';
 
 /** Bumped on any change a consumer of result.json would notice. */
 export const RESULT_FORMAT_VERSION = 1;
@@ -86,4 +89,36 @@ export interface RunResult {
   /** The target's metrics at the end of the run (last scrape): the reference router's, or those of a service's `target.metrics` endpoint. */
   routerMetrics: MetricSample[];
   environment: { node: string; toxiproxy: string; seed: number; host: string };
+}
+
+/** One SLO's verdict: what was measured, against what, over which window, from how many samples. */
+export interface SloVerdict {
+  name: string;
+  /** The expression as written, e.g. `p99(latency) < 400ms`. */
+  expression: string;
+  /** The window as written: `run`, `during joke-5xx`, `recovery after joke-5xx (10s)`. */
+  window: string;
+  /** The window resolved to ms since the run's start; null if it never opened (e.g. its fault never switched). */
+  range: [number, number] | null;
+  passed: boolean;
+  /** The left-hand side measured; null when there was nothing to measure (no samples in the window). */
+  value: number | null;
+  comparator: '<' | '<=' | '>' | '>=' | '==' | '!=';
+  threshold: number;
+  /** How value and threshold read: `ratio` and `percent` are fractions (0.995), `ms` milliseconds. */
+  unit: 'percent' | 'ratio' | 'ms' | 'count' | 'per_second';
+  /** Requests (or upstream calls) the value rests on: a 99.9 % over 20 samples says little. */
+  samples: number;
+  /** Why it failed, in words, with the margin: "availability 97.1 % < 99 % (short by 1.9 points)". */
+  message: string;
+}
+
+/** The run's request latencies, ms from when each was due (`summarizeLatency`, src/slo/latency.ts). */
+export interface LatencySummary {
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+  mean: number;
 }
