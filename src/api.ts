@@ -10,7 +10,7 @@ import { fileContext, loadScenario as loadScenarioFile, parseScenario, type Scen
 import type { Scenario } from './scenario/model.ts';
 import type { ScenarioFile } from './scenario/schema.ts';
 import { applyOverrides, hasOverrides, type ScenarioOverrides } from './scenario/overrides.ts';
-import { runScenario as runLoadedScenario, type RunOptions, type RunOutcome } from './run/run.ts';
+import { executeRun, type RunOptions, type RunOutcome } from './run/run.ts';
 import type { RunResult } from './model/result.ts';
 
 /**
@@ -126,7 +126,7 @@ export async function runScenario(input: ScenarioInput, options: RunScenarioOpti
 export async function runScenarioWithReports(input: ScenarioInput, options: RunScenarioOptions = {}): Promise<RunOutcome> {
   const scenario = await loadScenario(input, options);
   const cwd = options.cwd ?? process.cwd();
-  return runLoadedScenario(scenario, {
+  return executeRun(scenario, {
     reportsDir: resolve(cwd, options.reportsDir ?? 'reports'),
     ...(options.toxiproxy !== undefined && { toxiproxyUrl: options.toxiproxy }),
     ...(options.signal && { signal: options.signal }),

@@ -99,6 +99,7 @@ export interface MetricScrape {
   declared?: string[];
 }
 
+/** Everything a run measured; the collector (src/collect/collector.ts) assembles it at the run's end. */
 export interface RunData {
   /** Epoch milliseconds of t = 0. */
   startedAt: number;

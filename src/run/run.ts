@@ -4,8 +4,8 @@ import { mkdir, readdir, rmdir } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { forkRng } from '../core/rng.ts';
-import type { MetricScrape, RunData } from '../model/run.ts';
-import { parseExposition } from '../collect/scrape.ts';
+import type { RunData } from '../model/run.ts';
+import { createCollector } from '../collect/collector.ts';
 import { buildSeries } from '../collect/series.ts';
 import type { Scenario } from '../scenario/model.ts';
 import { evaluateSlos, summarizeLatency } from '../slo/evaluate.ts';
@@ -46,7 +46,6 @@ export interface RunOutcome {
 
 /** Head start between bringing the environment up and t = 0, so the first fault switch and the first arrival are not late. */
 const START_DELAY_MS = 250;
-const SCRAPE_EVERY_MS = 1000;
 
 /**
  * A run's id, e.g. `20261122T072529.413Z-3fa9`: the UTC time to the millisecond (so ids sort
@@ -81,9 +80,9 @@ export async function createRunDir(parent: string, runId: string, fresh?: () => 
  * One scenario, end to end: environment up, faults on their timeline, load, collection,
  * SLO verdicts, reports, environment down. Throws EnvironmentError when the environment
  * cannot start (nothing was measured); every other interruption still writes a result,
- * marked aborted.
+ * marked aborted. (The library's `runScenario`, src/api.ts, loads any input and calls this.)
  */
-export async function runScenario(scenario: Scenario, opts: RunOptions): Promise<RunOutcome> {
+export async function executeRun(scenario: Scenario, opts: RunOptions): Promise<RunOutcome> {
   const clock = opts.clock ?? systemClock;
   const runId = opts.runId ?? makeRunId(clock.now());
   const endpoints = scenario.providers.flatMap((p) =>
@@ -116,8 +115,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   let t0 = clock.now() + START_DELAY_MS;
   let timeline: Timeline | undefined;
   let load: LoadResult | undefined;
-  const scrapes: MetricScrape[] = [];
-  let upstream: RunData['upstream'] = [];
+  const collector = createCollector({ metricsUrl: env.metricsUrl, upstream: (from) => env.collectUpstream(from) }, clock);
   const targetProblems: string[] = [];
   try {
     const backend = layeredBackend({
@@ -136,15 +134,15 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       const what = phase === 'step' ? 'apply a ramp step' : `switch ${phase}`;
       opts.onWarning?.(`fault ${which} failed to ${what}: ${err instanceof Error ? err.message : String(err)}`);
     });
-    const stopScraping = scrapeEvery(env, clock, t0, scrapes);
+    collector.startScraping(t0);
     try {
       load = await driveLoad(scenario, env, t0, clock, opts);
       t0 = load.startedAt;
     } finally {
       await timeline.stop();
-      await stopScraping();
+      await collector.stopScraping();
     }
-    upstream = await env.collectUpstream(t0);
+    await collector.collectUpstream(t0);
   } catch (err) {
     abortReason ??= err instanceof Error ? err.message : String(err);
   } finally {
@@ -155,14 +153,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     await env.close();
   }
 
-  const data: RunData = {
-    startedAt: t0,
-    durationMs: load?.durationMs ?? 0,
-    requests: load?.requests ?? [],
-    upstream,
-    faults: timeline?.switches ?? [],
-    scrapes,
-  };
+  const data = collector.finish({ startedAt: t0, durationMs: load?.durationMs ?? 0, requests: load?.requests ?? [], faults: timeline?.switches ?? [] });
   const aborted = abortReason !== undefined || (load?.aborted ?? true);
   const built = buildResult(scenario, data, env, finalId, aborted ? (abortReason ?? 'interrupted') : undefined);
   const result = { ...built, warnings: [...built.warnings, ...targetProblems] };
@@ -187,36 +178,6 @@ function driveLoad(scenario: Scenario, env: Environment, t0: number, clock: Cloc
   return load.model === 'closed'
     ? runClosedLoad({ ...common, connections: load.connections })
     : runOpenLoad({ ...common, rate: load.rate, arrival: load.arrival });
-}
-
-/** Scrapes the router's /metrics every second until stopped, then once more at the end. */
-function scrapeEvery(env: Environment, clock: Clock, t0: number, into: MetricScrape[]): () => Promise<void> {
-  if (!env.metricsUrl) return async () => {};
-  const url = env.metricsUrl;
-  let stopped = false;
-  let cancel = () => {};
-  let inFlight: Promise<void> = Promise.resolve();
-  const scrape = async () => {
-    const t = clock.now() - t0;
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      if (res.ok) into.push({ t, ...parseExposition(await res.text()) });
-    } catch {
-      // A missed scrape leaves a gap; counters are read as increases between the scrapes we have.
-    }
-  };
-  const loop = () => {
-    if (stopped) return;
-    inFlight = scrape();
-    cancel = clock.schedule(SCRAPE_EVERY_MS, loop);
-  };
-  cancel = clock.schedule(Math.max(0, t0 - clock.now()), loop);
-  return async () => {
-    stopped = true;
-    cancel();
-    await inFlight;
-    await scrape();
-  };
 }
 
 function buildResult(scenario: Scenario, data: RunData, env: Environment, runId: string, abortReason: string | undefined): RunResult {

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { loadScenario } from '../../src/scenario/load.ts';
-import { runScenario, type RunOutcome } from '../../src/run/run.ts';
+import { executeRun, type RunOutcome } from '../../src/run/run.ts';
 import { EnvironmentError } from '../../src/run/environment.ts';
 import { freePort } from '../../src/run/target.ts';
 import { formatSummary } from '../../src/report/summary.ts';
@@ -87,7 +87,7 @@ slos:
   - { name: availability, expr: availability >= 95% }
 `,
     );
-    outcome = await runScenario(scenario, { reportsDir: reports, runId: 'own' });
+    outcome = await executeRun(scenario, { reportsDir: reports, runId: 'own' });
   }, 90_000);
 
   afterAll(async () => {
@@ -171,7 +171,7 @@ load: { rate: 5, duration: 1s, requests: [{ path: / }] }
 slos: [{ name: a, expr: availability >= 99% }]
 `,
     );
-    const err = await runScenario(scenario, { reportsDir: reports, runId: 'exits' }).catch((e: unknown) => e);
+    const err = await executeRun(scenario, { reportsDir: reports, runId: 'exits' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EnvironmentError);
     expect((err as Error).message).toMatch(/exited with code 3 before it was ready/);
     expect((err as Error).message).toContain('cannot connect to the database');
@@ -193,7 +193,7 @@ load: { rate: 5, duration: 2s, timeout: 500ms, requests: [{ path: / }] }
 slos: [{ name: a, expr: availability >= 99% }]
 `,
     );
-    const { result } = await runScenario(scenario, { reportsDir: reports, runId: 'dies' });
+    const { result } = await executeRun(scenario, { reportsDir: reports, runId: 'dies' });
     expect(result.verdict).toBe('fail');
     expect(result.warnings).toEqual([
       expect.stringMatching(/^provider `quotes` received no request at all/),
@@ -215,7 +215,7 @@ load: { rate: 5, duration: 1s, requests: [{ path: / }] }
 slos: [{ name: a, expr: availability >= 99% }]
 `,
     );
-    const err = await runScenario(scenario, { reportsDir: reports, runId: 'never' }).catch((e: unknown) => e);
+    const err = await executeRun(scenario, { reportsDir: reports, runId: 'never' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EnvironmentError);
     expect((err as Error).message).toMatch(/was not ready within 1s \(GET http:\/\/127\.0\.0\.1:\d+\/healthz: ECONNREFUSED\)/);
     expect(processesWith(`${mark}-never`)).toEqual([]);
@@ -234,7 +234,7 @@ load: { rate: 5, duration: 1s, requests: [{ path: / }] }
 slos: [{ name: a, expr: availability >= 99% }]
 `,
     );
-    const err = await runScenario(scenario, { reportsDir: reports, runId: 'unreachable' }).catch((e: unknown) => e);
+    const err = await executeRun(scenario, { reportsDir: reports, runId: 'unreachable' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EnvironmentError);
     expect((err as Error).message).toBe(`target http://127.0.0.1:${port} was not ready within 1s (TCP connect to 127.0.0.1:${port}: ECONNREFUSED)`);
     // Nothing ran: no empty report folder.
@@ -257,7 +257,7 @@ load: { rate: 5, duration: 1s, requests: [{ path: / }] }
 slos: [{ name: a, expr: availability >= 99% }]
 `,
       );
-      const err = await runScenario(scenario, { reportsDir: reports, runId: `bad-${file}` }).catch((e: unknown) => e);
+      const err = await executeRun(scenario, { reportsDir: reports, runId: `bad-${file}` }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(EnvironmentError);
       expect((err as Error).message).toContain(join(SERVICE, 'mocks', file));
       expect((err as Error).message).toMatch(why);

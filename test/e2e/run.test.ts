@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadScenario } from '../../src/scenario/load.ts';
-import { runScenario, type RunOutcome } from '../../src/run/run.ts';
+import { executeRun, type RunOutcome } from '../../src/run/run.ts';
 import { childrenOf } from '../support/processes.ts';
 
 const scenarioFile = new URL('../fixtures/e2e/weather-short.yaml', import.meta.url).pathname;
@@ -21,7 +21,7 @@ describe('faultline run, end to end', () => {
     reports = await mkdtemp(join(tmpdir(), 'faultline-e2e-'));
     const loaded = await loadScenario(scenarioFile);
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues));
-    outcome = await runScenario(loaded.scenario, { reportsDir: reports, runId: 'e2e' });
+    outcome = await executeRun(loaded.scenario, { reportsDir: reports, runId: 'e2e' });
   }, 60_000);
 
   afterAll(async () => {

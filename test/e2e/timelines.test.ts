@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FaultSwitch } from '../../src/model/run.ts';
 import { loadScenario } from '../../src/scenario/load.ts';
-import { runScenario } from '../../src/run/run.ts';
+import { executeRun } from '../../src/run/run.ts';
 import type { RunResult } from '../../src/model/result.ts';
 import { childrenOf } from '../support/processes.ts';
 
@@ -45,7 +45,7 @@ describe('timelines in a whole run', () => {
     let html: string;
 
     beforeAll(async () => {
-      const outcome = await runScenario(await load(), { reportsDir: reports, runId: 'full' });
+      const outcome = await executeRun(await load(), { reportsDir: reports, runId: 'full' });
       result = JSON.parse(await readFile(join(outcome.dir, 'result.json'), 'utf8'));
       html = await readFile(join(outcome.dir, 'report.html'), 'utf8');
     }, 60_000);
@@ -106,7 +106,7 @@ describe('timelines in a whole run', () => {
       const abort = new AbortController();
       let timer: NodeJS.Timeout | undefined;
       // t = 0 is 250 ms after onStart; abort at about t = 2.2 s, inside the second flap (2–2.5 s).
-      const outcome = await runScenario(await load(), {
+      const outcome = await executeRun(await load(), {
         reportsDir: reports,
         runId: 'aborted',
         signal: abort.signal,
