@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { formatIssues, type ConfigIssue } from './config/load.ts';
+import { formatIssues, type ConfigIssue } from './config/issues.ts';
 import { fileContext, loadScenario as loadScenarioFile, parseScenario, type ScenarioLoadOptions } from './scenario/load.ts';
 import type { Scenario } from './scenario/model.ts';
 import type { ScenarioFile } from './scenario/schema.ts';

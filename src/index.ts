@@ -11,7 +11,7 @@
 export { runScenario, loadScenario, validateScenario, ScenarioError } from './api.ts';
 export type { LoadOptions, RunScenarioOptions, ScenarioInput, ScenarioOverrides, Validation } from './api.ts';
 export { EnvironmentError } from './run/environment.ts';
-export { formatIssues, type ConfigIssue } from './config/load.ts';
+export { formatIssues, type ConfigIssue } from './config/issues.ts';
 export { formatSummary } from './report/summary.ts';
 export type { RunResult, SloVerdict, LatencySummary, RunSeries, ProviderEndpoint } from './model/result.ts';
 export type { Scenario } from './scenario/model.ts';

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRng } from '../src/core/rng.ts';
-import { formatIssues } from '../src/config/load.ts';
+import { formatIssues } from '../src/config/issues.ts';
 import { fixtureNames } from '../src/providers/catalogue.ts';
 import { providerHandlers } from '../src/providers/provider.ts';
 import { serviceFixtures } from '../src/providers/services.ts';

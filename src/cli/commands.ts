@@ -1,6 +1,6 @@
 import { readdir, stat, writeFile, mkdir } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { formatIssues, type ConfigIssue } from '../config/load.ts';
+import { formatIssues, type ConfigIssue } from '../config/issues.ts';
 import { runScenarioWithReports, validateScenario, type LoadOptions } from '../api.ts';
 import type { ScenarioOverrides } from '../scenario/overrides.ts';
 import type { Scenario } from '../scenario/model.ts';

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatIssues } from '../config/load.ts';
+import { formatIssues } from '../config/issues.ts';
 import { loadScenario } from '../scenario/load.ts';
 
 export interface InitFlags {

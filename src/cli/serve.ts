@@ -1,4 +1,4 @@
-import { formatIssues } from '../config/load.ts';
+import { formatIssues } from '../config/issues.ts';
 import { exit } from './exit.ts';
 import { systemClock } from '../core/clock.ts';
 import { seededRng } from '../core/rng.ts';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import Type from 'typebox';
-import { formatIssues, formatPath, issueAt, loadYamlFile, parseYaml, type ConfigIssue } from './load.ts';
+import { loadYamlFile, parseYaml } from './load.ts';
+import { formatIssues, issueAt, type ConfigIssue } from './issues.ts';
 import { closest } from '../core/suggest.ts';
 
 // A small schema with the shapes the real configs use: a pattern with a friendly
@@ -178,21 +179,6 @@ describe('loadYamlFile', () => {
   });
 });
 
-describe('formatIssues', () => {
-  it('prints one line per issue, ordered by file and position', () => {
-    const text = formatIssues([
-      { file: 'b.yaml', line: 1, column: 1, path: '', message: 'file not found' },
-      { file: 'a.yaml', line: 9, column: 3, path: 'load.rate', message: 'invalid value', expected: 'a rate like 50/s', found: '"x"' },
-      { file: 'a.yaml', line: 2, column: 5, path: 'name', message: 'missing required field `name`' },
-    ]);
-    expect(text.split('\n')).toEqual([
-      'a.yaml:2:5  name  missing required field `name`',
-      'a.yaml:9:3  load.rate  invalid value (expected a rate like 50/s, found "x")',
-      'b.yaml:1:1  (root)  file not found',
-    ]);
-  });
-});
-
 describe('helpers', () => {
   it('issueAt positions a semantic issue through locate', () => {
     const r = parseYaml('name: a\nfaults:\n  - {layer: http, kind: error}\n', 'c.yaml', Schema);
@@ -205,12 +191,6 @@ describe('helpers', () => {
       message: 'no',
       expected: 'x',
     });
-  });
-
-  it('formats paths the way people write them', () => {
-    expect(formatPath(['faults', 0, 'target', 'provider'])).toBe('faults[0].target.provider');
-    expect(formatPath(['headers', 'x-client'])).toBe('headers["x-client"]');
-    expect(formatPath([])).toBe('');
   });
 
   it('suggests only plausible typos', () => {

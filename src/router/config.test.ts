@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { formatIssues } from '../config/load.ts';
+import { formatIssues } from '../config/issues.ts';
 import { loadRouterConfig, parseRouterConfig } from './config.ts';
 
 const fixture = (name: string) => new URL(`../../fixtures/routers/${name}.yaml`, import.meta.url).pathname;

@@ -21,7 +21,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Type from 'typebox';
-import { issueAt, loadYamlFile, parseYaml, type ConfigIssue, type Loaded, type Locate } from '../config/load.ts';
+import { loadYamlFile, parseYaml, type Loaded } from '../config/load.ts';
+import { issueAt, type ConfigIssue, type Locate } from '../config/issues.ts';
 import { closest } from '../core/suggest.ts';
 import { DURATION_PATTERN, parseDuration, parsePercent, PERCENT_PATTERN } from '../core/units.ts';
 import { CONDITION_PATTERN } from './conditions.ts';

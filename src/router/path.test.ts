@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUZZ_SEED, fuzzRuns } from '../../test/fuzz/budget.ts';
-import { formatIssues } from '../config/load.ts';
+import { formatIssues } from '../config/issues.ts';
 import { loadRouterConfig, type RouterConfig } from './config.ts';
 import { normalisePath } from './path.ts';
 import { compileMatch, createRouter, type Router } from './router.ts';

@@ -8,7 +8,7 @@ import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../core/clock.ts';
 import { seededRng } from '../core/rng.ts';
-import { formatIssues } from '../config/load.ts';
+import { formatIssues } from '../config/issues.ts';
 import { loadRouterConfig, parseRouterConfig, type RouterConfig } from './config.ts';
 import { runWithClock } from './policies/testing.ts';
 import { createRouter, FALLBACK_HEADER, PROVIDER_HEADER, type Router, type RouterRequest } from './router.ts';

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { importPKCS8, SignJWT, UnsecuredJWT, type JWTPayload } from 'jose';
 import { http, HttpResponse } from 'msw';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { formatIssues } from '../config/load.ts';
+import { formatIssues } from '../config/issues.ts';
 import { FakeClock } from '../core/clock.ts';
 import { seededRng } from '../core/rng.ts';
 import { loadRouterConfig, parseRouterConfig, type RouterConfig } from './config.ts';

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { ConfigIssue } from '../config/load.ts';
+import type { ConfigIssue } from '../config/issues.ts';
 import { planFaults, toHttp } from '../faults/plan.ts';
 import { loadScenario, parseScenario, type ScenarioLoaded } from './load.ts';
 import type { FaultSpec, Scenario } from './model.ts';

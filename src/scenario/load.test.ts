@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { ConfigIssue } from '../config/load.ts';
+import type { ConfigIssue } from '../config/issues.ts';
 import { loadScenario, parseScenario, type ScenarioLoaded } from './load.ts';
 import type { Scenario } from './model.ts';
 

@@ -13,7 +13,8 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { inspectYaml, inspectYamlFile, issueAt, sortIssues, type ConfigIssue, type InspectOptions, type Loaded, type Locate, type YamlInspection } from '../config/load.ts';
+import { inspectYaml, inspectYamlFile, type InspectOptions, type Loaded, type YamlInspection } from '../config/load.ts';
+import { issueAt, sortIssues, type ConfigIssue, type Locate } from '../config/issues.ts';
 import { closest } from '../core/suggest.ts';
 import { lookupIn } from '../config/interpolate.ts';
 import { localFiles, parseRouterConfig, type RouterConfig } from '../router/config.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatIssues } from '../config/load.ts';
+import { formatIssues } from '../config/issues.ts';
 import { parseScenario, type ScenarioContext } from './load.ts';
 import { applyOverrides, checkOverrides } from './overrides.ts';
 

@@ -8,7 +8,7 @@
  * @example
  *   await loadScenario('scenarios/gateway.yaml', { overrides: { duration: '5s', rate: '20/s', seed: 3 } })
  */
-import { formatPath, issueAt, type ConfigIssue, type Locate } from '../config/load.ts';
+import { formatPath, issueAt, type ConfigIssue, type Locate } from '../config/issues.ts';
 import { DURATION_PATTERN, formatDuration, parseDuration, parseRate, RATE_PATTERN } from '../core/units.ts';
 import type { Scenario } from './model.ts';
 

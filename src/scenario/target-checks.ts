@@ -6,7 +6,7 @@
  * @example
  *   checkRouterProviders(doc, 'x.yaml', locate, router, 'fixtures/routers/x.yaml')
  */
-import { issueAt, type ConfigIssue, type Locate } from '../config/load.ts';
+import { issueAt, type ConfigIssue, type Locate } from '../config/issues.ts';
 import { closest } from '../core/suggest.ts';
 import type { RouterConfig } from '../router/config.ts';
 import type { SloExpr, ValueExpr } from '../slo/ast.ts';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ConfigIssue } from '../config/load.ts';
+import type { ConfigIssue } from '../config/issues.ts';
 import { parseScenario, type ScenarioLoaded } from './load.ts';
 import type { Scenario } from './model.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ConfigIssue } from '../config/load.ts';
+import type { ConfigIssue } from '../config/issues.ts';
 import { parseScenario, type ScenarioLoaded } from './load.ts';
 import type { FaultSpec, Scenario } from './model.ts';
 

@@ -22,7 +22,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import net, { type AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatIssues } from '../../src/config/load.ts';
+import { formatIssues } from '../../src/config/issues.ts';
 import { loadRouterConfig } from '../../src/router/config.ts';
 import { startRouter, type RunningRouter } from '../../src/router/server.ts';
 import { FUZZ_SEED, fuzzReport, fuzzRuns } from './budget.ts';

@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { formatIssues, type ConfigIssue } from '../../src/config/load.ts';
+import { formatIssues, type ConfigIssue } from '../../src/config/issues.ts';
 import { fileContext, loadScenario, parseScenario } from '../../src/scenario/load.ts';
 import type { Scenario } from '../../src/scenario/model.ts';
 import { validateCommand } from '../../src/cli/commands.ts';

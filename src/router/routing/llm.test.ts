@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ConfigIssue } from '../../config/load.ts';
+import type { ConfigIssue } from '../../config/issues.ts';
 import { classify, llmRequest, loadLlmRegistry, parseLlmRegistry, planLlm, usageCost, usageOf, withModel, type LlmRegistry, type LlmRequest } from './llm.ts';
 import type { Health } from './select.ts';
 

@@ -35,7 +35,8 @@
  *   plan.class;                     // 'simple'
  *   plan.chain.map((e) => e.id);    // ['gpt-mini', 'claude-haiku', 'gpt-large']
  */
-import { issueAt, loadYamlFile, parseYaml, type ConfigIssue, type Loaded, type Locate } from '../../config/load.ts';
+import { loadYamlFile, parseYaml, type Loaded } from '../../config/load.ts';
+import { issueAt, type ConfigIssue, type Locate } from '../../config/issues.ts';
 import { closest } from '../../core/suggest.ts';
 import { field, header, jsonBody, type Headers } from './request.ts';
 import { LlmRegistrySchema, type LlmRegistryFile } from './schema.ts';

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import Type from 'typebox';
 import { describe, expect, it } from 'vitest';
-import { issueAt, parseYaml, type ConfigIssue, type Locate } from '../../config/load.ts';
+import { parseYaml } from '../../config/load.ts';
+import { issueAt, type ConfigIssue, type Locate } from '../../config/issues.ts';
 import { FakeClock } from '../../core/clock.ts';
 import { Canary } from './canary.ts';
 import {
