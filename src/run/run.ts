@@ -183,7 +183,7 @@ function driveLoad(scenario: Scenario, env: Environment, t0: number, clock: Cloc
 function buildResult(scenario: Scenario, data: RunData, env: Environment, runId: string, abortReason: string | undefined): RunResult {
   const slos = evaluateSlos(scenario.slos, data);
   const requests = data.requests.length;
-  // The SLO language's own definition, so the summary's availability is the SLO's.
+  // The one definition of success (src/model/success.ts), so the summary's availability is the SLO's.
   const successes = data.requests.filter(isSuccess).length;
   const upstream = new Map<string, RunResult['upstream'][number]>();
   for (const u of data.upstream) {

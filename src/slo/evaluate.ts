@@ -18,7 +18,7 @@ import type { SloWindow } from '../model/window.ts';
 import type { WindowRange } from './window.ts';
 import { describeWindow, inWindow, resolveWindow, whyNoWindow } from './window.ts';
 
-// The run's collector imports the latency summary from here, beside the verdicts it also builds.
+// The run (src/run/run.ts) imports the latency summary from here, beside the verdicts it also builds.
 export { summarizeLatency } from './latency.ts';
 
 /** An SLO as the scenario states it: the expression as text (or already parsed) and its window. */
