@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../scenario/load.ts';
-import type { Scenario } from '../scenario/model.ts';
+import type { Scenario } from '../model/scenario.ts';
 import { planFaults } from './plan.ts';
 
 /** A 60 s scenario with these faults (YAML flow mappings, one per line). */

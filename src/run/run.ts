@@ -7,7 +7,7 @@ import { forkRng } from '../core/rng.ts';
 import type { MetricScrape, RunData } from '../collect/types.ts';
 import { parseExposition } from '../collect/scrape.ts';
 import { buildSeries } from '../collect/series.ts';
-import type { Scenario } from '../scenario/model.ts';
+import type { Scenario } from '../model/scenario.ts';
 import { evaluateSlos, summarizeLatency } from '../slo/evaluate.ts';
 import { isSuccess } from '../slo/metrics.ts';
 import { runOpenLoad } from '../load/open.ts';

@@ -3,9 +3,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ConfigIssue } from '../config/load.ts';
-import { planFaults, toHttp } from '../faults/plan.ts';
+import { planFaults } from '../faults/plan.ts';
+import { planHttp } from '../model/faults/index.ts';
 import { loadScenario, parseScenario, type ScenarioLoaded } from './load.ts';
-import type { FaultSpec, Scenario } from './model.ts';
+import type { FaultSpec } from '../model/faults/index.ts';
+import type { Scenario } from '../model/scenario.ts';
 
 const anyFile = { fileExists: () => true };
 const brief = (issues: ConfigIssue[]) => issues.map((i) => `${i.line}:${i.column} ${i.path} ${i.message}`);
@@ -88,7 +90,7 @@ describe('HTTP faults in the scenario', () => {
     expect(http[2]).toEqual({ name: 'h', kind: 'hang', rate: 0.05, route: '/joke' });
     expect(http[9]).toEqual({ name: 'b', kind: 'capacity', concurrency: 1 });
     expect(planFaults(s)[9]!.keys).toEqual(['pay@eu']);
-    expect(toHttp(s.faults[3] as Extract<FaultSpec, { layer: 'http' }>)).toEqual({ name: 't1', kind: 'truncate', rate: 1, fraction: 0.5 });
+    expect(planHttp(s.faults[3] as Extract<FaultSpec, { layer: 'http' }>)).toEqual({ name: 't1', kind: 'truncate', rate: 1, fraction: 0.5 });
   });
 
   it('checks what the schema cannot: distributions, truncation, capacity and match', () => {

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ConfigIssue } from '../config/load.ts';
 import { loadScenario, parseScenario, type ScenarioLoaded } from './load.ts';
-import type { Scenario } from './model.ts';
+import type { Scenario } from '../model/scenario.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../test/fixtures/scenarios/', import.meta.url));
 const fixture = (name: string) => path.join(FIXTURES, name);
