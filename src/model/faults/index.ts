@@ -24,6 +24,7 @@ import { malformed } from './http/malformed.ts';
 import { slowBody } from './http/slow-body.ts';
 import { slowHeaders } from './http/slow-headers.ts';
 import { truncate } from './http/truncate.ts';
+import { reset } from './http/reset.ts';
 import { bandwidth } from './network/bandwidth.ts';
 import { down } from './network/down.ts';
 import { latency as networkLatency } from './network/latency.ts';
@@ -48,6 +49,7 @@ export const FAULT_KINDS = [
   outage,
   hang,
   truncate,
+  reset,
   malformed,
   contentType,
   slowHeaders,
