@@ -117,4 +117,10 @@ describe('planFaults: repeats and ramps', () => {
     const [p] = planFaults(scenario('{name: p, target: {provider: joke}, layer: network, kind: outage, shape: partial, to: 10s, ramp: {from: 10%, to: 40%, over: 3s, steps: 3}}'));
     expect(p!.ramp!.steps.map((s) => s.layer === 'network' && s.network.kind === 'toxics' && s.network.toxics[0]!.toxicity)).toEqual([0.1, 0.2, 0.3, 0.4]);
   });
+
+  it('plans an HTTP reset as the provider stage applies it: its scope and the bare action, its rate ramped', () => {
+    const [p] = planFaults(scenario('{name: rst, target: {provider: joke, route: /joke}, layer: http, kind: reset, rate: 10%, to: 4s, ramp: {to: 50%, over: 4s, steps: 2}}'));
+    expect(p).toMatchObject({ name: 'rst', kind: 'reset', keys: ['joke'], fromMs: 0, toMs: 4_000, layer: 'http', http: { name: 'rst', rate: 0.1, route: '/joke', kind: 'reset' } });
+    expect(p!.ramp!.steps.map((s) => s.layer === 'http' && 'rate' in s.http && s.http.rate)).toEqual([0.1, 0.3]);
+  });
 });

@@ -93,6 +93,15 @@ describe('HTTP faults in the scenario', () => {
     expect(planHttp(s.faults[3] as Extract<FaultSpec, { layer: 'http' }>)).toEqual({ name: 't1', kind: 'truncate', rate: 1, fraction: 0.5 });
   });
 
+  it('loads a reset with its scope and rate, refusing fields it does not take', () => {
+    const s = ok(parse(['{name: r, target: {provider: pay, region: us, route: /v1/charges, match: {headers: {x-tier: free}}}, layer: http, kind: reset, rate: 25%, from: 2s, to: 8s}']));
+    expect(s.faults).toEqual([
+      { name: 'r', target: { provider: 'pay', region: 'us', route: '/v1/charges', match: { headers: { 'x-tier': 'free' } } }, fromMs: 2000, toMs: 8000, layer: 'http', kind: 'reset', rate: 0.25 },
+    ]);
+    expect(planFaults(s)[0]).toMatchObject({ keys: ['pay@us'], http: { name: 'r', kind: 'reset', rate: 0.25, route: '/v1/charges', match: { headers: { 'x-tier': 'free' } } } });
+    expect(brief(issues(parse(['{name: r, target: {provider: joke}, layer: http, kind: reset, bytes: 10}']))).join('\n')).toMatch(/bytes/);
+  });
+
   it('checks what the schema cannot: distributions, truncation, capacity and match', () => {
     const found = parse([
       '{name: a, target: {provider: joke}, layer: http, kind: latency, latency: {distribution: lognormal, p50: 120ms, p99: 20ms}}',
