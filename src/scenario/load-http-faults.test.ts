@@ -1,3 +1,4 @@
+/** Loading HTTP faults and provider capacities: each kind normalised, the checks a schema cannot express (their definitions are in src/model/faults/http/), and what the planner hands the provider stage. */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
