@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { formatIssues, type ConfigIssue } from './config/issues.ts';
 import { fileContext, loadScenario as loadScenarioFile, parseScenario, type ScenarioLoadOptions } from './scenario/load.ts';
-import type { Scenario } from './scenario/model.ts';
+import type { Scenario } from './model/scenario.ts';
 import type { ScenarioFile } from './scenario/schema.ts';
 import { applyOverrides, hasOverrides, type ScenarioOverrides } from './scenario/overrides.ts';
 import { executeRun, type RunOptions, type RunOutcome } from './run/run.ts';

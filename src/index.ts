@@ -14,5 +14,5 @@ export { EnvironmentError } from './run/environment.ts';
 export { formatIssues, type ConfigIssue } from './config/issues.ts';
 export { formatSummary } from './report/summary.ts';
 export type { RunResult, SloVerdict, LatencySummary, RunSeries, ProviderEndpoint } from './model/result.ts';
-export type { Scenario } from './scenario/model.ts';
+export type { Scenario } from './model/scenario.ts';
 export type { HandlerModuleContext, HandlerModuleExport } from './providers/user-handlers.ts';

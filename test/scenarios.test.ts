@@ -19,7 +19,7 @@ import { providerHandlers } from '../src/providers/provider.ts';
 import { serviceFixtures } from '../src/providers/services.ts';
 import { loadRouterConfig } from '../src/router/config.ts';
 import { loadScenario } from '../src/scenario/load.ts';
-import type { Scenario } from '../src/scenario/model.ts';
+import type { Scenario } from '../src/model/scenario.ts';
 
 const dir = new URL('../scenarios/', import.meta.url).pathname;
 const yamlIn = (sub: string) =>

@@ -3,7 +3,7 @@ import { join, relative, resolve } from 'node:path';
 import { formatIssues, type ConfigIssue } from '../config/issues.ts';
 import { runScenarioWithReports, validateScenario, type LoadOptions } from '../api.ts';
 import type { ScenarioOverrides } from '../scenario/overrides.ts';
-import type { Scenario } from '../scenario/model.ts';
+import type { Scenario } from '../model/scenario.ts';
 import { EnvironmentError } from '../run/environment.ts';
 import { makeRunId, type RunOutcome } from '../run/run.ts';
 import { formatSummary } from '../report/summary.ts';

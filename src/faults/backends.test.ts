@@ -10,7 +10,8 @@ import { Toxiproxy, type Proxy } from 'toxiproxy-node-client';
 import { seededRng } from '../core/rng.ts';
 import { serveFixture, type FixtureServer } from '../providers/server.ts';
 import { startToxiproxyServer, type ToxiproxyServer } from '../toxiproxy/server.ts';
-import { httpFaultBackend, layeredBackend, toxiproxyFaultBackend, type NetworkAction, type PlannedFault, type PlannedStep } from './backends.ts';
+import type { NetworkAction } from '../model/faults/kind.ts';
+import { httpFaultBackend, layeredBackend, toxiproxyFaultBackend, type PlannedFault, type PlannedStep } from './backends.ts';
 
 /** One GET on a fresh connection: status (0 when refused, reset or timed out), the error code, and how long it took. */
 function probe(base: string, path = '/joke', timeoutMs = 2_000): Promise<{ status: number; error?: string; ms: number }> {

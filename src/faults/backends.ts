@@ -1,23 +1,7 @@
 import { Toxiproxy, type Proxy, type Toxic } from 'toxiproxy-node-client';
-import type { HttpFault } from '../providers/http-faults.ts';
+import type { FaultAction, HttpStageFault } from '../model/faults/index.ts';
+import type { NamedToxic } from '../model/faults/kind.ts';
 import type { FaultBackend, TimedFault, TimedStep } from './timeline.ts';
-
-/** A network toxic in Toxiproxy's own terms (units as its API takes them). */
-export interface ToxicSpec {
-  type: 'latency' | 'bandwidth' | 'slow_close' | 'timeout' | 'reset_peer' | 'slicer' | 'limit_data';
-  stream: 'upstream' | 'downstream';
-  toxicity: number;
-  attributes: Record<string, number>;
-}
-
-/** A toxic with the name it is added under: the fault's name, suffixed when a fault needs several. */
-export type NamedToxic = ToxicSpec & { name: string };
-
-/** What a network fault does to each of its proxies: disable it, or add toxics. */
-export type NetworkAction = { kind: 'down' } | { kind: 'toxics'; toxics: NamedToxic[] };
-
-/** What switching a fault on applies (and what each ramp step re-applies), by layer. */
-export type FaultAction = { layer: 'http'; http: HttpFault } | { layer: 'network'; network: NetworkAction };
 
 /** A ramp step with what it re-applies: the fault's action with the ramped parameter at `value`. */
 export type PlannedStep = TimedStep & FaultAction;
@@ -33,12 +17,12 @@ export type PlannedFault = TimedFault<PlannedStep> & { keys: string[] } & FaultA
  * (overlapping windows); the backend keeps the active set per endpoint and sends it whole.
  * A ramp step replaces the fault's entry in that set with its updated parameters.
  */
-export function httpFaultBackend(send: (key: string, faults: HttpFault[]) => Promise<number>): FaultBackend<PlannedFault> {
-  const active = new Map<string, Map<string, HttpFault>>();
-  const apply = async (fault: PlannedFault, http: HttpFault | null) => {
+export function httpFaultBackend(send: (key: string, faults: HttpStageFault[]) => Promise<number>): FaultBackend<PlannedFault> {
+  const active = new Map<string, Map<string, HttpStageFault>>();
+  const apply = async (fault: PlannedFault, http: HttpStageFault | null) => {
     const stamps = await Promise.all(
       fault.keys.map((key) => {
-        const set = active.get(key) ?? new Map<string, HttpFault>();
+        const set = active.get(key) ?? new Map<string, HttpStageFault>();
         active.set(key, set);
         if (http) set.set(fault.name, http);
         else set.delete(fault.name);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../scenario/load.ts';
-import type { Scenario } from '../scenario/model.ts';
+import type { Scenario } from '../model/scenario.ts';
 import { planFaults } from './plan.ts';
 
 /** A 60 s scenario with these faults (YAML flow mappings, one per line). */
@@ -116,5 +116,38 @@ describe('planFaults: repeats and ramps', () => {
   it('ramps a partial outage by updating its toxicity', () => {
     const [p] = planFaults(scenario('{name: p, target: {provider: joke}, layer: network, kind: outage, shape: partial, to: 10s, ramp: {from: 10%, to: 40%, over: 3s, steps: 3}}'));
     expect(p!.ramp!.steps.map((s) => s.layer === 'network' && s.network.kind === 'toxics' && s.network.toxics[0]!.toxicity)).toEqual([0.1, 0.2, 0.3, 0.4]);
+  });
+
+  it('plans an HTTP reset as the provider stage applies it: its scope and the bare action, its rate ramped', () => {
+    const [p] = planFaults(scenario('{name: rst, target: {provider: joke, route: /joke}, layer: http, kind: reset, rate: 10%, to: 4s, ramp: {to: 50%, over: 4s, steps: 2}}'));
+    expect(p).toMatchObject({ name: 'rst', kind: 'reset', keys: ['joke'], fromMs: 0, toMs: 4_000, layer: 'http', http: { name: 'rst', rate: 0.1, route: '/joke', kind: 'reset' } });
+    expect(p!.ramp!.steps.map((s) => s.layer === 'http' && 'rate' in s.http && s.http.rate)).toEqual([0.1, 0.3]);
+  });
+});
+
+describe('planFaults: HTTP faults', () => {
+  it('hands the provider stage each fault\'s scope and action, on the endpoints it targets', () => {
+    const planned = planFaults(
+      scenario(
+        '{name: l1, target: {provider: joke}, layer: http, kind: latency, latency: 800ms, jitter: 100ms}',
+        '{name: l2, target: {provider: stripe, region: eu, match: {headers: {x-tier: free}, body: {currency: usd, customer.vip: false, amount: 100}}}, layer: http, kind: latency, latency: {distribution: lognormal, p50: 20ms, p99: 120ms}, rate: 50%}',
+        '{name: h, target: {provider: joke, route: /joke}, layer: http, kind: hang, rate: 5%}',
+        '{name: b, target: {provider: stripe, region: eu}, layer: http, kind: capacity, concurrency: 1, serviceTime: 50ms, from: 5s, to: 10s}',
+        '{name: r, target: {provider: stripe, region: us, route: /v1/charges, match: {headers: {x-tier: free}}}, layer: http, kind: reset, rate: 25%, from: 2s, to: 8s}',
+      ),
+    );
+    const http = planned.map((p) => (p.layer === 'http' ? p.http : undefined));
+    expect(http[0]).toEqual({ name: 'l1', kind: 'latency', rate: 1, delay: { distribution: 'uniform', min: 700, max: 900 } });
+    expect(http[1]).toEqual({
+      name: 'l2',
+      kind: 'latency',
+      rate: 0.5,
+      match: { headers: { 'x-tier': 'free' }, body: { currency: 'usd', 'customer.vip': false, amount: 100 } },
+      delay: { distribution: 'lognormal', p50: 20, p99: 120 },
+    });
+    expect(http[2]).toEqual({ name: 'h', kind: 'hang', rate: 0.05, route: '/joke' });
+    expect(http[3]).toMatchObject({ name: 'b', kind: 'capacity', concurrency: 1 });
+    expect(planned.map((p) => p.keys)).toEqual([['joke'], ['stripe@eu'], ['joke'], ['stripe@eu'], ['stripe@us']]);
+    expect(planned[4]).toMatchObject({ fromMs: 2000, toMs: 8000, http: { name: 'r', kind: 'reset', rate: 0.25, route: '/v1/charges', match: { headers: { 'x-tier': 'free' } } } });
   });
 });

@@ -10,11 +10,11 @@ import {
   type ToxiproxyServerHandle,
 } from '../toxiproxy/servers.ts';
 import type { UpstreamRecord } from '../model/run.ts';
-import type { HttpFault } from '../providers/http-faults.ts';
+import type { HttpStageFault } from '../model/faults/index.ts';
 import { siblingModule, startWorker, type Worker } from './worker.ts';
 import type { EndpointSpec, ProviderHostStarted } from './provider-host.ts';
 import type { ReceivedRequest } from '../providers/server.ts';
-import type { ScenarioTarget } from '../scenario/model.ts';
+import type { ScenarioTarget } from '../model/scenario.ts';
 import type { ProviderEndpoint } from '../model/result.ts';
 import { providerEnvName } from '../scenario/templates.ts';
 import { checkUrlTarget, startCommandTarget, type StartedTarget } from './target.ts';
@@ -33,7 +33,7 @@ export interface Environment {
   toxiproxy: string;
   /** Toxiproxy proxy per endpoint key (`provider` or `provider@region`). */
   proxies: Map<string, Proxy>;
-  setHttpFaults(key: string, faults: HttpFault[]): Promise<number>;
+  setHttpFaults(key: string, faults: HttpStageFault[]): Promise<number>;
   /** Every request the providers received, stamped relative to `t0` (epoch ms). */
   collectUpstream(t0: number): Promise<UpstreamRecord[]>;
   /** Where each provider endpoint is reachable (its proxy), in the scenario's order. */

@@ -9,8 +9,8 @@ import { serveFixture, type FixtureServer, type ReceivedRequest } from '../provi
 import type { Fixture } from '../providers/fixture.ts';
 import { forwardingFixture } from '../providers/forward.ts';
 import { loadHandlerModule, type HandlerFactory } from '../providers/user-handlers.ts';
-import type { HttpFault } from '../providers/http-faults.ts';
-import type { CapacitySpec } from '../providers/capacity.ts';
+import type { Capacity } from '../model/capacity.ts';
+import type { HttpStageFault } from '../model/faults/index.ts';
 import { startToxiproxyServer } from '../toxiproxy/server.ts';
 import { serveWorker } from './worker.ts';
 
@@ -24,7 +24,7 @@ export interface EndpointSpec {
   url?: string;
   handlers?: string;
   /** The endpoint's capacity (each region has its own); absent: unlimited. */
-  capacity?: CapacitySpec;
+  capacity?: Capacity;
   /** A fixed `host:port` for the Toxiproxy proxy in front of this endpoint (used by environment.ts, not here). */
   listen?: string;
 }
@@ -92,7 +92,7 @@ serveWorker(
         toxiproxyUrl: toxiproxy?.url,
       };
     },
-    setHttpFaults(args: { key: string; faults: HttpFault[] }) {
+    setHttpFaults(args: { key: string; faults: HttpStageFault[] }) {
       const s = servers.get(args.key);
       if (!s) throw new Error(`no fixture endpoint ${args.key}`);
       s.setFaults(args.faults);

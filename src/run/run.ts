@@ -7,7 +7,7 @@ import { forkRng } from '../core/rng.ts';
 import type { RunData } from '../model/run.ts';
 import { createCollector } from '../collect/collector.ts';
 import { buildSeries } from '../collect/series.ts';
-import type { Scenario } from '../scenario/model.ts';
+import type { Scenario } from '../model/scenario.ts';
 import { evaluateSlos, summarizeLatency } from '../slo/evaluate.ts';
 import { isSuccess } from '../model/success.ts';
 import { runOpenLoad } from '../load/open.ts';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { CommandTarget } from '../scenario/model.ts';
+import type { CommandTarget } from '../model/scenario.ts';
 import { freePort, startCommandTarget, targetEnv, waitReady } from './target.ts';
 import { EnvironmentError } from './environment.ts';
 import { processesWith } from '../../test/support/processes.ts';

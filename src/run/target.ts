@@ -10,7 +10,7 @@ import { request } from 'undici';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import type { CommandTarget, ReadySpec, UrlTarget } from '../scenario/model.ts';
+import type { CommandTarget, ReadySpec, UrlTarget } from '../model/scenario.ts';
 import { expandTemplates, providerEnv, templateVars, type EndpointAddress } from '../scenario/templates.ts';
 import { READY_TIMEOUT_MS } from '../scenario/targets.ts';
 import { parseHostPort } from '../toxiproxy/address.ts';

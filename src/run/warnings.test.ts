@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { UpstreamRecord } from '../model/run.ts';
-import type { FaultSpec, ProviderSpec } from '../scenario/model.ts';
+import type { FaultSpec } from '../model/faults/index.ts';
+import type { ProviderSpec } from '../model/scenario.ts';
 import { providerEndpoints, runWarnings } from './warnings.ts';
 
 const providers: ProviderSpec[] = [

@@ -7,7 +7,7 @@
  */
 import type { UpstreamRecord } from '../model/run.ts';
 import type { ProviderEndpoint } from '../model/result.ts';
-import type { Scenario } from '../scenario/model.ts';
+import type { Scenario } from '../model/scenario.ts';
 
 /** Above this share of 4xx among a provider's answers, it is flagged. */
 export const MOSTLY_4XX = 0.5;

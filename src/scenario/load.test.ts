@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ConfigIssue } from '../config/issues.ts';
 import { loadScenario, parseScenario, type ScenarioLoaded } from './load.ts';
-import type { Scenario } from './model.ts';
+import type { Scenario } from '../model/scenario.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../test/fixtures/scenarios/', import.meta.url));
 const fixture = (name: string) => path.join(FIXTURES, name);
@@ -263,7 +263,7 @@ describe('parseScenario', () => {
       '12:61 slos[0].window.for field `for` does not apply here; it goes with `recovery`',
       '13:49 slos[1].window invalid value',
     ]);
-    expect(found[1]!.expected).toBe('one of: error, latency, hang, truncate, malformed, content_type, slow_headers, slow_body, capacity');
+    expect(found[1]!.expected).toBe('one of: error, latency, hang, truncate, reset, malformed, content_type, slow_headers, slow_body, capacity');
     expect(found[2]!.expected).toBe('one of: latency, down, timeout, reset_peer, bandwidth, slow_close, slicer, limit_data, outage');
     expect(found[5]).toMatchObject({ expected: 'run', found: '"always"' });
   });

@@ -21,14 +21,16 @@ import { localFiles, parseRouterConfig, type RouterConfig } from '../router/conf
 import { routerMetricNames } from '../router/metrics.ts';
 import { applyOverridesToDocument, explainOverrides, hasOverrides, type ScenarioOverrides } from './overrides.ts';
 import { checkRouterProviders, checkSloMetrics } from './target-checks.ts';
-import { DURATION_PATTERN, formatDuration, parseDuration, parsePercent, parseRate, PERCENT_PATTERN, RATE_PATTERN } from '../core/units.ts';
+import { DURATION_PATTERN, formatDuration, parseDuration, parseRate, RATE_PATTERN } from '../core/units.ts';
 import { parseSlo } from '../slo/parse.ts';
-import type { FaultSpec, LoadSpec, RequestSpec, Scenario, SloWindow } from './model.ts';
+import type { LoadSpec, RequestSpec, Scenario } from '../model/scenario.ts';
+import type { SloWindow } from '../model/window.ts';
+import { checkCapacity, normalizeCapacity } from '../model/capacity.ts';
+import { checkFault, normalizeFault as normalizeKind, type FaultSpec } from '../model/faults/index.ts';
+import { normalizeMatch } from '../model/match.ts';
 import { ScenarioSchema, type ScenarioFile } from './schema.ts';
-import { checkFaultTiming, withTiming } from './timelines.ts';
-import { normalizeOutage } from './outages.ts';
+import { checkFaultTiming, inferRampParam, withTiming } from './timelines.ts';
 import { checkRunnable } from './runnable.ts';
-import { checkCapacity, checkHttpFault, normalizeCapacity, normalizeHttpFault, normalizeMatch } from './http-faults.ts';
 import { checkProviderSource, checkTarget, normalizeProviderSource, normalizeTarget } from './targets.ts';
 
 export type ScenarioLoaded = { ok: true; scenario: Scenario } | { ok: false; issues: ConfigIssue[] };
@@ -154,7 +156,6 @@ const rec = (v: unknown): Raw | undefined => (v !== null && typeof v === 'object
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const DURATION = new RegExp(DURATION_PATTERN);
-const PERCENT = new RegExp(PERCENT_PATTERN);
 const RATE = new RegExp(RATE_PATTERN);
 /** A duration the schema accepts, in ms; undefined for anything the schema reports itself. */
 const durationOf = (v: unknown): number | undefined => (typeof v === 'string' && DURATION.test(v) ? parseDuration(v) : undefined);
@@ -257,25 +258,13 @@ export function checkScenario(doc: unknown, file: string, locate: Locate, ctx: S
         else at([...base, 'from'], `the fault starts at ${formatDuration(fromMs)}, when the run has already ended`);
       }
     }
-    // Ramps, repeats, flaps (timelines.ts) and outage shapes (outages.ts); a repeating fault ends with its last occurrence.
+    // Ramps, repeats, flaps (timelines.ts); a repeating fault ends with its last occurrence.
     const lastEndMs = checkFaultTiming(f, base, { fromMs, toMs, durationMs }, at);
     if (name !== undefined && !faultEnds.has(name)) faultEnds.set(name, lastEndMs);
 
     // Shares above 100%, durations beyond a timer's reach: the schema's `quantity` bounds (units.ts).
-    if (layer === 'http' && f.kind === 'error' && f.retryAfter !== undefined) {
-      const status = f.status ?? 503;
-      if (typeof status === 'number' && status !== 429 && status !== 503) {
-        at([...base, 'retryAfter'], `retryAfter goes with status 429 or 503, not ${status}`);
-      }
-    }
-    if (layer === 'http') checkHttpFault(f, base, at, { providerHasCapacity: (p) => capacityOf.get(p) });
-    if (layer === 'network' && f.kind === 'slicer') {
-      const avg = f.averageSize;
-      const variation = f.sizeVariation;
-      if (Number.isInteger(avg) && Number.isInteger(variation) && (variation as number) >= (avg as number)) {
-        at([...base, 'sizeVariation'], `sizeVariation must be less than averageSize (${String(avg)})`);
-      }
-    }
+    // What else each kind needs (retryAfter's status, an outage's shape, ...) is the kind's (src/model/faults/).
+    checkFault(f, base, at, { providerHasCapacity: (p) => capacityOf.get(p), ramped: inferRampParam(f) });
   });
 
   // --- SLOs
@@ -383,7 +372,6 @@ export function normalizeScenario(raw: ScenarioFile, file: string): Scenario {
 }
 
 const ms = (value: string | undefined, fallback: number): number => (value === undefined ? fallback : parseDuration(value));
-const fraction = (value: string | undefined): number => (value === undefined ? 1 : parsePercent(value));
 
 function normalizeLoad(raw: ScenarioFile['load']): LoadSpec {
   const durationMs = parseDuration(raw.duration);
@@ -416,40 +404,7 @@ function normalizeFault(f: RawFault, durationMs: number): FaultSpec {
   };
   const common = { name: f.name, target, fromMs: ms(f.from, 0), toMs: ms(f.to, durationMs) };
 
-  if (f.layer === 'http') {
-    if (f.kind === 'error') {
-      return {
-        ...common,
-        layer: 'http',
-        kind: 'error',
-        rate: fraction(f.rate),
-        status: f.status ?? 503,
-        ...(f.retryAfter !== undefined && { retryAfterMs: parseDuration(f.retryAfter) }),
-      };
-    }
-    return normalizeHttpFault(f, common);
-  }
-
-  if (f.kind === 'outage') return normalizeOutage(f, common);
-  const net = { ...common, layer: 'network' as const, stream: f.stream ?? 'downstream', toxicity: fraction(f.toxicity) };
-  switch (f.kind) {
-    case 'latency':
-      return { ...net, kind: 'latency', latencyMs: parseDuration(f.latency), jitterMs: ms(f.jitter, 0) };
-    case 'down':
-      return { ...net, kind: 'down' };
-    case 'timeout':
-      return { ...net, kind: 'timeout', timeoutMs: ms(f.timeout, 0) };
-    case 'reset_peer':
-      return { ...net, kind: 'reset_peer', timeoutMs: ms(f.timeout, 0) };
-    case 'bandwidth':
-      return { ...net, kind: 'bandwidth', kbps: f.kbps };
-    case 'slow_close':
-      return { ...net, kind: 'slow_close', delayMs: parseDuration(f.delay) };
-    case 'slicer':
-      return { ...net, kind: 'slicer', averageSize: f.averageSize, sizeVariation: f.sizeVariation ?? 0, delayMs: ms(f.delay, 0) };
-    case 'limit_data':
-      return { ...net, kind: 'limit_data', bytes: f.bytes };
-  }
+  return normalizeKind(f, common);
 }
 
 function normalizeWindow(w: ScenarioFile['slos'][number]['window']): SloWindow {

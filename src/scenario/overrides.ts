@@ -10,7 +10,7 @@
  */
 import { formatPath, issueAt, type ConfigIssue, type Locate } from '../config/issues.ts';
 import { DURATION_PATTERN, formatDuration, parseDuration, parseRate, RATE_PATTERN } from '../core/units.ts';
-import type { Scenario } from './model.ts';
+import type { Scenario } from '../model/scenario.ts';
 
 export interface ScenarioOverrides {
   /** How long load runs: a duration like `10s`, or a number of ms. */

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ConfigIssue } from '../config/issues.ts';
 import { parseScenario, type ScenarioLoaded } from './load.ts';
-import type { Scenario } from './model.ts';
+import type { Scenario } from '../model/scenario.ts';
 
 const brief = (issues: ConfigIssue[]) => issues.map((i) => `${i.line}:${i.column} ${i.path} ${i.message}`);
 const files = new Set<string>();

@@ -8,7 +8,7 @@ import { closest } from '../core/suggest.ts';
 import { DURATION_PATTERN, parseDuration } from '../core/units.ts';
 import { fixtureNames } from '../providers/catalogue.ts';
 import { parseHostPort } from '../toxiproxy/address.ts';
-import type { ProviderSpec, ReadySpec, ScenarioTarget } from './model.ts';
+import type { ProviderSpec, ReadySpec, ScenarioTarget } from '../model/scenario.ts';
 import type { ScenarioFile } from './schema.ts';
 import { checkTemplates } from './templates.ts';
 

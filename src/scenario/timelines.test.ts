@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ConfigIssue } from '../config/issues.ts';
 import { parseScenario, type ScenarioLoaded } from './load.ts';
-import type { FaultSpec, Scenario } from './model.ts';
+import type { FaultSpec } from '../model/faults/index.ts';
+import type { Scenario } from '../model/scenario.ts';
 
 const anyFile = { fileExists: () => true };
 

@@ -1,34 +1,24 @@
 /**
  * Fault timelines: the `ramp`, `repeat` and `flap` every fault kind takes — the checks a
  * JSON Schema cannot express, and their normalisation. load.ts calls in here once per fault
- * for the checks and once for normalisation; the outage shapes are in outages.ts.
+ * for the checks and once for normalisation; what each kind can ramp, and the field a ramp
+ * moves, is the kind's (`ramps` in src/model/faults/).
  *
  * Like load.ts's checks, these read a document that may have failed the schema: each reads
  * only values of the right shape and leaves the rest to the schema's own messages.
  */
-import { DURATION_PATTERN, formatDuration, parseDuration, parsePercent, PERCENT_PATTERN, QUANTITY_BOUNDS, withinBounds } from '../core/units.ts';
-import type { FaultSpec, RampSpec } from './model.ts';
-import { checkOutage, OUTAGE_RAMPS } from './outages.ts';
-import { ScenarioSchema, type ScenarioFile } from './schema.ts';
+import { formatDuration, parseDuration, parsePercent, QUANTITY_BOUNDS, withinBounds } from '../core/units.ts';
+import { DURATION, durationOf, PERCENT, rec, type At, type Path, type Raw } from '../model/checks.ts';
+import { RAMP_PARAMS, type RampParam } from '../model/faults/common.ts';
+import { rampField, rampFields, type FaultSpec } from '../model/faults/index.ts';
+import type { ScenarioFile } from './schema.ts';
 
-type Raw = Record<string, unknown>;
-type Path = (string | number)[];
-type At = (p: Path, message: string, extra?: { expected?: string; found?: string }) => void;
 type RawFault = NonNullable<ScenarioFile['faults']>[number];
-export type RampParam = RampSpec['param'];
-
-const rec = (v: unknown): Raw | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Raw) : undefined);
-const DURATION = new RegExp(DURATION_PATTERN);
-const PERCENT = new RegExp(PERCENT_PATTERN);
-const durationOf = (v: unknown): number | undefined => (typeof v === 'string' && DURATION.test(v) ? parseDuration(v) : undefined);
 
 /** Switches closer together than this cannot be told apart: a switch itself takes a few ms, more on a busy machine. */
 export const MIN_SWITCH_SPACING_MS = 50;
 /** Occurrences of one repeating or flapping fault: each is a switch in result.json and a band in the report. */
 export const MAX_OCCURRENCES = 1000;
-
-/** The model field a ramp moves, for each parameter as the file names it. */
-export const RAMP_FIELDS = { rate: 'rate', toxicity: 'toxicity', latency: 'latencyMs', kbps: 'kbps' } as const satisfies Record<RampParam, string>;
 
 /** The unit each parameter is written in, as the issues say it. */
 const RAMP_UNITS: Record<RampParam, { test: (v: unknown) => boolean; phrase: string }> = {
@@ -47,17 +37,9 @@ function inferParam(layer: unknown, v: unknown): RampParam | undefined {
   return undefined;
 }
 
-/** The parameters a fault of this layer and kind can ramp: the rampable fields its schema branch has. */
+/** The parameters a fault of this layer and kind can ramp: its kind's (and, for an outage, its shape's). */
 function rampable(f: Raw): RampParam[] {
-  if (f.layer === 'network' && f.kind === 'outage') return typeof f.shape === 'string' ? (OUTAGE_RAMPS[f.shape] ?? []) : [];
-  // A disabled proxy has no parameter: toxicity means nothing to it.
-  if (f.layer === 'network' && f.kind === 'down') return [];
-  const branches = (ScenarioSchema.properties.faults as unknown as { items: { anyOf: { properties: Record<string, { const?: unknown }> }[] } }).items.anyOf;
-  const branch = branches.find((b) => b.properties.layer?.const === f.layer && b.properties.kind?.const === f.kind);
-  if (!branch) return [];
-  // An HTTP fault ramps its share of requests only: its latency may be a distribution, not one number.
-  const candidates: RampParam[] = f.layer === 'http' ? ['rate'] : ['latency', 'toxicity', 'kbps'];
-  return candidates.filter((p) => p in branch.properties);
+  return Object.keys(rampFields(f)) as RampParam[];
 }
 
 function rampValue(param: RampParam, v: string | number): number {
@@ -81,7 +63,7 @@ export interface TimingWindow {
 }
 
 /**
- * Checks a fault's `ramp`, `repeat`, `flap` and outage `shape` fields, reporting through
+ * Checks a fault's `ramp`, `repeat` and `flap` fields, reporting through
  * `at` with paths under `base`. Returns when the fault's last occurrence ends (for the
  * recovery windows' checks), or undefined where that cannot be read.
  */
@@ -91,8 +73,6 @@ export function checkFaultTiming(f: Raw, base: Path, w: TimingWindow, at: At): n
   let lastEnd = toMs;
   /** How long each occurrence lasts: a ramp must fit in it. */
   let occurrenceMs = windowMs;
-
-  if (f.layer === 'network' && f.kind === 'outage') checkOutage(f, base, at, inferRampParam(f));
 
   const repeat = rec(f.repeat);
   const flap = rec(f.flap);
@@ -132,9 +112,6 @@ export function checkFaultTiming(f: Raw, base: Path, w: TimingWindow, at: At): n
       occurrenceMs = Math.min(down, windowMs);
     }
   }
-  if (f.layer === 'network' && f.kind === 'outage' && f.shape === 'flapping' && !flap) {
-    at([...base, 'shape'], 'shape flapping needs `flap: { down: 2s, up: 3s }`: how long each outage lasts and how long the provider is back between them');
-  }
 
   const ramp = rec(f.ramp);
   if (ramp) checkRamp(f, ramp, [...base, 'ramp'], occurrenceMs, at);
@@ -145,7 +122,7 @@ export function checkFaultTiming(f: Raw, base: Path, w: TimingWindow, at: At): n
 export function inferRampParam(f: Raw): RampParam | undefined {
   const ramp = rec(f.ramp);
   if (!ramp) return undefined;
-  if (typeof ramp.param === 'string' && ramp.param in RAMP_FIELDS) return ramp.param as RampParam;
+  if (typeof ramp.param === 'string' && (RAMP_PARAMS as readonly string[]).includes(ramp.param)) return ramp.param as RampParam;
   return inferParam(f.layer, ramp.to) ?? inferParam(f.layer, ramp.from);
 }
 
@@ -221,7 +198,7 @@ export function withTiming(spec: FaultSpec, raw: RawFault, durationMs: number): 
   if (raw.flap) out.flap = { downMs: parseDuration(raw.flap.down), upMs: parseDuration(raw.flap.up) };
   if (raw.ramp) {
     const param = (raw.ramp.param ?? inferParam(raw.layer, raw.ramp.to) ?? inferParam(raw.layer, raw.ramp.from))!;
-    const field = RAMP_FIELDS[param];
+    const field = rampField(out, param);
     const fields = out as unknown as Record<string, number | undefined>;
     const from = raw.ramp.from !== undefined ? rampValue(param, raw.ramp.from) : fields[field]!;
     fields[field] = from;

@@ -26,7 +26,7 @@ import { planFaults } from '../../src/faults/plan.ts';
 import { primeFaults, startTimeline } from '../../src/faults/timeline.ts';
 import { startEnvironment, type Environment } from '../../src/run/environment.ts';
 import { parseScenario } from '../../src/scenario/load.ts';
-import type { Scenario } from '../../src/scenario/model.ts';
+import type { Scenario } from '../../src/model/scenario.ts';
 import { childrenOf } from '../support/processes.ts';
 
 const BOUND_MS = 50;

@@ -23,7 +23,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { formatIssues, type ConfigIssue } from '../../src/config/issues.ts';
 import { fileContext, loadScenario, parseScenario } from '../../src/scenario/load.ts';
-import type { Scenario } from '../../src/scenario/model.ts';
+import type { Scenario } from '../../src/model/scenario.ts';
 import { validateCommand } from '../../src/cli/commands.ts';
 import { parseSlo } from '../../src/slo/parse.ts';
 import { parseHostPort } from '../../src/toxiproxy/address.ts';

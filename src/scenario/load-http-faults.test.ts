@@ -1,11 +1,13 @@
+/** Loading HTTP faults and provider capacities: each kind normalised, the checks a schema cannot express (their definitions are in src/model/faults/http/), and each kind's plan step (the planner's own tests: src/faults/plan.test.ts). */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ConfigIssue } from '../config/issues.ts';
-import { planFaults, toHttp } from '../faults/plan.ts';
+import { planHttp } from '../model/faults/index.ts';
 import { loadScenario, parseScenario, type ScenarioLoaded } from './load.ts';
-import type { FaultSpec, Scenario } from './model.ts';
+import type { FaultSpec } from '../model/faults/index.ts';
+import type { Scenario } from '../model/scenario.ts';
 
 const anyFile = { fileExists: () => true };
 const brief = (issues: ConfigIssue[]) => issues.map((i) => `${i.line}:${i.column} ${i.path} ${i.message}`);
@@ -75,20 +77,16 @@ describe('HTTP faults in the scenario', () => {
       { ...common('n', { provider: 'joke' }), kind: 'slow_headers', delay: { distribution: 'normal', mean: 100, stddev: 20 }, rate: 1 },
     ]);
 
-    // What the fixture provider gets (plan.ts): the scope and the action, delays as distributions.
-    const http = planFaults(s).map((p) => (p.layer === 'http' ? p.http : undefined));
-    expect(http[0]).toEqual({ name: 'l1', kind: 'latency', rate: 1, delay: { distribution: 'uniform', min: 700, max: 900 } });
-    expect(http[1]).toEqual({
-      name: 'l2',
-      kind: 'latency',
-      rate: 0.5,
-      match: { headers: { 'x-tier': 'free' }, body: { currency: 'usd', 'customer.vip': false, amount: 100 } },
-      delay: { distribution: 'lognormal', p50: 20, p99: 120 },
-    });
-    expect(http[2]).toEqual({ name: 'h', kind: 'hang', rate: 0.05, route: '/joke' });
-    expect(http[9]).toEqual({ name: 'b', kind: 'capacity', concurrency: 1 });
-    expect(planFaults(s)[9]!.keys).toEqual(['pay@eu']);
-    expect(toHttp(s.faults[3] as Extract<FaultSpec, { layer: 'http' }>)).toEqual({ name: 't1', kind: 'truncate', rate: 1, fraction: 0.5 });
+    expect(planHttp(s.faults[3] as Extract<FaultSpec, { layer: 'http' }>)).toEqual({ name: 't1', kind: 'truncate', rate: 1, fraction: 0.5 });
+  });
+
+  it('loads a reset with its scope and rate, refusing fields it does not take', () => {
+    const s = ok(parse(['{name: r, target: {provider: pay, region: us, route: /v1/charges, match: {headers: {x-tier: free}}}, layer: http, kind: reset, rate: 25%, from: 2s, to: 8s}']));
+    expect(s.faults).toEqual([
+      { name: 'r', target: { provider: 'pay', region: 'us', route: '/v1/charges', match: { headers: { 'x-tier': 'free' } } }, fromMs: 2000, toMs: 8000, layer: 'http', kind: 'reset', rate: 0.25 },
+    ]);
+    expect(planHttp(s.faults[0] as Extract<FaultSpec, { layer: 'http' }>)).toEqual({ name: 'r', kind: 'reset', rate: 0.25, route: '/v1/charges', match: { headers: { 'x-tier': 'free' } } });
+    expect(brief(issues(parse(['{name: r, target: {provider: joke}, layer: http, kind: reset, bytes: 10}']))).join('\n')).toMatch(/bytes/);
   });
 
   it('checks what the schema cannot: distributions, truncation, capacity and match', () => {
