@@ -6,7 +6,9 @@
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { compileRouterConfig, DEFAULT_MAX_REQUEST_BODY, DEFAULT_SERVER_TIMEOUTS, parseRouterConfig, parseSize, type RouterFile } from './config.ts';
+import { compileRouterConfig, DEFAULT_MAX_REQUEST_BODY, DEFAULT_SERVER_TIMEOUTS, type RouterFile } from './config.ts';
+import { parseSize } from './schema-kit.ts';
+import { parseRouterConfig } from './load.ts';
 import { createRouter } from './router.ts';
 import { startRouter, type RunningRouter } from './server.ts';
 

@@ -69,8 +69,8 @@ export { AUTH_FAILURES, buildJwtAuth, createJwtAuth, JWT_ALGORITHMS, jwtOptionPr
 export type { AuthFailure, AuthResult, JwtAlgorithm, JwtAuth, JwtAuthConfig, JwtAuthOptions, JwtKeys, JwtKeySources } from './auth.ts';
 export { Canary, canaryOptionProblems, stickyKey, stickyPoint } from './canary.ts';
 export type { ArmStats, CanaryArm, CanaryOptions, CanaryOutcome, CanaryState, CanaryTransition, RollbackRule } from './canary.ts';
-export { classify, compileLlmRegistry, estimateTokens, llmRequest, LLM_TIERS, loadLlmRegistry, parseLlmRegistry, planLlm, usageCost, usageOf, withModel } from './llm.ts';
-export type { LlmChainEntry, LlmClass, LlmCondition, LlmModel, LlmPlan, LlmRegistry, LlmRequest, LlmRule, LlmTier } from './llm.ts';
+export { classify, compileLlmRegistry, estimateTokens, llmRequest, LLM_TIERS, LlmRegistrySchema, loadLlmRegistry, parseLlmRegistry, planLlm, usageCost, usageOf, withModel } from './llm.ts';
+export type { LlmChainEntry, LlmClass, LlmCondition, LlmModel, LlmPlan, LlmRegistry, LlmRegistryFile, LlmRequest, LlmRule, LlmTier } from './llm.ts';
 export {
   AuthSchema,
   buildSelectOptions,
@@ -78,12 +78,14 @@ export {
   compileAuth,
   compileCanary,
   compileLlmRoute,
+  compileRouteAuth,
+  compileRouteLlm,
   compileSelect,
-  LlmRegistrySchema,
   LlmRouteSchema,
   SelectSchema,
 } from './schema.ts';
-export type { AuthConfig, AuthFile, CanaryConfig, CanaryFile, Issue, LlmRegistryFile, LlmRouteConfig, LlmRouteFile, SelectConfig, SelectFile } from './schema.ts';
+export type { AuthConfig, AuthFile, CanaryConfig, CanaryFile, LlmRouteConfig, LlmRouteFile, RouteAuthConfig, RouteLlmConfig, SelectConfig, SelectFile } from './schema.ts';
+export type { Issue } from '../schema-kit.ts';
 export { breakerHealth, costImpact, feeFor, healthFromBreakers, patternMatches, ProviderSelector, requestAttributes } from './select.ts';
 export type {
   AttributeSources,

@@ -35,11 +35,91 @@
  *   plan.class;                     // 'simple'
  *   plan.chain.map((e) => e.id);    // ['gpt-mini', 'claude-haiku', 'gpt-large']
  */
+import Type from 'typebox';
 import { issueAt, loadYamlFile, parseYaml, type ConfigIssue, type Loaded, type Locate } from '../../config/load.ts';
 import { closest } from '../../core/suggest.ts';
+import { PROVIDER_NAME_PATTERN, UPSTREAM_PATTERN } from '../schema-kit.ts';
 import { field, header, jsonBody, type Headers } from './request.ts';
-import { LlmRegistrySchema, type LlmRegistryFile } from './schema.ts';
 import type { Health, HealthOf } from './select.ts';
+
+// ---------------------------------------------------------------------------------------
+// The registry file's schema.
+
+const Tier = Type.Union([Type.Literal('basic'), Type.Literal('standard'), Type.Literal('strong')], {
+  expected: 'basic, standard or strong',
+  description: 'Capability tier.',
+});
+const Range = (what: string) =>
+  Type.Object(
+    {
+      over: Type.Optional(Type.Number({ minimum: 0, description: `${what} more than this.` })),
+      under: Type.Optional(Type.Number({ minimum: 0, description: `${what} fewer than this.` })),
+    },
+    { additionalProperties: false, description: `A range of ${what}.` },
+  );
+const Price = Type.Number({ minimum: 0, description: 'Price per 1 000 tokens.' });
+
+/** The LLM registry file. */
+export const LlmRegistrySchema = Type.Object(
+  {
+    models: Type.Record(
+      Type.String({ pattern: PROVIDER_NAME_PATTERN }),
+      Type.Object(
+        {
+          provider: Type.String({ pattern: UPSTREAM_PATTERN, expected: 'a provider name, or name@region', description: 'The router provider key serving it, e.g. openai or anthropic@eu.' }),
+          model: Type.Optional(Type.String({ minLength: 1, description: "The provider's model name, written into the request. Default: the id." })),
+          tier: Tier,
+          costPer1k: Type.Union(
+            [Price, Type.Object({ input: Price, output: Price }, { additionalProperties: false, description: 'Input and output prices.' })],
+            { expected: 'a price, or { input, output }', description: 'Price per 1 000 tokens.' },
+          ),
+        },
+        { additionalProperties: false, description: 'A model at one provider.' },
+      ),
+      { description: 'Models by id.' },
+    ),
+    rules: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            name: Type.Optional(Type.String({ minLength: 1, description: 'Named in metrics and logs.' })),
+            when: Type.Object(
+              {
+                complexity: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: "The caller's hint (body `complexity` or x-complexity) is one of these." })),
+                promptTokens: Type.Optional(Range('estimated prompt tokens')),
+                maxTokens: Type.Optional(Range('requested output tokens (max_tokens)')),
+                keywords: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'Any of these words or phrases in the prompt (case-insensitive).' })),
+              },
+              { additionalProperties: false, description: 'Every condition given must hold.' },
+            ),
+            class: Type.String({ minLength: 1, description: 'The class a matching request falls in.' }),
+          },
+          { additionalProperties: false, description: 'A classification rule.' },
+        ),
+        { description: 'Classification rules; the first that matches wins.' },
+      ),
+    ),
+    default: Type.String({ minLength: 1, description: 'The class of a request no rule matches.' }),
+    currency: Type.Optional(
+      Type.String({ pattern: '^[A-Za-z]{3}$', expected: 'a currency code like usd', description: "The prices' currency (ISO 4217), the `currency` label of provider_cost_total. Default usd." }),
+    ),
+    classes: Type.Record(
+      Type.String({ pattern: PROVIDER_NAME_PATTERN }),
+      Type.Object(
+        {
+          chain: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'Model ids in preference order; failover goes down the list.' }),
+          minTier: Type.Optional(Tier),
+        },
+        { additionalProperties: false, description: 'A request class.' },
+      ),
+      { description: 'Request classes by name, each with its model chain.' },
+    ),
+  },
+  { additionalProperties: false, description: 'LLM routing registry: models, classification rules and model chains.' },
+);
+export type LlmRegistryFile = Type.Static<typeof LlmRegistrySchema>;
+
+// ---------------------------------------------------------------------------------------
 
 export const LLM_TIERS = ['basic', 'standard', 'strong'] as const;
 export type LlmTier = (typeof LLM_TIERS)[number];

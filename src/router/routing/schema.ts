@@ -72,24 +72,22 @@
  */
 import Type from 'typebox';
 import { DURATION_PATTERN, parseDuration, parsePercent, PERCENT_PATTERN } from '../../core/units.ts';
-import { JWT_ALGORITHMS, type JwtAlgorithm, type JwtAuthConfig, type JwtKeySources } from './auth.ts';
+import type { ConfigIssue } from '../../config/load.ts';
+import { counting, PROVIDER_NAME_PATTERN, UPSTREAM_PATTERN, type ConfigMaterial, type ConfigPath, type FileRead, type Issue } from '../schema-kit.ts';
+import { JWT_ALGORITHMS, jwtOptionProblems, publicKeyJwk, readJwtKeys, type JwtAlgorithm, type JwtAuthConfig, type JwtAuthOptions, type JwtKeySources } from './auth.ts';
 import { canaryOptionProblems, type CanaryOptions } from './canary.ts';
+import { parseLlmRegistry, type LlmRegistry } from './llm.ts';
 import { patternMatches, type AttributeSources, type Candidate, type Compliance, type Fee, type SelectOptions } from './select.ts';
 
-const NAME = '^[a-z0-9][a-z0-9-]*$';
-const UPSTREAM = '^[a-z0-9][a-z0-9-]*(@[a-z0-9][a-z0-9-]*)?$';
 /** `stripe@eu`, `stripe`, `*@eu`, `stripe@*`, `*`. */
-const UPSTREAM_PATTERN = '^(\\*|[a-z0-9][a-z0-9-]*)(@(\\*|[a-z0-9][a-z0-9-]*))?$';
+const UPSTREAM_GLOB_PATTERN = '^(\\*|[a-z0-9][a-z0-9-]*)(@(\\*|[a-z0-9][a-z0-9-]*))?$';
 const HEADER = '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$';
 
 const duration = (description: string) => Type.String({ pattern: DURATION_PATTERN, expected: 'a duration like 250ms or 5s', description });
 const percent = (description: string) => Type.String({ pattern: PERCENT_PATTERN, expected: 'a percentage like 2.9%', description });
 const headerName = (description: string) => Type.String({ pattern: HEADER, expected: 'an HTTP header name like x-region', description });
-const upstream = (description: string) => Type.String({ pattern: UPSTREAM, expected: 'a provider name, or name@region', description });
-const region = (description: string) => Type.String({ pattern: NAME, expected: 'a region name: lower-case letters, digits and dashes', description });
-
-/** The issue reporter of `compileRouterConfig`. */
-export type Issue = (path: (string | number)[], message: string, extra?: { expected?: string; found?: string }) => void;
+const upstream = (description: string) => Type.String({ pattern: UPSTREAM_PATTERN, expected: 'a provider name, or name@region', description });
+const region = (description: string) => Type.String({ pattern: PROVIDER_NAME_PATTERN, expected: 'a region name: lower-case letters, digits and dashes', description });
 
 // ---------------------------------------------------------------------------------------
 // select
@@ -136,14 +134,14 @@ export const SelectSchema = Type.Object(
     ),
     fees: Type.Optional(Type.Record(Type.String(), FeeSchema, { description: 'Fee per provider name (every region) or key (name@region). Required for every upstream with by: cost.' })),
     lastResort: Type.Optional(
-      Type.Array(Type.String({ pattern: UPSTREAM_PATTERN, expected: 'a provider name, name@region, *@region or *', description: 'Upstreams of last resort.' }), {
+      Type.Array(Type.String({ pattern: UPSTREAM_GLOB_PATTERN, expected: 'a provider name, name@region, *@region or *', description: 'Upstreams of last resort.' }), {
         description: 'Dear but dependable providers: tried only after every other compliant one.',
       }),
     ),
     compliance: Type.Optional(
       Type.Record(
         Type.String(),
-        Type.Array(Type.String({ pattern: UPSTREAM_PATTERN, expected: 'a provider name, name@region, *@region or *', description: 'Upstreams allowed.' }), {
+        Type.Array(Type.String({ pattern: UPSTREAM_GLOB_PATTERN, expected: 'a provider name, name@region, *@region or *', description: 'Upstreams allowed.' }), {
           description: 'Upstreams allowed to serve this client region.',
         }),
         { description: 'Client region → the only upstreams that may serve it, whatever fails. E.g. eu: ["*@eu"].' },
@@ -210,7 +208,7 @@ export function compileSelect(raw: SelectFile, upstreams: readonly string[], at:
   let compliance: Compliance | undefined;
   if (raw.compliance) {
     for (const [r, patterns] of Object.entries(raw.compliance)) {
-      if (!new RegExp(NAME).test(r)) issue([...at, 'compliance', r], `region name ${JSON.stringify(r)} must be lower-case letters, digits and dashes`);
+      if (!new RegExp(PROVIDER_NAME_PATTERN).test(r)) issue([...at, 'compliance', r], `region name ${JSON.stringify(r)} must be lower-case letters, digits and dashes`);
       patterns.forEach((p, i) => {
         if (!matchesSome(p)) issue([...at, 'compliance', r, i], `${p} matches no upstream of this route`, { expected: `one of ${upstreams.join(', ')}` });
       });
@@ -447,6 +445,49 @@ export function compileAuth(raw: AuthFile, at: (string | number)[], report: Issu
   };
 }
 
+/** A route's `auth`, its keys read: what `buildJwtAuth` takes, but for the clock. */
+export interface RouteAuthConfig {
+  jwt: Omit<JwtAuthOptions, 'clock'>;
+}
+
+/**
+ * `auth` as written → its keys taken from what the loader read (`material`) and checked;
+ * problems at the field they concern.
+ */
+export function compileRouteAuth(raw: AuthFile, at: ConfigPath, material: ConfigMaterial, report: Issue): RouteAuthConfig | undefined {
+  const { report: issue, count } = counting(report);
+  const compiled = compileAuth(raw, at, issue);
+  if (!compiled) return undefined;
+  const jat = [...at, 'jwt'];
+  // Problems come as `field: words` or `field[i]: words`: put each at its field.
+  const atField = (problem: string) => {
+    const m = /^(\w+)(?:\[(\d+)\])?(?:\.keys\[\d+\])?: (.*)$/s.exec(problem);
+    if (!m) return issue(jat, problem);
+    issue(m[2] === undefined ? [...jat, m[1]!] : [...jat, m[1]!, Number(m[2])], m[3]!);
+  };
+  const keys = readJwtKeys(compiled.jwt.keys, (f) => readMaterial(material.keyFiles.get(f)), material.secrets);
+  if (!keys.ok) {
+    keys.problems.forEach(atField);
+    return undefined;
+  }
+  const jwt: Omit<JwtAuthOptions, 'clock'> = { ...compiled.jwt, keys: keys.keys };
+  jwtOptionProblems(jwt).forEach(atField);
+  (keys.keys.publicKeys ?? []).forEach((k, i) => {
+    const converted = publicKeyJwk(k.pem, k.alg);
+    if (!converted.ok) issue([...jat, 'publicKeys', i, 'file'], converted.problem);
+  });
+  return count() > 0 ? undefined : { jwt };
+}
+
+/** A file's text as the loader read it; throws as `fs` would (`err.code`), so readers word it the same. */
+function readMaterial(read: FileRead | undefined): string {
+  if (read && 'text' in read) return read.text;
+  throw Object.assign(new Error('not read'), { code: read?.error ?? NOT_READ });
+}
+
+/** A file the loader did not read: compileRouterConfig was called without it. */
+const NOT_READ = 'not read (loadRouterConfig and parseRouterConfig read the files a config names)';
+
 // ---------------------------------------------------------------------------------------
 // llm
 
@@ -471,90 +512,44 @@ export function compileLlmRoute(raw: LlmRouteFile): LlmRouteConfig {
   return { registry: raw.registry, unhealthy: raw.unhealthy ?? 'last' };
 }
 
-const Tier = Type.Union([Type.Literal('basic'), Type.Literal('standard'), Type.Literal('strong')], {
-  expected: 'basic, standard or strong',
-  description: 'Capability tier.',
-});
-const Range = (what: string) =>
-  Type.Object(
-    {
-      over: Type.Optional(Type.Number({ minimum: 0, description: `${what} more than this.` })),
-      under: Type.Optional(Type.Number({ minimum: 0, description: `${what} fewer than this.` })),
-    },
-    { additionalProperties: false, description: `A range of ${what}.` },
-  );
-const Price = Type.Number({ minimum: 0, description: 'Price per 1 000 tokens.' });
+export interface RouteLlmConfig {
+  /** The registry file, resolved. */
+  file: string;
+  registry: LlmRegistry;
+  /** Models whose provider is unavailable: tried last, or left out. */
+  unhealthy: 'last' | 'skip';
+}
 
-/** The LLM registry file. */
-export const LlmRegistrySchema = Type.Object(
-  {
-    models: Type.Record(
-      Type.String({ pattern: NAME }),
-      Type.Object(
-        {
-          provider: upstream('The router provider key serving it, e.g. openai or anthropic@eu.'),
-          model: Type.Optional(Type.String({ minLength: 1, description: "The provider's model name, written into the request. Default: the id." })),
-          tier: Tier,
-          costPer1k: Type.Union(
-            [Price, Type.Object({ input: Price, output: Price }, { additionalProperties: false, description: 'Input and output prices.' })],
-            { expected: 'a price, or { input, output }', description: 'Price per 1 000 tokens.' },
-          ),
-        },
-        { additionalProperties: false, description: 'A model at one provider.' },
-      ),
-      { description: 'Models by id.' },
-    ),
-    rules: Type.Optional(
-      Type.Array(
-        Type.Object(
-          {
-            name: Type.Optional(Type.String({ minLength: 1, description: 'Named in metrics and logs.' })),
-            when: Type.Object(
-              {
-                complexity: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: "The caller's hint (body `complexity` or x-complexity) is one of these." })),
-                promptTokens: Type.Optional(Range('estimated prompt tokens')),
-                maxTokens: Type.Optional(Range('requested output tokens (max_tokens)')),
-                keywords: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'Any of these words or phrases in the prompt (case-insensitive).' })),
-              },
-              { additionalProperties: false, description: 'Every condition given must hold.' },
-            ),
-            class: Type.String({ minLength: 1, description: 'The class a matching request falls in.' }),
-          },
-          { additionalProperties: false, description: 'A classification rule.' },
-        ),
-        { description: 'Classification rules; the first that matches wins.' },
-      ),
-    ),
-    default: Type.String({ minLength: 1, description: 'The class of a request no rule matches.' }),
-    currency: Type.Optional(
-      Type.String({ pattern: '^[A-Za-z]{3}$', expected: 'a currency code like usd', description: "The prices' currency (ISO 4217), the `currency` label of provider_cost_total. Default usd." }),
-    ),
-    classes: Type.Record(
-      Type.String({ pattern: NAME }),
-      Type.Object(
-        {
-          chain: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'Model ids in preference order; failover goes down the list.' }),
-          minTier: Type.Optional(Tier),
-        },
-        { additionalProperties: false, description: 'A request class.' },
-      ),
-      { description: 'Request classes by name, each with its model chain.' },
-    ),
-  },
-  { additionalProperties: false, description: 'LLM routing registry: models, classification rules and model chains.' },
-);
-export type LlmRegistryFile = Type.Static<typeof LlmRegistrySchema>;
-
-// ---------------------------------------------------------------------------------------
-
-/** An issue reporter that also counts, so a compile step can tell whether it reported anything. */
-function counting(issue: Issue): { report: Issue; count: () => number } {
-  let n = 0;
-  return {
-    report: (path, message, extra) => {
-      n++;
-      issue(path, message, extra);
-    },
-    count: () => n,
-  };
+/**
+ * A route's `llm` as written → its registry compiled from the text the loader read. `at` is
+ * the route's path; the registry's own issues, positioned in its file, go to `elsewhere`.
+ * `providers`: every provider key; `upstreams`: the route's, which every chain must stay in.
+ */
+export function compileRouteLlm(
+  raw: LlmRouteFile,
+  read: (FileRead & { path: string }) | undefined,
+  providers: readonly string[],
+  upstreams: readonly string[],
+  at: ConfigPath,
+  issue: Issue,
+  elsewhere: ConfigIssue[],
+): RouteLlmConfig | undefined {
+  const l = compileLlmRoute(raw);
+  if (!read || !('text' in read)) {
+    issue([...at, 'llm', 'registry'], `cannot read the LLM registry ${l.registry}: ${read?.error ?? NOT_READ}`);
+    return undefined;
+  }
+  const loaded = parseLlmRegistry(read.text, read.path, providers);
+  if (!loaded.ok) {
+    elsewhere.push(...loaded.issues);
+    return undefined;
+  }
+  // Every provider a chain can reach must be one of the route's upstreams, so it has the route's breaker, retry and outlier detection.
+  const reached = new Set<string>();
+  for (const c of loaded.value.classes.values()) for (const id of c.chain) reached.add(loaded.value.models.get(id)!.provider);
+  const missing = [...reached].filter((p) => providers.includes(p) && !upstreams.includes(p));
+  if (missing.length > 0) {
+    issue([...at, 'upstreams'], `the LLM registry's chains call ${missing.join(', ')}: list ${missing.length > 1 ? 'them' : 'it'} here too, so every provider a chain reaches has this route's policies`);
+  }
+  return { file: read.path, registry: loaded.value, unhealthy: l.unhealthy };
 }
