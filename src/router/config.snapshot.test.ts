@@ -6,9 +6,9 @@
  */
 import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { LlmRegistrySchema } from './routing/llm.ts';
 import { RouterConfigSchema } from './config.ts';
 import { loadRouterConfig, parseRouterConfig } from './load.ts';
+import { LlmRegistrySchema } from './routing/llm.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 

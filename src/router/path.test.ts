@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUZZ_SEED, fuzzRuns } from '../../test/fuzz/budget.ts';
 import { formatIssues } from '../config/load.ts';
-import { type RouterConfig } from './config.ts';
+import type { RouterConfig } from './config.ts';
 import { loadRouterConfig } from './load.ts';
 import { normalisePath } from './path.ts';
 import { compileMatch, createRouter, type Router } from './router.ts';

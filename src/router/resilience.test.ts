@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../core/clock.ts';
 import { seededRng } from '../core/rng.ts';
 import { formatIssues } from '../config/load.ts';
-import { type RouterConfig } from './config.ts';
+import type { RouterConfig } from './config.ts';
 import { loadRouterConfig, parseRouterConfig } from './load.ts';
 import { runWithClock } from './policies/testing.ts';
 import { createRouter, FALLBACK_HEADER, PROVIDER_HEADER, type Router, type RouterRequest } from './router.ts';

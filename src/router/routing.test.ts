@@ -14,7 +14,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { formatIssues } from '../config/load.ts';
 import { FakeClock } from '../core/clock.ts';
 import { seededRng } from '../core/rng.ts';
-import { type RouterConfig } from './config.ts';
+import type { RouterConfig } from './config.ts';
 import { loadRouterConfig, parseRouterConfig } from './load.ts';
 import { runWithClock } from './policies/testing.ts';
 import { ARM_HEADER, createRouter, MODEL_HEADER, PROVIDER_HEADER, type Router, type RouterRequest } from './router.ts';

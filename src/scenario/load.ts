@@ -16,7 +16,7 @@ import path from 'node:path';
 import { inspectYaml, inspectYamlFile, issueAt, sortIssues, type ConfigIssue, type InspectOptions, type Loaded, type Locate, type YamlInspection } from '../config/load.ts';
 import { closest } from '../core/suggest.ts';
 import { lookupIn } from '../config/interpolate.ts';
-import { type RouterConfig } from '../router/config.ts';
+import type { RouterConfig } from '../router/config.ts';
 import { localFiles, parseRouterConfig } from '../router/load.ts';
 import { routerMetricNames } from '../router/metrics.ts';
 import { applyOverridesToDocument, explainOverrides, hasOverrides, type ScenarioOverrides } from './overrides.ts';

@@ -1,5 +1,5 @@
-import type { Rng } from '../../core/rng.ts';
 import Type from 'typebox';
+import type { Rng } from '../../core/rng.ts';
 import { parseDuration } from '../../core/units.ts';
 import { duration, type ConfigPath, type Issue } from '../schema-kit.ts';
 

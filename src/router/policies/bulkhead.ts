@@ -1,11 +1,11 @@
+import Type from 'typebox';
 import type { Clock } from '../../core/clock.ts';
+import { parseDuration } from '../../core/units.ts';
+import { duration, reportProblems, type ConfigPath, type Issue } from '../schema-kit.ts';
 import { DeadlineQueue, type Deadline } from './deadlines.ts';
 import { BulkheadRejectedError, CallerAbortedError } from './errors.ts';
 import { DEFER, type Gate } from './gate.ts';
 import type { Policy, PolicyContext } from './policy.ts';
-import Type from 'typebox';
-import { parseDuration } from '../../core/units.ts';
-import { duration, reportProblems, type ConfigPath, type Issue } from '../schema-kit.ts';
 
 /**
  * Options in Resilience4j's vocabulary (its bulkhead's config names), with the bounded queue

@@ -1,12 +1,12 @@
+import Type from 'typebox';
 import type { Clock } from '../../core/clock.ts';
 import type { Rng } from '../../core/rng.ts';
-import { CallerAbortedError, DeadlineExceededError, isCallerAbortedError, isDeadlineExceededError } from './errors.ts';
-import type { PolicyContext } from './policy.ts';
-import { DeadlinePolicy } from './timeout.ts';
-import Type from 'typebox';
 import { closest } from '../../core/suggest.ts';
 import { parseDuration } from '../../core/units.ts';
 import { duration, UPSTREAM_PATTERN, type ConfigPath, type Issue } from '../schema-kit.ts';
+import { CallerAbortedError, DeadlineExceededError, isCallerAbortedError, isDeadlineExceededError } from './errors.ts';
+import type { PolicyContext } from './policy.ts';
+import { DeadlinePolicy } from './timeout.ts';
 
 /**
  * One tier of a fallback chain: a way to answer, from the best (the live providers) to the

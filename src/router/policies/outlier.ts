@@ -1,10 +1,10 @@
+import Type from 'typebox';
 import type { Clock } from '../../core/clock.ts';
+import { parseDuration, parsePercent } from '../../core/units.ts';
+import { conditionList, conditions, DEFAULT_FAILURE_CONDITIONS, duration, percent, reportProblems, type ConfigPath, type Issue } from '../schema-kit.ts';
 import { saysNothingAboutProvider } from './errors.ts';
 import { Watcher, type Gate } from './gate.ts';
 import type { Policy, PolicyContext } from './policy.ts';
-import Type from 'typebox';
-import { parseDuration, parsePercent } from '../../core/units.ts';
-import { conditionList, conditions, DEFAULT_FAILURE_CONDITIONS, duration, percent, reportProblems, type ConfigPath, type Issue } from '../schema-kit.ts';
 
 /**
  * Options in Envoy's vocabulary (`config.cluster.v3.OutlierDetection`), with its defaults.

@@ -1,10 +1,10 @@
 import { isIP } from 'node:net';
-import type { Clock } from '../../core/clock.ts';
-import { RateLimitedError } from './errors.ts';
-import type { Policy, PolicyContext } from './policy.ts';
 import Type from 'typebox';
+import type { Clock } from '../../core/clock.ts';
 import { parseDuration } from '../../core/units.ts';
 import { duration, reportProblems, type ConfigPath, type Issue } from '../schema-kit.ts';
+import { RateLimitedError } from './errors.ts';
+import type { Policy, PolicyContext } from './policy.ts';
 
 /**
  * Options: `limit` requests per `window` per client, enforced one of two ways.

@@ -1,10 +1,10 @@
+import Type from 'typebox';
+import type { Clock } from '../../core/clock.ts';
+import { parseDuration, parsePercent } from '../../core/units.ts';
+import { duration, percent, PROVIDER_NAME_PATTERN, reportProblems, type ConfigPath, type Issue } from '../schema-kit.ts';
 import { LoadShedError } from './errors.ts';
 import type { Gate } from './gate.ts';
 import type { Policy, PolicyContext } from './policy.ts';
-import type { Clock } from '../../core/clock.ts';
-import Type from 'typebox';
-import { parseDuration, parsePercent } from '../../core/units.ts';
-import { duration, percent, PROVIDER_NAME_PATTERN, reportProblems, type ConfigPath, type Issue } from '../schema-kit.ts';
 
 /**
  * Request priorities, highest first: the Google SRE book's criticalities ("Handling

@@ -1,12 +1,12 @@
+import Type from 'typebox';
 import type { Clock } from '../../core/clock.ts';
 import type { Rng } from '../../core/rng.ts';
+import { parseDuration } from '../../core/units.ts';
+import { conditionList, conditions, duration, reportProblems, type ConfigPath, type Issue } from '../schema-kit.ts';
 import { saysNothingAboutProvider, ThrottledError } from './errors.ts';
 import { throughGate, type Gate } from './gate.ts';
 import type { Policy, PolicyContext } from './policy.ts';
 import { BucketWindow } from './window.ts';
-import Type from 'typebox';
-import { parseDuration } from '../../core/units.ts';
-import { conditionList, conditions, duration, reportProblems, type ConfigPath, type Issue } from '../schema-kit.ts';
 
 export interface AdaptiveThrottleOptions {
   /**

@@ -1,11 +1,11 @@
+import Type from 'typebox';
 import type { Clock } from '../../core/clock.ts';
+import { parseDuration } from '../../core/units.ts';
+import { duration, formatMs, type ConfigPath, type Issue } from '../schema-kit.ts';
 import { CancelSource, offAbort, onAbort, type AbortListener } from './cancel.ts';
 import { DeadlineQueue, type Deadline } from './deadlines.ts';
 import { CallerAbortedError, DeadlineExceededError, TimeoutError } from './errors.ts';
 import type { Policy, PolicyContext } from './policy.ts';
-import Type from 'typebox';
-import { parseDuration } from '../../core/units.ts';
-import { duration, formatMs, type ConfigPath, type Issue } from '../schema-kit.ts';
 
 /**
  * A per-attempt deadline. The function gets a fresh AbortSignal that aborts with a

@@ -71,8 +71,8 @@
  *   const select = r.select ? compileSelect(r.select, [...upstreams, ...canaryUpstreams], [...at, 'select'], issue) : undefined;
  */
 import Type from 'typebox';
-import { DURATION_PATTERN, parseDuration, parsePercent, PERCENT_PATTERN } from '../../core/units.ts';
 import type { ConfigIssue } from '../../config/load.ts';
+import { DURATION_PATTERN, parseDuration, parsePercent, PERCENT_PATTERN } from '../../core/units.ts';
 import { counting, PROVIDER_NAME_PATTERN, UPSTREAM_PATTERN, type ConfigMaterial, type ConfigPath, type FileRead, type Issue } from '../schema-kit.ts';
 import { JWT_ALGORITHMS, jwtOptionProblems, publicKeyJwk, readJwtKeys, type JwtAlgorithm, type JwtAuthConfig, type JwtAuthOptions, type JwtKeySources } from './auth.ts';
 import { canaryOptionProblems, type CanaryOptions } from './canary.ts';
