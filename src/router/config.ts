@@ -7,11 +7,11 @@
  * config section at the end of its file in `policies/` (breaker, bulkhead, retry with its
  * backoff and budget, timeout and deadline, rate limit, load shedding, adaptive throttling,
  * outlier detection, fallback, failover, trusted proxies), next to the option checks its
- * constructor makes; a route's routing (`select`, `canary`, `auth`, `llm`) is
- * `routing/schema.ts`'s; the server's limits are `limits.ts`'s. This file assembles them and
- * checks what spans them: that upstreams name known providers, that a provider has one
- * breaker, that a priority is one load shedding knows. Every problem is reported at once,
- * at its line.
+ * constructor makes; so does each routing feature (`select`, `canary`, `auth`, `llm`) in
+ * its module in `routing/`; the server's limits are `limits.ts`'s. This file assembles
+ * them and checks what spans them: that upstreams name known providers, that a provider has
+ * one breaker, that a priority is one load shedding knows. Every problem is reported at
+ * once, at its line.
  *
  * Compiling is pure: the files and secrets a config names (JWT keys, the LLM registry) are
  * read by the loader, `load.ts`, and handed in as `ConfigMaterial`.
@@ -39,20 +39,10 @@ import { compileRetry, RetrySchema, type RetryConfig } from './policies/retry.ts
 import { compileLoadShedding, CRITICALITIES, LoadSheddingSchema, type LoadSheddingConfig } from './policies/shedding.ts';
 import { compileThrottle, ThrottleSchema, type ThrottleConfig } from './policies/throttle.ts';
 import { compileTimeouts, TimeoutFields } from './policies/timeout.ts';
-import {
-  AuthSchema,
-  CanarySchema,
-  compileCanary,
-  compileRouteAuth,
-  compileRouteLlm,
-  compileSelect,
-  LlmRouteSchema,
-  SelectSchema,
-  type CanaryConfig,
-  type RouteAuthConfig,
-  type RouteLlmConfig,
-  type SelectConfig,
-} from './routing/schema.ts';
+import { AuthSchema, compileRouteAuth, type RouteAuthConfig } from './routing/auth.ts';
+import { CanarySchema, compileCanary, type CanaryConfig } from './routing/canary.ts';
+import { compileRouteLlm, LlmRouteSchema, type RouteLlmConfig } from './routing/llm.ts';
+import { compileSelect, SelectSchema, type SelectConfig } from './routing/select.ts';
 import { NO_MATERIAL, PROVIDER_NAME_PATTERN, size, UPSTREAM_PATTERN, type ConfigMaterial, type Issue } from './schema-kit.ts';
 
 // The compiled types and defaults the router, its server and its tests take from here.
@@ -65,7 +55,8 @@ export type { RetryConfig } from './policies/retry.ts';
 export type { LoadSheddingConfig } from './policies/shedding.ts';
 export type { ThrottleConfig } from './policies/throttle.ts';
 export { DEFAULT_TIMEOUT_MS } from './policies/timeout.ts';
-export type { RouteAuthConfig, RouteLlmConfig } from './routing/schema.ts';
+export type { RouteAuthConfig } from './routing/auth.ts';
+export type { RouteLlmConfig } from './routing/llm.ts';
 export type { ConfigMaterial } from './schema-kit.ts';
 
 const ProviderSchema = Type.Object(

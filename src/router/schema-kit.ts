@@ -113,3 +113,12 @@ export interface ConfigMaterial {
 
 /** No material: a config naming files compiles with each reported unread. */
 export const NO_MATERIAL: ConfigMaterial = { keyFiles: new Map(), secrets: {}, llmRegistries: new Map() };
+
+/** An HTTP header name (RFC 9110 token). */
+export const HEADER_NAME_PATTERN = '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$';
+export const headerName = (description: string) => Type.String({ pattern: HEADER_NAME_PATTERN, expected: 'an HTTP header name like x-region', description });
+export const upstream = (description: string) => Type.String({ pattern: UPSTREAM_PATTERN, expected: 'a provider name, or name@region', description });
+export const region = (description: string) => Type.String({ pattern: PROVIDER_NAME_PATTERN, expected: 'a region name: lower-case letters, digits and dashes', description });
+
+/** Why a file the loader did not read (compileRouterConfig was called without it) cannot be used. */
+export const NOT_READ = 'not read (loadRouterConfig and parseRouterConfig read the files a config names)';

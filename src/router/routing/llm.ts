@@ -38,7 +38,7 @@
 import Type from 'typebox';
 import { issueAt, loadYamlFile, parseYaml, type ConfigIssue, type Loaded, type Locate } from '../../config/load.ts';
 import { closest } from '../../core/suggest.ts';
-import { PROVIDER_NAME_PATTERN, UPSTREAM_PATTERN } from '../schema-kit.ts';
+import { NOT_READ, PROVIDER_NAME_PATTERN, UPSTREAM_PATTERN, type ConfigPath, type FileRead, type Issue } from '../schema-kit.ts';
 import { field, header, jsonBody, type Headers } from './request.ts';
 import type { Health, HealthOf } from './select.ts';
 
@@ -398,4 +398,71 @@ function settle(loaded: Loaded<LlmRegistryFile>, file: string, providers?: reado
   if (!loaded.ok) return loaded;
   const c = compileLlmRegistry(loaded.value, loaded.locate, file, providers);
   return c.ok ? { ok: true, value: c.value, locate: loaded.locate } : c;
+}
+
+// ---------------------------------------------------------------------------------------
+// Config: a route's `llm` section of a router file, and its compile steps: as written
+// (`compileLlmRoute`), then with its registry from what the loader read (`compileRouteLlm`).
+
+export const LlmRouteSchema = Type.Object(
+  {
+    registry: Type.String({ minLength: 1, description: 'The LLM registry file (models, rules, chains), relative to this config file.' }),
+    unhealthy: Type.Optional(
+      Type.Union([Type.Literal('last'), Type.Literal('skip')], { expected: 'last or skip', description: 'Models whose provider is unavailable: tried last, or left out. Default last.' }),
+    ),
+  },
+  { additionalProperties: false, description: 'LLM routing: a model chain per request class, from a registry file.' },
+);
+export type LlmRouteFile = Type.Static<typeof LlmRouteSchema>;
+
+export interface LlmRouteConfig {
+  /** As written; resolve against the config file's folder, then `loadLlmRegistry`. */
+  registry: string;
+  unhealthy: 'last' | 'skip';
+}
+
+export function compileLlmRoute(raw: LlmRouteFile): LlmRouteConfig {
+  return { registry: raw.registry, unhealthy: raw.unhealthy ?? 'last' };
+}
+
+export interface RouteLlmConfig {
+  /** The registry file, resolved. */
+  file: string;
+  registry: LlmRegistry;
+  /** Models whose provider is unavailable: tried last, or left out. */
+  unhealthy: 'last' | 'skip';
+}
+
+/**
+ * A route's `llm` as written → its registry compiled from the text the loader read. `at` is
+ * the route's path; the registry's own issues, positioned in its file, go to `elsewhere`.
+ * `providers`: every provider key; `upstreams`: the route's, which every chain must stay in.
+ */
+export function compileRouteLlm(
+  raw: LlmRouteFile,
+  read: (FileRead & { path: string }) | undefined,
+  providers: readonly string[],
+  upstreams: readonly string[],
+  at: ConfigPath,
+  issue: Issue,
+  elsewhere: ConfigIssue[],
+): RouteLlmConfig | undefined {
+  const l = compileLlmRoute(raw);
+  if (!read || !('text' in read)) {
+    issue([...at, 'llm', 'registry'], `cannot read the LLM registry ${l.registry}: ${read?.error ?? NOT_READ}`);
+    return undefined;
+  }
+  const loaded = parseLlmRegistry(read.text, read.path, providers);
+  if (!loaded.ok) {
+    elsewhere.push(...loaded.issues);
+    return undefined;
+  }
+  // Every provider a chain can reach must be one of the route's upstreams, so it has the route's breaker, retry and outlier detection.
+  const reached = new Set<string>();
+  for (const c of loaded.value.classes.values()) for (const id of c.chain) reached.add(loaded.value.models.get(id)!.provider);
+  const missing = [...reached].filter((p) => providers.includes(p) && !upstreams.includes(p));
+  if (missing.length > 0) {
+    issue([...at, 'upstreams'], `the LLM registry's chains call ${missing.join(', ')}: list ${missing.length > 1 ? 'them' : 'it'} here too, so every provider a chain reaches has this route's policies`);
+  }
+  return { file: read.path, registry: loaded.value, unhealthy: l.unhealthy };
 }
