@@ -84,7 +84,7 @@ async function child(role: Role, upstreamPort: number): Promise<void> {
   } else if (role === 'bare' || role === 'bare-dispatch') {
     ({ port, close } = await bareProxy(upstreamPort, role === 'bare-dispatch'));
   } else {
-    const { parseRouterConfig } = await import('../src/router/config.ts');
+    const { parseRouterConfig } = await import('../src/router/load.ts');
     const { startRouter } = await import('../src/router/server.ts');
     const loaded = parseRouterConfig(role === 'router' ? allPolicies(upstreamPort) : noPolicies(upstreamPort), 'bench');
     if (!loaded.ok) throw new Error(`bench router config: ${JSON.stringify(loaded.issues)}`);
@@ -231,7 +231,7 @@ routes:
  * slices, medians kept.
  */
 async function inProcess(upstreamPort: number): Promise<Array<{ name: string; us: number }>> {
-  const { parseRouterConfig } = await import('../src/router/config.ts');
+  const { parseRouterConfig } = await import('../src/router/load.ts');
   const { createRouter } = await import('../src/router/router.ts');
   const body = new TextEncoder().encode(JSON.stringify({ id: 42, name: 'item', price: 9.99, tags: ['a', 'b'] }));
   const answer = { status: 200, headers: { 'content-type': 'application/json', 'content-length': String(body.byteLength), date: new Date().toUTCString(), connection: 'keep-alive', 'keep-alive': 'timeout=60' }, body };

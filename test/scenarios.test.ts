@@ -17,7 +17,7 @@ import { formatIssues } from '../src/config/issues.ts';
 import { fixtureNames } from '../src/providers/catalogue.ts';
 import { providerHandlers } from '../src/providers/provider.ts';
 import { serviceFixtures } from '../src/providers/services.ts';
-import { loadRouterConfig } from '../src/router/config.ts';
+import { loadRouterConfig } from '../src/router/load.ts';
 import { loadScenario } from '../src/scenario/load.ts';
 import type { Scenario } from '../src/model/scenario.ts';
 

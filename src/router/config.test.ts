@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { formatIssues } from '../config/issues.ts';
-import { loadRouterConfig, parseRouterConfig } from './config.ts';
+import { loadRouterConfig, parseRouterConfig } from './load.ts';
 
 const fixture = (name: string) => new URL(`../../fixtures/routers/${name}.yaml`, import.meta.url).pathname;
 

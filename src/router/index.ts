@@ -10,10 +10,10 @@
  *   const loaded = await loadRouterConfig('fixtures/routers/weather.yaml');
  *   if (loaded.ok) await startRouter({ config: loaded.value, upstreams: { 'weather-primary': url } });
  */
-export { compileRouterConfig, loadRouterConfig, localFiles, parseRouterConfig, RouterConfigSchema } from './config.ts';
+export { compileRouterConfig, RouterConfigSchema } from './config.ts';
 export type {
   BreakerConfig,
-  ConfigFiles,
+  ConfigMaterial,
   FallbackTierConfig,
   LoadSheddingConfig,
   OutlierConfig,
@@ -27,6 +27,8 @@ export type {
   RouterFile,
   ThrottleConfig,
 } from './config.ts';
+export { loadRouterConfig, localFiles, parseRouterConfig, readMaterial } from './load.ts';
+export type { ConfigFiles } from './load.ts';
 export { BREAKER_STATE_CODE, CANARY_STATE_CODE, RouterMetrics } from './metrics.ts';
 export type { PassOverReason, RequestOutcome } from './metrics.ts';
 export { backoff, backoffDelay, JITTERS } from './policies/backoff.ts';

@@ -6,8 +6,12 @@
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { compileRouterConfig, DEFAULT_MAX_REQUEST_BODY, DEFAULT_SERVER_TIMEOUTS, parseRouterConfig, parseSize, type RouterFile } from './config.ts';
+import { compileRouterConfig, DEFAULT_MAX_REQUEST_BODY, DEFAULT_SERVER_TIMEOUTS, type RouterFile } from './config.ts';
+import { compileBodyLimit, compileServerTimeouts, MAX_REQUEST_BODY_BOUND } from './limits.ts';
+import { parseRouterConfig } from './load.ts';
+import { collectIssues } from './policies/testing.ts';
 import { createRouter } from './router.ts';
+import { parseSize } from './schema-kit.ts';
 import { startRouter, type RunningRouter } from './server.ts';
 
 const cleanup: Array<() => Promise<void>> = [];
@@ -255,5 +259,27 @@ describe('connection timeouts', () => {
     s.write('GET /x HTTP/1.1\r\nHost: x\r\n\r\n');
     const took = await closedWithin(s, 4_000);
     expect(took).toBeGreaterThanOrEqual(800);
+  });
+});
+
+describe('limits config', () => {
+  it('compiles sizes to bytes and timeouts to whole ms, defaults filled', () => {
+    const { issue, issues } = collectIssues();
+    expect(compileBodyLimit('512KiB', ['maxRequestBody'], issue)).toBe(512 * 1024);
+    expect(compileBodyLimit(MAX_REQUEST_BODY_BOUND, ['maxRequestBody'], issue)).toBe(MAX_REQUEST_BODY_BOUND);
+    expect(compileServerTimeouts(undefined, issue)).toEqual(DEFAULT_SERVER_TIMEOUTS);
+    expect(compileServerTimeouts({ headersTimeout: '1.5ms', idleTimeout: '1m' }, issue)).toEqual({ ...DEFAULT_SERVER_TIMEOUTS, headersTimeout: 2, idleTimeout: 60_000 });
+    expect(issues).toEqual([]);
+  });
+
+  it('reports a body limit over 1GiB, a timeout no timer can hold, and headers slower than the request', () => {
+    const { issue, issues } = collectIssues();
+    expect(compileBodyLimit('2GiB', ['routes', 0, 'maxRequestBody'], issue)).toBeUndefined();
+    expect(compileServerTimeouts({ keepAliveTimeout: '0s', headersTimeout: '40s' }, issue)).toMatchObject({ keepAliveTimeout: 5_000, headersTimeout: 40_000 });
+    expect(issues).toEqual([
+      'routes.0.maxRequestBody: maxRequestBody must be at most 1GiB (1073741824 bytes): bodies are buffered whole',
+      "server.keepAliveTimeout: keepAliveTimeout must be more than 0 and at most 2147483647 ms (about 24.8 days), Node's longest timer",
+      'server.headersTimeout: headersTimeout (40s) must not exceed requestTimeout (30s): the headers are part of the request',
+    ]);
   });
 });

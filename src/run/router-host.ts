@@ -5,7 +5,7 @@
 import { seededRng } from '../core/rng.ts';
 import { systemClock } from '../core/clock.ts';
 import { formatIssues } from '../config/issues.ts';
-import { loadRouterConfig } from '../router/config.ts';
+import { loadRouterConfig } from '../router/load.ts';
 import { startRouter } from '../router/server.ts';
 import { serveWorker } from './worker.ts';
 

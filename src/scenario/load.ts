@@ -17,7 +17,8 @@ import { inspectYaml, inspectYamlFile, type InspectOptions, type Loaded, type Ya
 import { issueAt, sortIssues, type ConfigIssue, type Locate } from '../config/issues.ts';
 import { closest } from '../core/suggest.ts';
 import { lookupIn } from '../config/interpolate.ts';
-import { localFiles, parseRouterConfig, type RouterConfig } from '../router/config.ts';
+import type { RouterConfig } from '../router/config.ts';
+import { localFiles, parseRouterConfig } from '../router/load.ts';
 import { routerMetricNames } from '../router/metrics.ts';
 import { applyOverridesToDocument, explainOverrides, hasOverrides, type ScenarioOverrides } from './overrides.ts';
 import { checkRouterProviders, checkSloMetrics } from './target-checks.ts';

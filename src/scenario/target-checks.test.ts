@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatIssues } from '../config/issues.ts';
-import { parseRouterConfig } from '../router/config.ts';
+import { parseRouterConfig } from '../router/load.ts';
 import { parseScenario, type ScenarioContext } from './load.ts';
 
 const ROUTER = `name: pay

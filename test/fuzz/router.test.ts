@@ -23,7 +23,7 @@ import net, { type AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatIssues } from '../../src/config/issues.ts';
-import { loadRouterConfig } from '../../src/router/config.ts';
+import { loadRouterConfig } from '../../src/router/load.ts';
 import { startRouter, type RunningRouter } from '../../src/router/server.ts';
 import { FUZZ_SEED, fuzzReport, fuzzRuns } from './budget.ts';
 

@@ -1,4 +1,7 @@
+import Type from 'typebox';
 import type { Rng } from '../../core/rng.ts';
+import { parseDuration } from '../../core/units.ts';
+import { duration, type ConfigPath, type Issue } from '../schema-kit.ts';
 
 /**
  * Exponential backoff with the four jitter modes of the AWS Architecture Blog's
@@ -78,4 +81,33 @@ export function backoff(opts: BackoffOptions, rng: Rng): { next(): number } {
       return previous;
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------
+// Config: a retry's `backoff` section of a router file, and its compile step.
+
+export const BackoffSchema = Type.Object(
+  {
+    base: duration('Delay before the first retry, doubled for each one after, e.g. 50ms.'),
+    cap: duration('No delay exceeds this, e.g. 1s.'),
+    jitter: Type.Optional(
+      Type.Union([Type.Literal('none'), Type.Literal('full'), Type.Literal('equal'), Type.Literal('decorrelated')], {
+        expected: 'none, full, equal or decorrelated',
+        description: 'How delays are randomised (AWS "Exponential Backoff And Jitter"). Default full.',
+      }),
+    ),
+  },
+  { additionalProperties: false, description: 'Exponential backoff between attempts.' },
+);
+export type BackoffFile = Type.Static<typeof BackoffSchema>;
+
+/** Envoy's retry backoff defaults: 25ms base, 10× base as the cap. */
+export const DEFAULT_BACKOFF: BackoffOptions = { base: 25, cap: 250, jitter: 'full' };
+
+/** `backoff` as written → ms, full jitter by default; absent: Envoy's defaults. A base over its cap is reported, not dropped. */
+export function compileBackoff(raw: BackoffFile | undefined, at: ConfigPath, issue: Issue): BackoffOptions {
+  if (!raw) return DEFAULT_BACKOFF;
+  const backoff: BackoffOptions = { base: parseDuration(raw.base), cap: parseDuration(raw.cap), jitter: (raw.jitter ?? 'full') as Jitter };
+  if (backoff.base > backoff.cap) issue([...at, 'base'], `backoff base (${raw.base}) exceeds its cap (${raw.cap})`);
+  return backoff;
 }

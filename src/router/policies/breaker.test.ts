@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../core/clock.ts';
-import { CircuitBreaker, REJECTED, type BreakerOptions, type BreakerState, type BreakerTransition, type Permit } from './breaker.ts';
+import { BreakerSchema, CircuitBreaker, compileBreaker, REJECTED, type BreakerOptions, type BreakerState, type BreakerTransition, type Permit } from './breaker.ts';
 import { BrokenCircuitError } from './errors.ts';
+import { collectIssues } from './testing.ts';
 
 const options: BreakerOptions = { failureRate: 0.5, window: 10, minimumCalls: 5, openFor: 5_000, halfOpen: { probes: 2, successesToClose: 2 } };
 
@@ -512,5 +513,44 @@ describe('CircuitBreaker: model-based', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('breaker config', () => {
+  it('compiles a count window to calls and a time window to ms in buckets, defaults filled', () => {
+    const { issue, issues } = collectIssues();
+    expect(compileBreaker({ failureRate: '50%', window: 20, openFor: '5s' }, ['breaker'], issue)).toEqual({
+      failureRate: 0.5,
+      window: 20,
+      minimumCalls: 20,
+      openFor: 5_000,
+      halfOpen: { probes: 1, successesToClose: 1 },
+      failureOn: ['5xx', 'network', 'timeout'],
+    });
+    expect(compileBreaker({ failureRate: '10%', window: '30s', openFor: '1s', halfOpen: { probes: 3 }, failureOn: ['5xx', 429] }, ['breaker'], issue)).toMatchObject({
+      windowType: 'time',
+      window: 30_000,
+      buckets: 10,
+      minimumCalls: 100,
+      halfOpen: { probes: 3, successesToClose: 3 },
+      failureOn: ['5xx', '429'],
+    });
+    expect(issues).toEqual([]);
+  });
+
+  it('reports what the constructor would throw on at its field, and compiles nothing then', () => {
+    const { issue, issues } = collectIssues();
+    expect(compileBreaker({ failureRate: '50%', window: 10, minimumCalls: 20, openFor: '1s', halfOpen: { probes: 1, successesToClose: 2 } }, ['providers', 'a', 'breaker'], issue)).toBeUndefined();
+    expect(issues).toEqual([
+      'providers.a.breaker.minimumCalls: minimumCalls (20) exceeds window (10): the breaker could never open',
+      'providers.a.breaker.halfOpen.successesToClose: halfOpen.successesToClose (2) exceeds halfOpen.probes (1): the breaker could never close',
+    ]);
+  });
+
+  it('reports buckets on a count window but still compiles it', () => {
+    const { issue, issues } = collectIssues();
+    expect(compileBreaker({ failureRate: '50%', window: 10, buckets: 5, openFor: '1s' }, ['breaker'], issue)).toBeDefined();
+    expect(issues).toEqual(['breaker.buckets: buckets apply to a time window (window: 30s) only']);
+    expect(Object.keys(BreakerSchema.properties)).toContain('openBackoff');
   });
 });

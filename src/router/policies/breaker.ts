@@ -1,4 +1,7 @@
+import Type from 'typebox';
 import type { Clock } from '../../core/clock.ts';
+import { parseDuration, parsePercent } from '../../core/units.ts';
+import { conditionList, conditions, DEFAULT_FAILURE_CONDITIONS, duration, percent, reportProblems, type ConfigPath, type Issue } from '../schema-kit.ts';
 import { BrokenCircuitError, saysNothingAboutProvider } from './errors.ts';
 import { throughGate, type Gate } from './gate.ts';
 import type { Policy, PolicyContext } from './policy.ts';
@@ -449,6 +452,10 @@ export function openWait(o: Pick<BreakerOptions, 'openFor' | 'openBackoff'>, ope
   return Math.min(o.openBackoff.max, o.openFor * o.openBackoff.multiplier ** (opens - 1));
 }
 
+// ---------------------------------------------------------------------------------------
+// Config: the options' checks (the constructor throws on them, the config reports them at
+// their lines), the `breaker` section of a router file, and its compile step.
+
 /** Throws a RangeError naming the first option out of range. */
 export function validateBreakerOptions(o: BreakerOptions): void {
   for (const problem of breakerOptionProblems(o)) throw new RangeError(problem.message);
@@ -478,4 +485,76 @@ export function breakerOptionProblems(o: BreakerOptions): Array<{ field: string;
   if (!(Number.isInteger(o.halfOpen.successesToClose) && o.halfOpen.successesToClose >= 1)) out.push({ field: 'halfOpen.successesToClose', message: `halfOpen.successesToClose must be ≥ 1, got ${o.halfOpen.successesToClose}` });
   else if (o.halfOpen.successesToClose > o.halfOpen.probes) out.push({ field: 'halfOpen.successesToClose', message: `halfOpen.successesToClose (${o.halfOpen.successesToClose}) exceeds halfOpen.probes (${o.halfOpen.probes}): the breaker could never close` });
   return out;
+}
+
+export const BreakerSchema = Type.Object(
+  {
+    failureRate: percent('Open when this share of the calls in the window failed, e.g. 50% (Resilience4j failureRateThreshold).'),
+    window: Type.Union(
+      [
+        Type.Integer({ minimum: 1, description: 'How many of the latest calls are judged (count-based sliding window).' }),
+        duration('How far back calls are judged, e.g. 30s (time-based sliding window, in buckets).'),
+      ],
+      { expected: 'a number of calls like 20, or a duration like 30s', description: 'The sliding window: a number of calls, or a duration.' },
+    ),
+    buckets: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: "A time window's buckets: its resolution. Default 10 (Polly v8)." })),
+    minimumCalls: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: 'No verdict before this many calls are in the window. At most `window` for a count window. Default: `window` for a count window, 100 for a time window (Resilience4j, Polly).',
+      }),
+    ),
+    slowCall: Type.Optional(
+      Type.Object(
+        {
+          duration: duration('A call longer than this is slow (Resilience4j slowCallDurationThreshold), e.g. 1s.'),
+          rate: percent('Open when this share of the calls in the window were slow (slowCallRateThreshold), e.g. 80%.'),
+        },
+        { additionalProperties: false, description: 'Open on slow calls too; a slow half-open probe counts as a failed one.' },
+      ),
+    ),
+    openFor: duration('How long the breaker stays open before probing the provider again, e.g. 5s.'),
+    openBackoff: Type.Optional(
+      Type.Object(
+        { multiplier: Type.Number({ minimum: 1, description: 'Each opening in a row waits this many times longer, e.g. 2.' }), max: duration('The longest wait, e.g. 1m.') },
+        { additionalProperties: false, description: 'Grow the open wait while probes keep failing (Resilience4j exponential backoff in the open state); closing resets it.' },
+      ),
+    ),
+    halfOpen: Type.Optional(
+      Type.Object(
+        {
+          probes: Type.Integer({ minimum: 1, description: 'Calls let through per half-open period. Default 1.' }),
+          successesToClose: Type.Optional(Type.Integer({ minimum: 1, description: 'Successful probes that close the breaker; one failed probe reopens it. Default: `probes`.' })),
+        },
+        { additionalProperties: false, description: 'How the breaker tests a provider after its cool-down.' },
+      ),
+    ),
+    failureOn: Type.Optional(conditions('Outcomes that count as failures. Default [5xx, network, timeout].')),
+  },
+  { additionalProperties: false, description: 'A circuit breaker per provider: fail fast while a provider is known bad.' },
+);
+export type BreakerFile = Type.Static<typeof BreakerSchema>;
+
+export interface BreakerConfig extends BreakerOptions {
+  failureOn: string[];
+}
+
+/** `breaker` as written → options in ms and fractions, defaults filled; undefined when they would not construct. */
+export function compileBreaker(b: BreakerFile, at: ConfigPath, issue: Issue): BreakerConfig | undefined {
+  const probes = b.halfOpen?.probes ?? 1;
+  const time = typeof b.window === 'string';
+  const window = typeof b.window === 'string' ? parseDuration(b.window) : b.window;
+  if (!time && b.buckets !== undefined) issue([...at, 'buckets'], 'buckets apply to a time window (window: 30s) only');
+  const options: BreakerConfig = {
+    failureRate: parsePercent(b.failureRate),
+    ...(time && { windowType: 'time' as const, buckets: b.buckets ?? DEFAULT_BUCKETS }),
+    window,
+    minimumCalls: b.minimumCalls ?? (time ? 100 : window),
+    openFor: parseDuration(b.openFor),
+    ...(b.openBackoff && { openBackoff: { multiplier: b.openBackoff.multiplier, max: parseDuration(b.openBackoff.max) } }),
+    ...(b.slowCall && { slowCall: { duration: parseDuration(b.slowCall.duration), rate: parsePercent(b.slowCall.rate) } }),
+    halfOpen: { probes, successesToClose: b.halfOpen?.successesToClose ?? probes },
+    failureOn: conditionList(b.failureOn, DEFAULT_FAILURE_CONDITIONS),
+  };
+  return reportProblems(issue, at, breakerOptionProblems(options)) ? options : undefined;
 }

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../core/clock.ts';
 import { seededRng } from '../../core/rng.ts';
-import { ConcurrencyRetryBudget, RetryQuota, TokenRetryBudget, type RetryBudget } from './budget.ts';
+import { compileBudget, ConcurrencyRetryBudget, RetryQuota, TokenRetryBudget, type RetryBudget } from './budget.ts';
 import { NetworkError, TimeoutError } from './errors.ts';
 import { RetryPolicy } from './retry.ts';
 import { runWithClock } from './testing.ts';
@@ -141,5 +141,14 @@ describe('RetryQuota (AWS SDK)', () => {
     }
     expect(attempts).toBeLessThan(200 + 100);
     expect((quota.state() as { available: number }).available).toBeLessThan(10);
+  });
+});
+
+describe('retry budget config', () => {
+  it("fills Envoy's and the AWS SDKs' defaults per design", () => {
+    expect(compileBudget({ type: 'concurrency' })).toEqual({ type: 'concurrency', budgetPercent: 0.2, minRetryConcurrency: 3 });
+    expect(compileBudget({ type: 'concurrency', budgetPercent: '50%', minRetryConcurrency: 0 })).toEqual({ type: 'concurrency', budgetPercent: 0.5, minRetryConcurrency: 0 });
+    expect(compileBudget({ type: 'tokens', maxTokens: 10, tokenRatio: 0.1 })).toEqual({ type: 'tokens', maxTokens: 10, tokenRatio: 0.1 });
+    expect(compileBudget({ type: 'quota' })).toEqual({ type: 'quota', initialTokens: 500, retryCost: 5, timeoutCost: 10, noRetryIncrement: 1 });
   });
 });

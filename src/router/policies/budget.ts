@@ -1,3 +1,6 @@
+import Type from 'typebox';
+import { parsePercent } from '../../core/units.ts';
+import { percent } from '../schema-kit.ts';
 /**
  * Retry budgets: limits on retries across calls, so that when a provider fails, retries
  * cannot multiply the load on it without bound (the retry storm that turns a blip into a
@@ -203,4 +206,59 @@ export class RetryQuota implements RetryBudget {
   state(): RetryBudgetState {
     return { type: 'quota', available: this.#available };
   }
+}
+
+// ---------------------------------------------------------------------------------------
+// Config: a retry's `budget` section of a router file, and its compile step.
+
+export const BudgetSchema = Type.Union(
+  [
+    Type.Object(
+      {
+        type: Type.Literal('concurrency', { description: "Envoy's retry budget: retries in flight as a share of active requests." }),
+        budgetPercent: Type.Optional(percent('Retries in flight, as a share of the active requests. Default 20% (Envoy).')),
+        minRetryConcurrency: Type.Optional(Type.Integer({ minimum: 0, description: 'Retries in flight always allowed. Default 3 (Envoy).' })),
+      },
+      { additionalProperties: false, description: "Envoy's retry budget (retry_budget)." },
+    ),
+    Type.Object(
+      {
+        type: Type.Literal('tokens', { description: "gRPC's retryThrottling: tokens drained by failures, refilled by successes." }),
+        maxTokens: Type.Number({ exclusiveMinimum: 0, maximum: 1000, description: 'The token count starts here; no retries at or below half of it.' }),
+        tokenRatio: Type.Number({ exclusiveMinimum: 0, description: 'Tokens a success gives back: about the share of requests that may be retried.' }),
+      },
+      { additionalProperties: false, description: "gRPC's retry throttling (retryThrottling)." },
+    ),
+    Type.Object(
+      {
+        type: Type.Literal('quota', { description: "The AWS SDKs' retry quota: retries paid from a bucket, refunded on success." }),
+        initialTokens: Type.Optional(Type.Integer({ minimum: 1, description: 'The bucket. Default 500.' })),
+        retryCost: Type.Optional(Type.Integer({ minimum: 1, description: 'What a retry costs. Default 5.' })),
+        timeoutCost: Type.Optional(Type.Integer({ minimum: 1, description: 'What a retry after a timeout costs. Default 10.' })),
+        noRetryIncrement: Type.Optional(Type.Integer({ minimum: 0, description: 'What a first-attempt success puts back. Default 1.' })),
+      },
+      { additionalProperties: false, description: "The AWS SDKs' retry quota." },
+    ),
+  ],
+  { description: 'A retry budget shared by the route\'s calls, so retries cannot multiply the load on a failing provider: `type: concurrency` (Envoy), `tokens` (gRPC) or `quota` (AWS).' },
+);
+export type BudgetFile = Type.Static<typeof BudgetSchema>;
+
+/** A route's retry budget, compiled: which design, and its options with their defaults filled. */
+export type RetryBudgetConfig =
+  | { type: 'concurrency'; budgetPercent: number; minRetryConcurrency: number }
+  | { type: 'tokens'; maxTokens: number; tokenRatio: number }
+  | { type: 'quota'; initialTokens: number; retryCost: number; timeoutCost: number; noRetryIncrement: number };
+
+/** `budget` as written → its design's options, Envoy's and the AWS SDKs' defaults filled. The schema checks everything a budget needs. */
+export function compileBudget(b: BudgetFile): RetryBudgetConfig {
+  if (b.type === 'concurrency') return { type: 'concurrency', budgetPercent: b.budgetPercent === undefined ? 0.2 : parsePercent(b.budgetPercent), minRetryConcurrency: b.minRetryConcurrency ?? 3 };
+  if (b.type === 'tokens') return { type: 'tokens', maxTokens: b.maxTokens, tokenRatio: b.tokenRatio };
+  return {
+    type: 'quota',
+    initialTokens: b.initialTokens ?? AWS_RETRY_QUOTA.initialTokens,
+    retryCost: b.retryCost ?? AWS_RETRY_QUOTA.retryCost,
+    timeoutCost: b.timeoutCost ?? AWS_RETRY_QUOTA.timeoutCost,
+    noRetryIncrement: b.noRetryIncrement ?? AWS_RETRY_QUOTA.noRetryIncrement,
+  };
 }

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../core/clock.ts';
-import { Bulkhead } from './bulkhead.ts';
+import { Bulkhead, compileBulkhead } from './bulkhead.ts';
 import { BulkheadRejectedError, CallerAbortedError } from './errors.ts';
+import { collectIssues } from './testing.ts';
 
 describe('Bulkhead', () => {
   it('runs at most maxConcurrentCalls, queues up to queueCapacity and refuses the rest at once', async () => {
@@ -122,5 +123,20 @@ describe('Bulkhead', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('bulkhead config', () => {
+  it('compiles the wait to ms with an empty queue by default', () => {
+    const { issue, issues } = collectIssues();
+    expect(compileBulkhead({ maxConcurrentCalls: 4 }, ['bulkhead'], issue)).toEqual({ maxConcurrentCalls: 4, queueCapacity: 0 });
+    expect(compileBulkhead({ maxConcurrentCalls: 2, queueCapacity: 3, maxWaitDuration: '100ms' }, ['bulkhead'], issue)).toEqual({ maxConcurrentCalls: 2, queueCapacity: 3, maxWaitDuration: 100 });
+    expect(issues).toEqual([]);
+  });
+
+  it('reports a count the schema cannot see at its field', () => {
+    const { issue, issues } = collectIssues();
+    expect(compileBulkhead({ maxConcurrentCalls: 1.5 }, ['routes', 0, 'bulkhead'], issue)).toBeUndefined();
+    expect(issues).toEqual(['routes.0.bulkhead.maxConcurrentCalls: maxConcurrentCalls must be a whole number ≥ 1, got 1.5']);
   });
 });

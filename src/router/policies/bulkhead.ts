@@ -1,4 +1,7 @@
+import Type from 'typebox';
 import type { Clock } from '../../core/clock.ts';
+import { parseDuration } from '../../core/units.ts';
+import { duration, reportProblems, type ConfigPath, type Issue } from '../schema-kit.ts';
 import { DeadlineQueue, type Deadline } from './deadlines.ts';
 import { BulkheadRejectedError, CallerAbortedError } from './errors.ts';
 import { DEFER, type Gate } from './gate.ts';
@@ -208,6 +211,10 @@ class Waiter implements Deadline {
   }
 }
 
+// ---------------------------------------------------------------------------------------
+// Config: the options' checks (the constructor throws on them, the config reports them at
+// their lines), the `bulkhead` section of a router file, and its compile step.
+
 /** Every inconsistency in `o`, each with the option's name; empty when fine. */
 export function bulkheadOptionProblems(o: BulkheadOptions): Array<{ field: string; message: string }> {
   const out: Array<{ field: string; message: string }> = [];
@@ -215,4 +222,24 @@ export function bulkheadOptionProblems(o: BulkheadOptions): Array<{ field: strin
   if (!(Number.isInteger(o.queueCapacity) && o.queueCapacity >= 0)) out.push({ field: 'queueCapacity', message: `queueCapacity must be a whole number ≥ 0, got ${o.queueCapacity}` });
   if (o.maxWaitDuration !== undefined && !(o.maxWaitDuration >= 0)) out.push({ field: 'maxWaitDuration', message: `maxWaitDuration must be ≥ 0, got ${o.maxWaitDuration}` });
   return out;
+}
+
+export const BulkheadSchema = Type.Object(
+  {
+    maxConcurrentCalls: Type.Integer({ minimum: 1, description: 'Calls running at once (Resilience4j maxConcurrentCalls).' }),
+    queueCapacity: Type.Optional(Type.Integer({ minimum: 0, description: 'Calls that may wait for a slot; more are refused at once. Default 0.' })),
+    maxWaitDuration: Type.Optional(duration('Longest wait for a slot, e.g. 100ms. Default: as long as the request\'s deadline allows.')),
+  },
+  { additionalProperties: false, description: 'A bulkhead: at most this many calls at once, with a bounded queue.' },
+);
+export type BulkheadFile = Type.Static<typeof BulkheadSchema>;
+
+/** `bulkhead` as written (a provider's or a route's) → options; undefined when they would not construct. */
+export function compileBulkhead(b: BulkheadFile, at: ConfigPath, issue: Issue): BulkheadOptions | undefined {
+  const options: BulkheadOptions = {
+    maxConcurrentCalls: b.maxConcurrentCalls,
+    queueCapacity: b.queueCapacity ?? 0,
+    ...(b.maxWaitDuration !== undefined && { maxWaitDuration: parseDuration(b.maxWaitDuration) }),
+  };
+  return reportProblems(issue, at, bulkheadOptionProblems(options)) ? options : undefined;
 }

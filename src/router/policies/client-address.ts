@@ -1,4 +1,6 @@
 import { BlockList, isIP } from 'node:net';
+import Type from 'typebox';
+import type { ConfigPath, Issue } from '../schema-kit.ts';
 
 /**
  * Who the client is, for per-client limits, when the router may sit behind proxies.
@@ -98,4 +100,28 @@ export function clientAddress(peer: string | undefined, forwardedFor: string | s
     if (!trusted.has(hop)) return hop;
   }
   return address;
+}
+
+// ---------------------------------------------------------------------------------------
+// Config: the router's `clients` section of a router file, and its compile step.
+
+export const ClientsSchema = Type.Object(
+  {
+    trustedProxies: Type.Array(
+      Type.String({ minLength: 1, expected: 'an address or CIDR range like 10.0.0.0/8', description: 'A proxy address or range.' }),
+      { description: 'Proxies whose X-Forwarded-For entries are believed: the client is the rightmost address that is not one of them.' },
+    ),
+  },
+  { additionalProperties: false, description: 'How the client (for rate limits) is told from the proxies in front of the router.' },
+);
+export type ClientsFile = Type.Static<typeof ClientsSchema>;
+
+/** `clients.trustedProxies` as written → the list for `TrustedProxies`, each entry checked. */
+export function compileTrustedProxies(clients: ClientsFile | undefined, at: ConfigPath, issue: Issue): string[] | undefined {
+  const list = clients?.trustedProxies;
+  list?.forEach((entry, i) => {
+    const problem = trustedProxyProblem(entry);
+    if (problem) issue([...at, 'trustedProxies', i], problem);
+  });
+  return list && [...list];
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../core/clock.ts';
 import { CircuitBreaker } from './breaker.ts';
 import { BulkheadRejectedError, CallerAbortedError, NetworkError, ThrottledError, TimeoutError } from './errors.ts';
-import { AllTargetsFailedError, FailoverPolicy, type FailoverTarget } from './failover.ts';
+import { AllTargetsFailedError, compileFailoverOn, FailoverPolicy, type FailoverTarget } from './failover.ts';
 
 interface Res {
   status: number;
@@ -118,5 +118,12 @@ describe('FailoverPolicy', () => {
     expect(none).toBeInstanceOf(AllTargetsFailedError);
     expect((none as AllTargetsFailedError).noneCalled).toBe(true);
     expect((none as AllTargetsFailedError).allBreakersOpen).toBe(false);
+  });
+});
+
+describe('failover config', () => {
+  it('reads statuses as strings, [5xx, network, timeout] by default', () => {
+    expect(compileFailoverOn(undefined)).toEqual(['5xx', 'network', 'timeout']);
+    expect(compileFailoverOn(['4xx', 503])).toEqual(['4xx', '503']);
   });
 });

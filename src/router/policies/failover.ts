@@ -9,6 +9,7 @@ import {
   isTimeoutError,
 } from './errors.ts';
 import type { PolicyContext } from './policy.ts';
+import { conditionList, conditions, DEFAULT_FAILURE_CONDITIONS } from '../schema-kit.ts';
 
 /**
  * Why one target was passed over. The first four mean it was never called: its breaker is
@@ -140,4 +141,14 @@ export class FailoverPolicy<T> {
     }
     throw new AllTargetsFailedError(attempts ?? [], lastResult);
   }
+}
+
+// ---------------------------------------------------------------------------------------
+// Config: a route's `failoverOn` field of a router file, and its compile step.
+
+export const FailoverOnSchema = conditions('Outcomes after which the next upstream is tried. Default [5xx, network, timeout].');
+
+/** `failoverOn` as written → the outcomes, as `conditionSet` reads them. */
+export function compileFailoverOn(list: ReadonlyArray<string | number> | undefined): string[] {
+  return conditionList(list, DEFAULT_FAILURE_CONDITIONS);
 }

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../core/clock.ts';
 import { seededRng } from '../../core/rng.ts';
 import { CallerAbortedError } from './errors.ts';
-import { FallbackChain, FallbackExhaustedError, LastGoodCache, ManualQueue, type FallbackTier } from './fallback.ts';
-import { runWithClock } from './testing.ts';
+import { compileFallback, FallbackChain, FallbackExhaustedError, LastGoodCache, ManualQueue, type FallbackTier } from './fallback.ts';
+import { collectIssues, runWithClock } from './testing.ts';
 
 type Behaviour = { kind: 'answer' | 'fail' | 'miss'; after: number } | { kind: 'hang' };
 
@@ -155,5 +155,31 @@ describe('ManualQueue', () => {
     expect(q.enqueue('z')).toBeUndefined();
     expect(q.take()).toMatchObject({ ticket: t1, item: 'x' });
     expect(new ManualQueue<string>(2, new FakeClock(), seededRng(5)).enqueue('x')).toBe(t1);
+  });
+});
+
+describe('fallback config', () => {
+  it('names tiers, fills their defaults, and lets an unnamed upstreams tier take the routed list', () => {
+    const { issue, issues } = collectIssues();
+    const tiers = [{ tier: 'upstreams' as const }, { tier: 'upstreams' as const, upstreams: ['c'] }, { tier: 'cache' as const }, { tier: 'static' as const, json: { ok: false } }, { tier: 'queue' as const }];
+    expect(compileFallback({ tiers }, ['a', 'b'], ['a', 'b', 'c'], ['fallback'], issue).tiers).toEqual([
+      { tier: 'upstreams', name: 'a+b', upstreams: ['a', 'b'], routed: true },
+      { tier: 'upstreams', name: 'c', upstreams: ['c'], routed: false },
+      { tier: 'cache', name: 'cache', maxAge: 300_000, maxEntries: 1000 },
+      { tier: 'static', name: 'static', status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: '{"ok":false}' },
+      { tier: 'queue', name: 'queue', capacity: 1000 },
+    ]);
+    expect(issues).toEqual([]);
+  });
+
+  it('reports unknown providers, twin names and a chain that never calls a provider', () => {
+    const { issue, issues } = collectIssues();
+    compileFallback({ tiers: [{ tier: 'cache' }, { tier: 'cache' }] }, ['a'], ['a', 'bb'], ['routes', 0, 'fallback'], issue);
+    compileFallback({ tiers: [{ tier: 'upstreams', upstreams: ['betta'] }] }, ['alpha'], ['alpha', 'beta'], ['routes', 1, 'fallback'], issue);
+    expect(issues).toEqual([
+      'routes.0.fallback.tiers.1: two tiers are named "cache"; give one a `name`',
+      'routes.0.fallback.tiers: a fallback chain needs an `upstreams` tier, or the route would never call its providers',
+      'routes.1.fallback.tiers.0.upstreams.0: unknown provider "betta" (did you mean beta?)',
+    ]);
   });
 });

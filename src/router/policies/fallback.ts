@@ -1,5 +1,9 @@
+import Type from 'typebox';
 import type { Clock } from '../../core/clock.ts';
 import type { Rng } from '../../core/rng.ts';
+import { closest } from '../../core/suggest.ts';
+import { parseDuration } from '../../core/units.ts';
+import { duration, UPSTREAM_PATTERN, type ConfigPath, type Issue } from '../schema-kit.ts';
 import { CallerAbortedError, DeadlineExceededError, isCallerAbortedError, isDeadlineExceededError } from './errors.ts';
 import type { PolicyContext } from './policy.ts';
 import { DeadlinePolicy } from './timeout.ts';
@@ -226,3 +230,117 @@ export class ManualQueue<T> {
 }
 
 export { DeadlineExceededError };
+
+// ---------------------------------------------------------------------------------------
+// Config: a route's `fallback` section of a router file, and its compile step to the tiers
+// the router builds a FallbackChain from.
+
+const TierSchema = Type.Union(
+  [
+    Type.Object(
+      {
+        tier: Type.Literal('upstreams', { description: 'Call providers, failing over in order.' }),
+        name: Type.Optional(Type.String({ minLength: 1, description: 'Name in metrics. Default: the providers, joined by +.' })),
+        upstreams: Type.Optional(
+          Type.Array(Type.String({ pattern: UPSTREAM_PATTERN, expected: 'a provider name, or name@region' }), {
+            minItems: 1,
+            description: "Providers of this tier. Default: the route's upstreams.",
+          }),
+        ),
+      },
+      { additionalProperties: false, description: 'A tier of live providers.' },
+    ),
+    Type.Object(
+      {
+        tier: Type.Literal('cache', { description: 'The last good answer for the same path.' }),
+        name: Type.Optional(Type.String({ minLength: 1, description: 'Name in metrics. Default cache.' })),
+        maxAge: Type.Optional(duration('Answers older than this are not used. Default 5m.')),
+        maxEntries: Type.Optional(Type.Integer({ minimum: 1, description: 'Paths remembered. Default 1000.' })),
+      },
+      { additionalProperties: false, description: 'Answer with the last good response for this path (GET and HEAD only).' },
+    ),
+    Type.Object(
+      {
+        tier: Type.Literal('static', { description: 'A fixed answer.' }),
+        name: Type.Optional(Type.String({ minLength: 1, description: 'Name in metrics. Default static.' })),
+        status: Type.Optional(Type.Integer({ minimum: 200, maximum: 599, description: 'Default 200.' })),
+        json: Type.Optional(Type.Unknown({ description: 'A JSON body.' })),
+        body: Type.Optional(Type.String({ description: 'A text body.' })),
+        headers: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Response headers.' })),
+      },
+      { additionalProperties: false, description: 'Answer with a fixed response (a default, a degraded result).' },
+    ),
+    Type.Object(
+      {
+        tier: Type.Literal('queue', { description: 'Accept the request for later: 202 with a ticket.' }),
+        name: Type.Optional(Type.String({ minLength: 1, description: 'Name in metrics. Default queue.' })),
+        capacity: Type.Optional(Type.Integer({ minimum: 1, description: 'Requests held at once; a full queue does not answer. Default 1000.' })),
+      },
+      { additionalProperties: false, description: 'A manual queue: answer 202 Accepted with a ticket.' },
+    ),
+  ],
+  { description: 'One fallback tier: `tier: upstreams`, `cache`, `static` or `queue`.' },
+);
+
+export const FallbackSchema = Type.Object(
+  {
+    tiers: Type.Array(TierSchema, { minItems: 1, description: 'Tiers in order; the first that answers wins. Default first tier: the route\'s upstreams.' }),
+  },
+  { additionalProperties: false, description: "A fallback chain; the route's `deadline` is the chain's as a whole." },
+);
+export type FallbackFile = Type.Static<typeof FallbackSchema>;
+
+export type FallbackTierConfig =
+  | {
+      tier: 'upstreams';
+      name: string;
+      upstreams: string[];
+      /** The tier did not name its upstreams: it takes the request's routed list (select, canary arm, LLM chain). */
+      routed: boolean;
+    }
+  | { tier: 'cache'; name: string; maxAge: number; maxEntries: number }
+  | { tier: 'static'; name: string; status: number; headers: Record<string, string>; body: string }
+  | { tier: 'queue'; name: string; capacity: number };
+
+/**
+ * `fallback` as written → its tiers, names and defaults filled. `upstreams`: the route's
+ * (an `upstreams` tier's default); `providers`: every provider key, to check a tier's own list.
+ */
+export function compileFallback(raw: FallbackFile, upstreams: readonly string[], providers: readonly string[], at: ConfigPath, issue: Issue): { tiers: FallbackTierConfig[] } {
+  const tiers: FallbackTierConfig[] = [];
+  raw.tiers.forEach((t, j) => {
+    const tat = [...at, 'tiers', j];
+    switch (t.tier) {
+      case 'upstreams': {
+        const keys = t.upstreams ?? upstreams;
+        (t.upstreams ?? []).forEach((u, k) => {
+          if (providers.includes(u)) return;
+          const hint = closest(u, providers);
+          issue([...tat, 'upstreams', k], `unknown provider ${JSON.stringify(u)}${hint ? ` (did you mean ${hint}?)` : ''}`, { expected: `one of ${providers.join(', ')}` });
+        });
+        tiers.push({ tier: 'upstreams', name: t.name ?? keys.join('+'), upstreams: keys.filter((u) => providers.includes(u)), routed: t.upstreams === undefined });
+        break;
+      }
+      case 'cache':
+        tiers.push({ tier: 'cache', name: t.name ?? 'cache', maxAge: t.maxAge === undefined ? 300_000 : parseDuration(t.maxAge), maxEntries: t.maxEntries ?? 1000 });
+        break;
+      case 'static': {
+        if (t.json !== undefined && t.body !== undefined) issue(tat, 'give `json` or `body`, not both');
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(t.headers ?? {})) headers[k.toLowerCase()] = v;
+        if (t.json !== undefined && headers['content-type'] === undefined) headers['content-type'] = 'application/json; charset=utf-8';
+        tiers.push({ tier: 'static', name: t.name ?? 'static', status: t.status ?? 200, headers, body: t.json !== undefined ? JSON.stringify(t.json) : (t.body ?? '') });
+        break;
+      }
+      case 'queue':
+        tiers.push({ tier: 'queue', name: t.name ?? 'queue', capacity: t.capacity ?? 1000 });
+        break;
+    }
+  });
+  const names = tiers.map((t) => t.name);
+  names.forEach((n, j) => {
+    if (names.indexOf(n) !== j) issue([...at, 'tiers', j], `two tiers are named ${JSON.stringify(n)}; give one a \`name\``);
+  });
+  if (!tiers.some((t) => t.tier === 'upstreams')) issue([...at, 'tiers'], 'a fallback chain needs an `upstreams` tier, or the route would never call its providers');
+  return { tiers };
+}

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../core/clock.ts';
-import { ENVOY_OUTLIER_DEFAULTS, OutlierDetector, type OutlierOptions } from './outlier.ts';
+import { compileOutlier, ENVOY_OUTLIER_DEFAULTS, OutlierDetector, type OutlierOptions } from './outlier.ts';
+import { collectIssues } from './testing.ts';
 
 const hosts = ['a', 'b', 'c', 'd'];
 
@@ -94,5 +95,20 @@ describe('OutlierDetector', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('outlier detection config', () => {
+  it("fills Envoy's defaults, failure-percentage ejection only when asked", () => {
+    const { issue, issues } = collectIssues();
+    expect(compileOutlier({}, ['outlierDetection'], issue)).toEqual({ ...ENVOY_OUTLIER_DEFAULTS, failureOn: ['5xx', 'network', 'timeout'] });
+    expect(compileOutlier({ interval: '5s', failurePercentage: {} }, ['outlierDetection'], issue)).toMatchObject({ interval: 5_000, failurePercentage: { threshold: 0.85, requestVolume: 50, minimumHosts: 5 } });
+    expect(issues).toEqual([]);
+  });
+
+  it('reports an ejection that could not grow', () => {
+    const { issue, issues } = collectIssues();
+    expect(compileOutlier({ baseEjectionTime: '2s', maxEjectionTime: '1s' }, ['routes', 0, 'outlierDetection'], issue)).toBeUndefined();
+    expect(issues).toEqual(['routes.0.outlierDetection.maxEjectionTime: maxEjectionTime (1000ms) is shorter than baseEjectionTime (2000ms)']);
   });
 });

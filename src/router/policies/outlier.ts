@@ -1,4 +1,7 @@
+import Type from 'typebox';
 import type { Clock } from '../../core/clock.ts';
+import { parseDuration, parsePercent } from '../../core/units.ts';
+import { conditionList, conditions, DEFAULT_FAILURE_CONDITIONS, duration, percent, reportProblems, type ConfigPath, type Issue } from '../schema-kit.ts';
 import { saysNothingAboutProvider } from './errors.ts';
 import { Watcher, type Gate } from './gate.ts';
 import type { Policy, PolicyContext } from './policy.ts';
@@ -200,23 +203,6 @@ export class OutlierDetector {
   }
 }
 
-/** Every inconsistency in `o`, each with the option's name; empty when fine. */
-export function outlierOptionProblems(o: OutlierOptions): Array<{ field: string; message: string }> {
-  const out: Array<{ field: string; message: string }> = [];
-  if (!(Number.isInteger(o.consecutive5xx) && o.consecutive5xx >= 0)) out.push({ field: 'consecutive5xx', message: `consecutive5xx must be a whole number ≥ 0, got ${o.consecutive5xx}` });
-  if (!(o.interval > 0)) out.push({ field: 'interval', message: `interval must be longer than 0, got ${o.interval}` });
-  if (!(o.baseEjectionTime > 0)) out.push({ field: 'baseEjectionTime', message: `baseEjectionTime must be longer than 0, got ${o.baseEjectionTime}` });
-  if (!(o.maxEjectionTime >= o.baseEjectionTime)) out.push({ field: 'maxEjectionTime', message: `maxEjectionTime (${o.maxEjectionTime}ms) is shorter than baseEjectionTime (${o.baseEjectionTime}ms)` });
-  if (!(o.maxEjectionPercent >= 0 && o.maxEjectionPercent <= 1)) out.push({ field: 'maxEjectionPercent', message: `maxEjectionPercent must be in [0%, 100%], got ${o.maxEjectionPercent * 100}%` });
-  const fp = o.failurePercentage;
-  if (fp) {
-    if (!(fp.threshold > 0 && fp.threshold <= 1)) out.push({ field: 'failurePercentage.threshold', message: `threshold must be in (0%, 100%], got ${fp.threshold * 100}%` });
-    if (!(Number.isInteger(fp.requestVolume) && fp.requestVolume >= 1)) out.push({ field: 'failurePercentage.requestVolume', message: `requestVolume must be a whole number ≥ 1, got ${fp.requestVolume}` });
-    if (!(Number.isInteger(fp.minimumHosts) && fp.minimumHosts >= 1)) out.push({ field: 'failurePercentage.minimumHosts', message: `minimumHosts must be a whole number ≥ 1, got ${fp.minimumHosts}` });
-  }
-  if (o.consecutive5xx === 0 && !fp) out.push({ field: 'consecutive5xx', message: 'with consecutive5xx 0 and no failurePercentage, nothing would ever be ejected' });
-  return out;
-}
 
 /** `OutlierDetector.forHost`: records each call's outcome at one host; admits every call (ejection is the failover loop's skip). */
 class HostRecorder extends Watcher {
@@ -240,4 +226,74 @@ class HostRecorder extends Watcher {
   threw(_ticket: number, _started: number, ctx: PolicyContext, error: unknown): void {
     if (!ctx.signal?.aborted && !saysNothingAboutProvider(error)) this.#detector.record(this.#host, this.#failedError(error));
   }
+}
+
+// ---------------------------------------------------------------------------------------
+// Config: the options' checks (the constructor throws on them, the config reports them at
+// their lines), a route's `outlierDetection` section, and its compile step.
+
+/** Every inconsistency in `o`, each with the option's name; empty when fine. */
+export function outlierOptionProblems(o: OutlierOptions): Array<{ field: string; message: string }> {
+  const out: Array<{ field: string; message: string }> = [];
+  if (!(Number.isInteger(o.consecutive5xx) && o.consecutive5xx >= 0)) out.push({ field: 'consecutive5xx', message: `consecutive5xx must be a whole number ≥ 0, got ${o.consecutive5xx}` });
+  if (!(o.interval > 0)) out.push({ field: 'interval', message: `interval must be longer than 0, got ${o.interval}` });
+  if (!(o.baseEjectionTime > 0)) out.push({ field: 'baseEjectionTime', message: `baseEjectionTime must be longer than 0, got ${o.baseEjectionTime}` });
+  if (!(o.maxEjectionTime >= o.baseEjectionTime)) out.push({ field: 'maxEjectionTime', message: `maxEjectionTime (${o.maxEjectionTime}ms) is shorter than baseEjectionTime (${o.baseEjectionTime}ms)` });
+  if (!(o.maxEjectionPercent >= 0 && o.maxEjectionPercent <= 1)) out.push({ field: 'maxEjectionPercent', message: `maxEjectionPercent must be in [0%, 100%], got ${o.maxEjectionPercent * 100}%` });
+  const fp = o.failurePercentage;
+  if (fp) {
+    if (!(fp.threshold > 0 && fp.threshold <= 1)) out.push({ field: 'failurePercentage.threshold', message: `threshold must be in (0%, 100%], got ${fp.threshold * 100}%` });
+    if (!(Number.isInteger(fp.requestVolume) && fp.requestVolume >= 1)) out.push({ field: 'failurePercentage.requestVolume', message: `requestVolume must be a whole number ≥ 1, got ${fp.requestVolume}` });
+    if (!(Number.isInteger(fp.minimumHosts) && fp.minimumHosts >= 1)) out.push({ field: 'failurePercentage.minimumHosts', message: `minimumHosts must be a whole number ≥ 1, got ${fp.minimumHosts}` });
+  }
+  if (o.consecutive5xx === 0 && !fp) out.push({ field: 'consecutive5xx', message: 'with consecutive5xx 0 and no failurePercentage, nothing would ever be ejected' });
+  return out;
+}
+
+export const OutlierSchema = Type.Object(
+  {
+    consecutive5xx: Type.Optional(Type.Integer({ minimum: 0, description: 'Failures in a row that eject a provider; 0 turns it off. Default 5 (Envoy).' })),
+    interval: Type.Optional(duration('How often failure percentages are judged. Default 10s (Envoy).')),
+    baseEjectionTime: Type.Optional(duration('An ejection lasts this × the provider\'s ejections. Default 30s (Envoy).')),
+    maxEjectionTime: Type.Optional(duration('The longest ejection. Default 300s (Envoy).')),
+    maxEjectionPercent: Type.Optional(percent('At most this share of the route\'s upstreams ejected at once (one always may be). Default 10% (Envoy).')),
+    failurePercentage: Type.Optional(
+      Type.Object(
+        {
+          threshold: Type.Optional(percent('Eject a provider whose failures reach this share of its requests in an interval. Default 85%.')),
+          requestVolume: Type.Optional(Type.Integer({ minimum: 1, description: 'Requests a provider needs in the interval to be judged. Default 50.' })),
+          minimumHosts: Type.Optional(Type.Integer({ minimum: 1, description: 'Providers that need that volume before any is judged. Default 5.' })),
+        },
+        { additionalProperties: false, description: "Failure-percentage ejection (Envoy's failure_percentage_*)." },
+      ),
+    ),
+    failureOn: Type.Optional(conditions('Outcomes that count as failures. Default [5xx, network, timeout].')),
+  },
+  { additionalProperties: false, description: "Outlier detection over the route's upstreams (Envoy): eject a failing provider for a while." },
+);
+export type OutlierFile = Type.Static<typeof OutlierSchema>;
+
+export interface OutlierConfig extends OutlierOptions {
+  failureOn: string[];
+}
+
+/** `outlierDetection` as written → options in ms and fractions, Envoy's defaults filled; undefined when they would not construct. */
+export function compileOutlier(o: OutlierFile, at: ConfigPath, issue: Issue): OutlierConfig | undefined {
+  const fp = o.failurePercentage;
+  const options: OutlierConfig = {
+    consecutive5xx: o.consecutive5xx ?? ENVOY_OUTLIER_DEFAULTS.consecutive5xx,
+    interval: o.interval === undefined ? ENVOY_OUTLIER_DEFAULTS.interval : parseDuration(o.interval),
+    baseEjectionTime: o.baseEjectionTime === undefined ? ENVOY_OUTLIER_DEFAULTS.baseEjectionTime : parseDuration(o.baseEjectionTime),
+    maxEjectionTime: o.maxEjectionTime === undefined ? ENVOY_OUTLIER_DEFAULTS.maxEjectionTime : parseDuration(o.maxEjectionTime),
+    maxEjectionPercent: o.maxEjectionPercent === undefined ? ENVOY_OUTLIER_DEFAULTS.maxEjectionPercent : parsePercent(o.maxEjectionPercent),
+    ...(fp && {
+      failurePercentage: {
+        threshold: fp.threshold === undefined ? 0.85 : parsePercent(fp.threshold),
+        requestVolume: fp.requestVolume ?? 50,
+        minimumHosts: fp.minimumHosts ?? 5,
+      },
+    }),
+    failureOn: conditionList(o.failureOn, DEFAULT_FAILURE_CONDITIONS),
+  };
+  return reportProblems(issue, at, outlierOptionProblems(options)) ? options : undefined;
 }

@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../core/clock.ts';
-import { clientAddress, normaliseAddress, TrustedProxies, trustedProxyProblem } from './client-address.ts';
+import { clientAddress, compileTrustedProxies, normaliseAddress, TrustedProxies, trustedProxyProblem } from './client-address.ts';
 import { RateLimitedError } from './errors.ts';
-import { ipv6Network, OVERFLOW_KEY, RateLimiter, type RateLimitOptions } from './ratelimit.ts';
+import { compileRateLimit, ipv6Network, OVERFLOW_KEY, RateLimiter, type RateLimitOptions } from './ratelimit.ts';
+import { collectIssues } from './testing.ts';
 
 describe('RateLimiter: sliding window', () => {
   it('admits 100 requests per minute per client, and says when the next one would be', () => {
@@ -207,5 +208,33 @@ describe('clientAddress', () => {
     expect(trustedProxyProblem('10.0.0.0/33')).toMatch(/prefix/);
     expect(trustedProxyProblem('localhost')).toMatch(/not an IP address/);
     expect(() => new TrustedProxies(['nope'])).toThrow(RangeError);
+  });
+});
+
+describe('rate limit and client config', () => {
+  it('compiles the window to ms, sliding-window by default', () => {
+    const { issue, issues } = collectIssues();
+    expect(compileRateLimit({ limit: 10, window: '1m' }, ['rateLimit'], issue)).toEqual({ algorithm: 'sliding-window', limit: 10, window: 60_000 });
+    expect(compileRateLimit({ limit: 10, window: '1s', algorithm: 'token-bucket', burst: 20, ipv6Prefix: 56 }, ['rateLimit'], issue)).toEqual({
+      algorithm: 'token-bucket',
+      limit: 10,
+      window: 1_000,
+      burst: 20,
+      ipv6Prefix: 56,
+    });
+    expect(issues).toEqual([]);
+  });
+
+  it('reports a burst without a token bucket and compiles nothing', () => {
+    const { issue, issues } = collectIssues();
+    expect(compileRateLimit({ limit: 10, window: '1s', burst: 5 }, ['routes', 1, 'rateLimit'], issue)).toBeUndefined();
+    expect(issues).toEqual(['routes.1.rateLimit.burst: burst applies to the token-bucket algorithm only']);
+  });
+
+  it('checks each trusted proxy entry at its index', () => {
+    const { issue, issues } = collectIssues();
+    expect(compileTrustedProxies({ trustedProxies: ['10.0.0.0/8', 'nope'] }, ['clients'], issue)).toEqual(['10.0.0.0/8', 'nope']);
+    expect(compileTrustedProxies(undefined, ['clients'], issue)).toBeUndefined();
+    expect(issues).toEqual(['clients.trustedProxies.1: "nope" is not an IP address or CIDR range (write e.g. 10.0.0.0/8, 127.0.0.1 or ::1)']);
   });
 });

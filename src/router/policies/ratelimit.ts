@@ -1,5 +1,8 @@
 import { isIP } from 'node:net';
+import Type from 'typebox';
 import type { Clock } from '../../core/clock.ts';
+import { parseDuration } from '../../core/units.ts';
+import { duration, reportProblems, type ConfigPath, type Issue } from '../schema-kit.ts';
 import { RateLimitedError } from './errors.ts';
 import type { Policy, PolicyContext } from './policy.ts';
 
@@ -258,19 +261,6 @@ export class RateLimiter implements Policy {
   }
 }
 
-/** Every inconsistency in `o`, each with the option's name; empty when fine. */
-export function rateLimitOptionProblems(o: RateLimitOptions): Array<{ field: string; message: string }> {
-  const out: Array<{ field: string; message: string }> = [];
-  if (!(Number.isInteger(o.limit) && o.limit >= 1)) out.push({ field: 'limit', message: `limit must be a whole number ≥ 1, got ${o.limit}` });
-  if (!(o.window > 0)) out.push({ field: 'window', message: `window must be longer than 0, got ${o.window}` });
-  if (o.burst !== undefined) {
-    if (o.algorithm !== 'token-bucket') out.push({ field: 'burst', message: 'burst applies to the token-bucket algorithm only' });
-    else if (!(o.burst >= 1)) out.push({ field: 'burst', message: `burst must be ≥ 1, got ${o.burst}` });
-  }
-  if (o.maxClients !== undefined && !(Number.isInteger(o.maxClients) && o.maxClients >= 1)) out.push({ field: 'maxClients', message: `maxClients must be a whole number ≥ 1, got ${o.maxClients}` });
-  if (o.ipv6Prefix !== undefined && !(Number.isInteger(o.ipv6Prefix) && o.ipv6Prefix >= 1 && o.ipv6Prefix <= 128)) out.push({ field: 'ipv6Prefix', message: `ipv6Prefix must be a whole number from 1 to 128, got ${o.ipv6Prefix}` });
-  return out;
-}
 
 /**
  * The network of IPv6 `address` at prefix length `bits`, as `2001:db8:0:1::/64`; undefined
@@ -304,4 +294,56 @@ export function ipv6Network(address: string, bits: number): string | undefined {
     kept.push((n & mask).toString(16));
   }
   return `${kept.join(':')}${kept.length < 8 ? '::' : ''}/${bits}`;
+}
+
+// ---------------------------------------------------------------------------------------
+// Config: the options' checks (the constructor throws on them, the config reports them at
+// their lines), the `rateLimit` section of a router file (global or per route), and its
+// compile step.
+
+/** Every inconsistency in `o`, each with the option's name; empty when fine. */
+export function rateLimitOptionProblems(o: RateLimitOptions): Array<{ field: string; message: string }> {
+  const out: Array<{ field: string; message: string }> = [];
+  if (!(Number.isInteger(o.limit) && o.limit >= 1)) out.push({ field: 'limit', message: `limit must be a whole number ≥ 1, got ${o.limit}` });
+  if (!(o.window > 0)) out.push({ field: 'window', message: `window must be longer than 0, got ${o.window}` });
+  if (o.burst !== undefined) {
+    if (o.algorithm !== 'token-bucket') out.push({ field: 'burst', message: 'burst applies to the token-bucket algorithm only' });
+    else if (!(o.burst >= 1)) out.push({ field: 'burst', message: `burst must be ≥ 1, got ${o.burst}` });
+  }
+  if (o.maxClients !== undefined && !(Number.isInteger(o.maxClients) && o.maxClients >= 1)) out.push({ field: 'maxClients', message: `maxClients must be a whole number ≥ 1, got ${o.maxClients}` });
+  if (o.ipv6Prefix !== undefined && !(Number.isInteger(o.ipv6Prefix) && o.ipv6Prefix >= 1 && o.ipv6Prefix <= 128)) out.push({ field: 'ipv6Prefix', message: `ipv6Prefix must be a whole number from 1 to 128, got ${o.ipv6Prefix}` });
+  return out;
+}
+
+export const RateLimitSchema = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, description: 'Requests per window, per client.' }),
+    window: duration('The window, e.g. 1m.'),
+    algorithm: Type.Optional(
+      Type.Union([Type.Literal('sliding-window'), Type.Literal('token-bucket')], {
+        expected: 'sliding-window or token-bucket',
+        description: 'sliding-window (exact: never more than `limit` in any window) or token-bucket (smooth, bursts up to `burst`). Default sliding-window.',
+      }),
+    ),
+    burst: Type.Optional(Type.Integer({ minimum: 1, description: 'token-bucket: the bucket size. Default `limit`.' })),
+    maxClients: Type.Optional(Type.Integer({ minimum: 1, description: 'Clients tracked at once (memory bound). Default 10000.' })),
+    ipv6Prefix: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 128, description: 'IPv6 clients are limited per network of this prefix length, not per address (one subscriber holds a /64). Default 64; 128 limits each address.' }),
+    ),
+  },
+  { additionalProperties: false, description: 'A per-client rate limit; the client is its address after `clients.trustedProxies`. Over it: 429 with Retry-After.' },
+);
+export type RateLimitFile = Type.Static<typeof RateLimitSchema>;
+
+/** `rateLimit` as written → options in ms; undefined when they would not construct. */
+export function compileRateLimit(r: RateLimitFile, at: ConfigPath, issue: Issue): RateLimitOptions | undefined {
+  const options: RateLimitOptions = {
+    algorithm: r.algorithm ?? 'sliding-window',
+    limit: r.limit,
+    window: parseDuration(r.window),
+    ...(r.burst !== undefined && { burst: r.burst }),
+    ...(r.maxClients !== undefined && { maxClients: r.maxClients }),
+    ...(r.ipv6Prefix !== undefined && { ipv6Prefix: r.ipv6Prefix }),
+  };
+  return reportProblems(issue, at, rateLimitOptionProblems(options)) ? options : undefined;
 }

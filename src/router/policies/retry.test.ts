@@ -2,10 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../core/clock.ts';
 import { seededRng } from '../../core/rng.ts';
-import { BrokenCircuitError, NetworkError } from './errors.ts';
+import { DEFAULT_BACKOFF } from './backoff.ts';
 import { TokenRetryBudget } from './budget.ts';
-import { isIdempotent, parseRetryAfter, RetryPolicy, type RetryOptions } from './retry.ts';
-import { runWithClock } from './testing.ts';
+import { BrokenCircuitError, NetworkError } from './errors.ts';
+import { compileRetry, isIdempotent, parseRetryAfter, RetryPolicy, type RetryOptions } from './retry.ts';
+import { collectIssues, runWithClock } from './testing.ts';
 
 interface Res {
   status: number;
@@ -240,5 +241,29 @@ describe('isIdempotent', () => {
   it('follows RFC 9110', () => {
     expect(['GET', 'head', 'PUT', 'DELETE', 'OPTIONS'].every(isIdempotent)).toBe(true);
     expect(['POST', 'PATCH'].some(isIdempotent)).toBe(false);
+  });
+});
+
+describe('retry config', () => {
+  it("compiles attempts, Envoy's backoff by default, Retry-After capped at the backoff's cap", () => {
+    const { issue, issues } = collectIssues();
+    expect(compileRetry({ maxAttempts: 3 }, ['retry'], issue)).toEqual({ maxAttempts: 3, on: ['5xx', 'network', 'timeout'], backoff: DEFAULT_BACKOFF, retryAfterCap: 250, idempotentOnly: true });
+    expect(compileRetry({ maxAttempts: 2, on: [503], backoff: { base: '10ms', cap: '1s', jitter: 'equal' }, budget: { type: 'quota', retryCost: 2 } }, ['retry'], issue)).toEqual({
+      maxAttempts: 2,
+      on: ['503'],
+      backoff: { base: 10, cap: 1_000, jitter: 'equal' },
+      retryAfterCap: 1_000,
+      idempotentOnly: true,
+      budget: { type: 'quota', initialTokens: 500, retryCost: 2, timeoutCost: 10, noRetryIncrement: 1 },
+    });
+    expect(issues).toEqual([]);
+  });
+
+  it('compiles nothing for a single attempt, and reports a backoff base over its cap', () => {
+    const { issue, issues } = collectIssues();
+    expect(compileRetry({ maxAttempts: 1, backoff: { base: '2s', cap: '1s' } }, ['retry'], issue)).toBeUndefined();
+    expect(issues).toEqual([]);
+    expect(compileRetry({ maxAttempts: 2, backoff: { base: '2s', cap: '1s' } }, ['routes', 0, 'retry'], issue)).toBeDefined();
+    expect(issues).toEqual(['routes.0.retry.backoff.base: backoff base (2s) exceeds its cap (1s)']);
   });
 });

@@ -1,7 +1,10 @@
+import Type from 'typebox';
 import type { Clock } from '../../core/clock.ts';
 import type { Rng } from '../../core/rng.ts';
-import { backoffDelay, type BackoffOptions } from './backoff.ts';
-import type { RetryBudget } from './budget.ts';
+import { parseDuration } from '../../core/units.ts';
+import { conditionList, conditions, DEFAULT_FAILURE_CONDITIONS, duration, type ConfigPath, type Issue } from '../schema-kit.ts';
+import { BackoffSchema, backoffDelay, compileBackoff, type BackoffOptions } from './backoff.ts';
+import { BudgetSchema, compileBudget, type RetryBudget, type RetryBudgetConfig } from './budget.ts';
 import { isCallerAbortedError, isLocalRejection, isNeverSentError, isTimeoutError, saysNothingAboutProvider } from './errors.ts';
 import type { Policy, PolicyContext } from './policy.ts';
 
@@ -200,4 +203,49 @@ export function parseRetryAfter(value: string | string[] | undefined, now: numbe
   const at = Date.parse(v);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - now);
+}
+
+// ---------------------------------------------------------------------------------------
+// Config: a route's `retry` section of a router file (its `backoff` and `budget` are
+// backoff.ts's and budget.ts's), and its compile step.
+
+export const RetrySchema = Type.Object(
+  {
+    maxAttempts: Type.Integer({ minimum: 1, maximum: 10, description: 'Attempts in total, the first included; 1 turns retries off.' }),
+    on: Type.Optional(conditions('Outcomes worth another attempt. Default [5xx, network, timeout].')),
+    backoff: Type.Optional(BackoffSchema),
+    retryAfterCap: Type.Optional(duration("Longest wait a provider's Retry-After header can ask for. Default: backoff.cap.")),
+    idempotentOnly: Type.Optional(
+      Type.Boolean({
+        description: 'Retry only idempotent methods (GET, PUT, DELETE, …). Default true: a retried POST may charge twice. A POST refused before it was sent (connection refused) is still retried.',
+      }),
+    ),
+    budget: Type.Optional(BudgetSchema),
+  },
+  { additionalProperties: false, description: 'Retries against the same provider, before failing over.' },
+);
+export type RetryFile = Type.Static<typeof RetrySchema>;
+
+export interface RetryConfig {
+  maxAttempts: number;
+  on: string[];
+  backoff: BackoffOptions;
+  retryAfterCap: number;
+  idempotentOnly: boolean;
+  /** Shared by the route's upstreams. */
+  budget?: RetryBudgetConfig;
+}
+
+/** `retry` as written → attempts, conditions, backoff and budget; undefined when it allows a single attempt only. */
+export function compileRetry(r: RetryFile, at: ConfigPath, issue: Issue): RetryConfig | undefined {
+  if (!(r.maxAttempts > 1)) return undefined;
+  const backoff = compileBackoff(r.backoff, [...at, 'backoff'], issue);
+  return {
+    maxAttempts: r.maxAttempts,
+    on: conditionList(r.on, DEFAULT_FAILURE_CONDITIONS),
+    backoff,
+    retryAfterCap: r.retryAfterCap === undefined ? backoff.cap : parseDuration(r.retryAfterCap),
+    idempotentOnly: r.idempotentOnly ?? true,
+    ...(r.budget && { budget: compileBudget(r.budget) }),
+  };
 }

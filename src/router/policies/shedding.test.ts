@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../core/clock.ts';
 import { LoadShedError } from './errors.ts';
-import { LoadShedder } from './shedding.ts';
+import { compileLoadShedding, LoadShedder } from './shedding.ts';
+import { collectIssues } from './testing.ts';
 
 describe('LoadShedder', () => {
   it('sheds sheddable requests at half the in-flight limit, and critical ones only at the limit', async () => {
@@ -47,5 +48,32 @@ describe('LoadShedder', () => {
     const clock = new FakeClock();
     expect(() => new LoadShedder({}, clock)).toThrow(/capacity/);
     expect(() => new LoadShedder({ maxInFlight: 5, shedAt: { bulk: 0.5 } }, clock)).toThrow(/not one of the priorities/);
+  });
+});
+
+describe('load shedding config', () => {
+  it("defaults to the SRE book's criticalities, critical the default priority", () => {
+    const { issue, issues } = collectIssues();
+    expect(compileLoadShedding({ maxInFlight: 10 }, ['loadShedding'], issue)).toEqual({
+      priorities: ['critical-plus', 'critical', 'sheddable-plus', 'sheddable'],
+      defaultPriority: 'critical',
+      maxInFlight: 10,
+    });
+    expect(compileLoadShedding({ maxQueueDelay: '50ms', priorities: ['high', 'low'], shedAt: { low: '60%' } }, ['loadShedding'], issue)).toEqual({
+      priorities: ['high', 'low'],
+      defaultPriority: 'low',
+      maxQueueDelay: 50,
+      shedAt: { low: 0.6 },
+    });
+    expect(issues).toEqual([]);
+  });
+
+  it('reports a shedding without capacity and a share for an unknown priority', () => {
+    const { issue, issues } = collectIssues();
+    expect(compileLoadShedding({ shedAt: { nope: '50%' } }, ['loadShedding'], issue)).toBeUndefined();
+    expect(issues).toEqual([
+      'loadShedding.shedAt.nope: "nope" is not one of the priorities (critical-plus, critical, sheddable-plus, sheddable)',
+      'loadShedding.maxInFlight: give maxInFlight, maxQueueDelay or both: load shedding needs a capacity',
+    ]);
   });
 });

@@ -1,7 +1,10 @@
+import Type from 'typebox';
+import type { Clock } from '../../core/clock.ts';
+import { parseDuration, parsePercent } from '../../core/units.ts';
+import { duration, percent, PROVIDER_NAME_PATTERN, reportProblems, type ConfigPath, type Issue } from '../schema-kit.ts';
 import { LoadShedError } from './errors.ts';
 import type { Gate } from './gate.ts';
 import type { Policy, PolicyContext } from './policy.ts';
-import type { Clock } from '../../core/clock.ts';
 
 /**
  * Request priorities, highest first: the Google SRE book's criticalities ("Handling
@@ -168,6 +171,10 @@ export class LoadShedder implements Policy, Gate {
   }
 }
 
+// ---------------------------------------------------------------------------------------
+// Config: the options' checks (the constructor throws on them, the config reports them at
+// their lines), the router's `loadShedding` section, and its compile step.
+
 /** Every inconsistency in `o`, each with the option's name; empty when fine. */
 export function loadShedOptionProblems(o: LoadShedOptions): Array<{ field: string; message: string }> {
   const out: Array<{ field: string; message: string }> = [];
@@ -186,4 +193,52 @@ export function loadShedOptionProblems(o: LoadShedOptions): Array<{ field: strin
   if (o.maxQueueDelay !== undefined && !(o.maxQueueDelay > 0)) out.push({ field: 'maxQueueDelay', message: `maxQueueDelay must be more than 0, got ${o.maxQueueDelay}` });
   if (o.interval !== undefined && !(o.interval > 0)) out.push({ field: 'interval', message: `interval must be more than 0, got ${o.interval}` });
   return out;
+}
+
+export const LoadSheddingSchema = Type.Object(
+  {
+    maxInFlight: Type.Optional(Type.Integer({ minimum: 1, description: 'Capacity: requests in flight in the router.' })),
+    maxQueueDelay: Type.Optional(duration('Capacity: the standing queueing delay in front of bulkheads (CoDel-style minimum over `interval`).')),
+    interval: Type.Optional(duration('The interval the queueing delay\'s minimum is taken over. Default 100ms (CoDel).')),
+    priorities: Type.Optional(
+      Type.Array(Type.String({ pattern: PROVIDER_NAME_PATTERN, expected: 'lower-case letters, digits and dashes' }), {
+        minItems: 1,
+        description: 'Priorities, highest first. Default the SRE book\'s criticalities: critical-plus, critical, sheddable-plus, sheddable.',
+      }),
+    ),
+    defaultPriority: Type.Optional(Type.String({ description: 'A request\'s priority when neither its route nor its header names one. Default critical.' })),
+    priorityHeader: Type.Optional(
+      Type.String({ pattern: '^[a-z0-9-]+$', expected: 'a lower-case header name', description: 'Request header carrying the priority, e.g. x-priority. A client may only lower its route\'s priority with it; a trusted proxy (clients.trustedProxies) may set any. Default: none (routes decide).' }),
+    ),
+    shedAt: Type.Optional(
+      Type.Record(Type.String(), percent('Share of capacity.'), {
+        description: 'Priority → share of capacity at which it is shed. Default sheddable 50%, sheddable-plus 75%, others 100%.',
+      }),
+    ),
+  },
+  { additionalProperties: false, description: 'Load shedding by priority under overload.' },
+);
+export type LoadSheddingFile = Type.Static<typeof LoadSheddingSchema>;
+
+export interface LoadSheddingConfig extends LoadShedOptions {
+  priorities: string[];
+  defaultPriority: string;
+  priorityHeader?: string;
+}
+
+/** `loadShedding` as written → options in ms and fractions; undefined when they would not construct. */
+export function compileLoadShedding(l: LoadSheddingFile, at: ConfigPath, issue: Issue): LoadSheddingConfig | undefined {
+  const priorities = l.priorities ?? [...CRITICALITIES];
+  const shedAt: Record<string, number> = {};
+  if (l.shedAt) for (const [k, v] of Object.entries(l.shedAt)) shedAt[k] = parsePercent(v);
+  const options: LoadSheddingConfig = {
+    priorities,
+    defaultPriority: l.defaultPriority ?? priorities[Math.min(1, priorities.length - 1)]!,
+    ...(l.priorityHeader !== undefined && { priorityHeader: l.priorityHeader }),
+    ...(l.maxInFlight !== undefined && { maxInFlight: l.maxInFlight }),
+    ...(l.maxQueueDelay !== undefined && { maxQueueDelay: parseDuration(l.maxQueueDelay) }),
+    ...(l.interval !== undefined && { interval: parseDuration(l.interval) }),
+    ...(l.shedAt && { shedAt }),
+  };
+  return reportProblems(issue, at, loadShedOptionProblems(options)) ? options : undefined;
 }

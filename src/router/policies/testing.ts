@@ -1,4 +1,5 @@
 import type { FakeClock } from '../../core/clock.ts';
+import type { Issue } from '../schema-kit.ts';
 
 /**
  * Awaits `promise` while moving `clock` forward in `step` ms increments, so code that
@@ -24,4 +25,18 @@ export async function runWithClock<T>(clock: FakeClock, promise: Promise<T>, ste
     await clock.advanceAsync(step);
   }
   return watched;
+}
+
+/**
+ * An issue reporter for a policy's compile step alone: each issue as `path: message`, the
+ * path dotted as a config reader would write it (`routes.0.breaker.openFor`).
+ *
+ * @example
+ *   const { issue, issues } = collectIssues();
+ *   compileBreaker(raw, ['breaker'], issue);
+ *   expect(issues).toEqual(['breaker.buckets: buckets apply to a time window (window: 30s) only']);
+ */
+export function collectIssues(): { issue: Issue; issues: string[] } {
+  const issues: string[] = [];
+  return { issue: (path, message) => issues.push(`${path.join('.')}: ${message}`), issues };
 }

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../core/clock.ts';
 import { seededRng } from '../../core/rng.ts';
 import { ThrottledError } from './errors.ts';
-import { AdaptiveThrottle, DEFAULT_MIN_REQUESTS } from './throttle.ts';
+import { collectIssues } from './testing.ts';
+import { AdaptiveThrottle, compileThrottle, DEFAULT_MIN_REQUESTS } from './throttle.ts';
 
 describe('AdaptiveThrottle (SRE book client-side throttling)', () => {
   it('never rejects while the backend accepts everything', async () => {
@@ -104,5 +105,20 @@ describe('AdaptiveThrottle (SRE book client-side throttling)', () => {
     controller.abort();
     for (let i = 0; i < 10; i++) await throttle.execute(async () => Promise.reject(new Error('gone')), { signal: controller.signal }).catch(() => undefined);
     expect(throttle.probability()).toBe(0);
+  });
+});
+
+describe('adaptive throttling config', () => {
+  it("fills the SRE book's defaults", () => {
+    const { issue, issues } = collectIssues();
+    expect(compileThrottle({}, ['adaptiveThrottling'], issue)).toEqual({ k: 2, window: 120_000, buckets: 12, rejectOn: ['5xx', '429', 'network', 'timeout'] });
+    expect(compileThrottle({ k: 1.5, window: '1m', minRequests: 5, rejectOn: [503] }, ['adaptiveThrottling'], issue)).toEqual({ k: 1.5, window: 60_000, buckets: 12, rejectOn: ['503'], minRequests: 5 });
+    expect(issues).toEqual([]);
+  });
+
+  it('reports a k below 1 at its field', () => {
+    const { issue, issues } = collectIssues();
+    expect(compileThrottle({ k: 0.5 }, ['providers', 'a', 'adaptiveThrottling'], issue)).toBeUndefined();
+    expect(issues).toEqual(['providers.a.adaptiveThrottling.k: k must be ≥ 1 (below 1 the client rejects requests the backend would accept), got 0.5']);
   });
 });

@@ -1,5 +1,8 @@
+import Type from 'typebox';
 import type { Clock } from '../../core/clock.ts';
 import type { Rng } from '../../core/rng.ts';
+import { parseDuration } from '../../core/units.ts';
+import { conditionList, conditions, duration, reportProblems, type ConfigPath, type Issue } from '../schema-kit.ts';
 import { saysNothingAboutProvider, ThrottledError } from './errors.ts';
 import { throughGate, type Gate } from './gate.ts';
 import type { Policy, PolicyContext } from './policy.ts';
@@ -141,6 +144,10 @@ export class AdaptiveThrottle<T = unknown> implements Policy, Gate {
   }
 }
 
+// ---------------------------------------------------------------------------------------
+// Config: the options' checks (the constructor throws on them, the config reports them at
+// their lines), a provider's `adaptiveThrottling` section, and its compile step.
+
 /** Every inconsistency in `o`, each with the option's name; empty when fine. */
 export function adaptiveThrottleOptionProblems(o: AdaptiveThrottleOptions): Array<{ field: string; message: string }> {
   const out: Array<{ field: string; message: string }> = [];
@@ -149,4 +156,32 @@ export function adaptiveThrottleOptionProblems(o: AdaptiveThrottleOptions): Arra
   if (o.buckets !== undefined && !(Number.isInteger(o.buckets) && o.buckets >= 1)) out.push({ field: 'buckets', message: `buckets must be a whole number ≥ 1, got ${o.buckets}` });
   if (o.minRequests !== undefined && !(Number.isInteger(o.minRequests) && o.minRequests >= 0)) out.push({ field: 'minRequests', message: `minRequests must be a whole number ≥ 0, got ${o.minRequests}` });
   return out;
+}
+
+export const ThrottleSchema = Type.Object(
+  {
+    k: Type.Optional(Type.Number({ minimum: 1, description: 'Requests sent per accepted one before rejecting locally (the SRE book\'s K). Default 2.' })),
+    window: Type.Optional(duration('History the ratio is taken over. Default 2m (the SRE book).')),
+    buckets: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'Buckets of that history. Default 12.' })),
+    rejectOn: Type.Optional(conditions('Outcomes that mean the provider did not accept the request. Default [5xx, 429, network, timeout].')),
+    minRequests: Type.Optional(Type.Integer({ minimum: 0, description: 'Requests the window must hold before anything is rejected, so a cold start is not throttled. Default 20.' })),
+  },
+  { additionalProperties: false, description: 'Client-side adaptive throttling (Google SRE book, "Handling Overload").' },
+);
+export type ThrottleFile = Type.Static<typeof ThrottleSchema>;
+
+export interface ThrottleConfig extends AdaptiveThrottleOptions {
+  rejectOn: string[];
+}
+
+/** `adaptiveThrottling` as written → options, the SRE book's defaults filled; undefined when they would not construct. */
+export function compileThrottle(t: ThrottleFile, at: ConfigPath, issue: Issue): ThrottleConfig | undefined {
+  const throttle: ThrottleConfig = {
+    k: t.k ?? 2,
+    window: t.window === undefined ? 120_000 : parseDuration(t.window),
+    buckets: t.buckets ?? 12,
+    rejectOn: conditionList(t.rejectOn, ['5xx', '429', 'network', 'timeout']),
+    ...(t.minRequests !== undefined && { minRequests: t.minRequests }),
+  };
+  return reportProblems(issue, at, adaptiveThrottleOptionProblems(throttle)) ? throttle : undefined;
 }

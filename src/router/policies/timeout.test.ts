@@ -4,7 +4,8 @@ import { seededRng } from '../../core/rng.ts';
 import { CallerAbortedError, DeadlineExceededError, TimeoutError } from './errors.ts';
 import { wrap } from './policy.ts';
 import { RetryPolicy } from './retry.ts';
-import { DeadlinePolicy, TimeoutPolicy } from './timeout.ts';
+import { collectIssues } from './testing.ts';
+import { compileTimeouts, DeadlinePolicy, DEFAULT_TIMEOUT_MS, TimeoutPolicy } from './timeout.ts';
 
 /** A call that ends only when its signal aborts, like a hung provider. */
 const hang = ({ signal }: { signal?: AbortSignal }) =>
@@ -123,5 +124,25 @@ describe('DeadlinePolicy', () => {
     }, { deadline: 700 });
     expect(seen).toBe(700);
     inner.dispose();
+  });
+});
+
+describe('timeout and deadline config', () => {
+  it("compiles to ms, Envoy's 15s timeout by default", () => {
+    const { issue, issues } = collectIssues();
+    expect(compileTimeouts({}, ['routes', 0], issue)).toEqual({ timeout: DEFAULT_TIMEOUT_MS });
+    expect(compileTimeouts({ timeout: '300ms', deadline: '1s' }, ['routes', 0], issue)).toEqual({ timeout: 300, deadline: 1_000 });
+    expect(issues).toEqual([]);
+  });
+
+  it('reports a deadline the timeout could never fire under, and zero durations', () => {
+    const { issue, issues } = collectIssues();
+    compileTimeouts({ timeout: '2s', deadline: '1s' }, ['routes', 0], issue);
+    compileTimeouts({ timeout: '0s', deadline: '0s' }, ['routes', 1], issue);
+    expect(issues).toEqual([
+      'routes.0.deadline: deadline (1s) is shorter than the per-attempt timeout (2s): the timeout could never fire',
+      'routes.1.timeout: timeout must be more than 0',
+      'routes.1.deadline: deadline must be more than 0',
+    ]);
   });
 });

@@ -1,4 +1,7 @@
+import Type from 'typebox';
 import type { Clock } from '../../core/clock.ts';
+import { parseDuration } from '../../core/units.ts';
+import { duration, formatMs, type ConfigPath, type Issue } from '../schema-kit.ts';
 import { CancelSource, offAbort, onAbort, type AbortListener } from './cancel.ts';
 import { DeadlineQueue, type Deadline } from './deadlines.ts';
 import { CallerAbortedError, DeadlineExceededError, TimeoutError } from './errors.ts';
@@ -133,4 +136,33 @@ export class DeadlinePolicy extends TimeoutPolicy {
   constructor(ms: number, clock: Clock) {
     super(ms, clock, 'deadline');
   }
+}
+
+// ---------------------------------------------------------------------------------------
+// Config: a route's `timeout` (per attempt, TimeoutPolicy) and `deadline` (the whole
+// request, DeadlinePolicy) fields of a router file, and their compile step.
+
+/** Envoy's route timeout. */
+export const DEFAULT_TIMEOUT_MS = 15_000;
+
+/** A route's two deadline fields, spliced into its schema where they stand. */
+export const TimeoutFields = {
+  timeout: Type.Optional(duration('Deadline per attempt, e.g. 300ms. Default 15s (Envoy).')),
+  deadline: Type.Optional(duration('Deadline for the whole request: retries, backoff, failover and fallback tiers included, e.g. 1s.')),
+};
+
+/**
+ * A route's `timeout` and `deadline` as written → ms, Envoy's default timeout filled. `at`
+ * is the route's path: the problems are at its fields.
+ */
+export function compileTimeouts(r: { timeout?: string; deadline?: string }, at: ConfigPath, issue: Issue): { timeout: number; deadline?: number } {
+  const timeout = r.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(r.timeout);
+  if (timeout <= 0) issue([...at, 'timeout'], 'timeout must be more than 0');
+  let deadline: number | undefined;
+  if (r.deadline !== undefined) {
+    deadline = parseDuration(r.deadline);
+    if (deadline <= 0) issue([...at, 'deadline'], 'deadline must be more than 0');
+    else if (r.timeout !== undefined && deadline < timeout) issue([...at, 'deadline'], `deadline (${r.deadline}) is shorter than the per-attempt timeout (${formatMs(timeout)}): the timeout could never fire`);
+  }
+  return { timeout, ...(deadline !== undefined && { deadline }) };
 }

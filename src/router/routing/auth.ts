@@ -31,7 +31,10 @@ import { createPublicKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWK, type JWTPayload, type JWTVerifyOptions } from 'jose';
+import Type from 'typebox';
 import type { Clock } from '../../core/clock.ts';
+import { DURATION_PATTERN, parseDuration } from '../../core/units.ts';
+import { counting, NOT_READ, type ConfigMaterial, type ConfigPath, type FileRead, type Issue } from '../schema-kit.ts';
 import { header, type Headers } from './request.ts';
 
 export const JWT_ALGORITHMS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
@@ -309,7 +312,7 @@ function quote(s: string): string {
   return s.replace(/["\\]/g, '');
 }
 
-/** How a route's JWT keys are written in the router file (see `schema.ts`). */
+/** How a route's JWT keys are written in the router file (see `AuthSchema` below). */
 export interface JwtKeySources {
   /** The HS secret: inline, or from an environment variable (keep secrets out of files). */
   secret?: { value: string } | { env: string };
@@ -351,7 +354,7 @@ export async function loadJwtKeys(
 }
 
 /**
- * `loadJwtKeys` with a synchronous reader (the router config compiles in one pass):
+ * `loadJwtKeys` with a synchronous reader (`compileRouteAuth` reads from what the config's loader already read):
  * `read(file)` gets each file as written in the config and throws when it cannot.
  * Problems name the field: `secret: ...`, `publicKeys[0]: ...`, `jwks: ...`.
  */
@@ -389,7 +392,7 @@ export function readJwtKeys(
   return problems.length > 0 ? { ok: false, problems } : { ok: true, keys };
 }
 
-/** A route's compiled `auth.jwt` (see `compileAuth` in schema.ts): options with key sources in place of keys. */
+/** A route's compiled `auth.jwt` (see `compileAuth` below): options with key sources in place of keys. */
 export interface JwtAuthConfig extends Omit<JwtAuthOptions, 'keys' | 'clock'> {
   keys: JwtKeySources;
 }
@@ -411,4 +414,156 @@ export async function loadJwtAuth(
   const loaded = await loadJwtKeys(config.keys, baseDir, env);
   if (!loaded.ok) return loaded;
   return createJwtAuth({ ...config, keys: loaded.keys, clock });
+}
+
+// ---------------------------------------------------------------------------------------
+// Config: a route's `auth` section of a router file, and its compile steps: to key sources
+// (`compileAuth`), then to keys from what the loader read (`compileRouteAuth`).
+
+const duration = (description: string) => Type.String({ pattern: DURATION_PATTERN, expected: 'a duration like 250ms or 5s', description });
+
+const Algorithm = Type.Union(
+  [
+    Type.Literal('HS256'),
+    Type.Literal('HS384'),
+    Type.Literal('HS512'),
+    Type.Literal('RS256'),
+    Type.Literal('RS384'),
+    Type.Literal('RS512'),
+    Type.Literal('PS256'),
+    Type.Literal('PS384'),
+    Type.Literal('PS512'),
+    Type.Literal('ES256'),
+    Type.Literal('ES384'),
+    Type.Literal('ES512'),
+    Type.Literal('EdDSA'),
+  ],
+  { expected: JWT_ALGORITHMS.join(', '), description: 'A JWS algorithm.' },
+);
+const OneOrMany = (description: string) => Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })], { expected: 'a string or a list of strings', description });
+
+export const AuthSchema = Type.Object(
+  {
+    jwt: Type.Object(
+      {
+        algorithms: Type.Array(Algorithm, { minItems: 1, description: 'The accepted algorithms (allow-list). `none` is never accepted.' }),
+        secret: Type.Optional(
+          Type.Union(
+            [
+              Type.Object({ env: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'Environment variable holding the secret.' }) }, { additionalProperties: false }),
+              Type.Object({ value: Type.String({ minLength: 1, description: 'The secret itself (tests, fixtures).' }) }, { additionalProperties: false }),
+            ],
+            { expected: '{ env: NAME } or { value: ... }', description: 'The HS256/384/512 shared secret. Never a public key.' },
+          ),
+        ),
+        publicKeys: Type.Optional(
+          Type.Array(
+            Type.Object(
+              {
+                file: Type.String({ minLength: 1, description: 'SPKI PEM file, relative to this config file.' }),
+                alg: Algorithm,
+                kid: Type.Optional(Type.String({ minLength: 1, description: 'Key id a token names in its header.' })),
+              },
+              { additionalProperties: false, description: 'A public key for one algorithm.' },
+            ),
+            { minItems: 1, description: 'Public keys (RS/PS/ES/EdDSA).' },
+          ),
+        ),
+        jwks: Type.Optional(Type.String({ minLength: 1, description: 'A local JSON Web Key Set file of public keys, relative to this config file.' })),
+        issuer: Type.Optional(OneOrMany('Accepted `iss`.')),
+        audience: Type.Optional(OneOrMany('Accepted `aud`.')),
+        clockSkew: Type.Optional(duration('Tolerated clock difference for exp/nbf. Default 30s.')),
+        requiredClaims: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'Claims a token must carry. Default [exp].' })),
+      },
+      { additionalProperties: false, description: 'Bearer JWT verification (jose).' },
+    ),
+  },
+  { additionalProperties: false, description: 'Authentication required on this route: 401 with WWW-Authenticate otherwise.' },
+);
+export type AuthFile = Type.Static<typeof AuthSchema>;
+
+export interface AuthConfig {
+  /** Ready for `loadJwtAuth(config.jwt, dirname(configFile), clock)`. */
+  jwt: JwtAuthConfig & { algorithms: JwtAlgorithm[]; clockSkew: number; requiredClaims: string[] };
+}
+
+/** `auth` as written → `AuthConfig`: keys stay file names until `loadJwtAuth` reads them. */
+export function compileAuth(raw: AuthFile, at: (string | number)[], report: Issue): AuthConfig | undefined {
+  const { report: issue, count } = counting(report);
+  const j = raw.jwt;
+  const jat = [...at, 'jwt'];
+  const algorithms = [...new Set(j.algorithms)] as JwtAlgorithm[];
+  const hmac = algorithms.filter((a) => a.startsWith('HS'));
+  const asym = algorithms.filter((a) => !a.startsWith('HS'));
+  if (hmac.length > 0 && !j.secret) issue([...jat, 'algorithms'], `${hmac.join(', ')} need a secret`);
+  if (j.secret && hmac.length === 0) issue([...jat, 'secret'], 'no HS algorithm is allowed, so the secret would never be used');
+  if (asym.length > 0 && !j.publicKeys && j.jwks === undefined) issue([...jat, 'algorithms'], `${asym.join(', ')} need publicKeys or a jwks file`);
+  (j.publicKeys ?? []).forEach((k, i) => {
+    if (k.alg.startsWith('HS')) issue([...jat, 'publicKeys', i, 'alg'], `${k.alg} is a shared-secret algorithm; public keys are for RS/PS/ES/EdDSA`);
+    else if (!algorithms.includes(k.alg)) issue([...jat, 'publicKeys', i, 'alg'], `${k.alg} is not in algorithms`);
+  });
+  if (j.secret && 'value' in j.secret) {
+    if (/-----BEGIN [A-Z ]*KEY-----/.test(j.secret.value)) {
+      issue([...jat, 'secret'], 'this is a PEM key, not a shared secret: using a public key as an HMAC secret is the algorithm-confusion attack');
+    }
+    const bytes = new TextEncoder().encode(j.secret.value).byteLength;
+    const min = Math.max(0, ...hmac.map((a) => Number(a.slice(2)) / 8));
+    if (bytes < min) issue([...jat, 'secret'], `${hmac.join(', ')} need a secret of at least ${min} bytes (RFC 7518 §3.2); this one has ${bytes}`);
+  }
+  if (count() > 0) return undefined;
+  const keys: JwtKeySources = {
+    ...(j.secret && { secret: j.secret }),
+    ...(j.publicKeys && { publicKeys: j.publicKeys.map((k) => ({ file: k.file, alg: k.alg, ...(k.kid !== undefined && { kid: k.kid }) })) }),
+    ...(j.jwks !== undefined && { jwks: j.jwks }),
+  };
+  return {
+    jwt: {
+      algorithms,
+      keys,
+      ...(j.issuer !== undefined && { issuer: typeof j.issuer === 'string' ? j.issuer : [...j.issuer] }),
+      ...(j.audience !== undefined && { audience: typeof j.audience === 'string' ? j.audience : [...j.audience] }),
+      clockSkew: j.clockSkew === undefined ? 30_000 : parseDuration(j.clockSkew),
+      requiredClaims: j.requiredClaims ?? ['exp'],
+    },
+  };
+}
+
+/** A route's `auth`, its keys read: what `buildJwtAuth` takes, but for the clock. */
+export interface RouteAuthConfig {
+  jwt: Omit<JwtAuthOptions, 'clock'>;
+}
+
+/**
+ * `auth` as written → its keys taken from what the loader read (`material`) and checked;
+ * problems at the field they concern.
+ */
+export function compileRouteAuth(raw: AuthFile, at: ConfigPath, material: ConfigMaterial, report: Issue): RouteAuthConfig | undefined {
+  const { report: issue, count } = counting(report);
+  const compiled = compileAuth(raw, at, issue);
+  if (!compiled) return undefined;
+  const jat = [...at, 'jwt'];
+  // Problems come as `field: words` or `field[i]: words`: put each at its field.
+  const atField = (problem: string) => {
+    const m = /^(\w+)(?:\[(\d+)\])?(?:\.keys\[\d+\])?: (.*)$/s.exec(problem);
+    if (!m) return issue(jat, problem);
+    issue(m[2] === undefined ? [...jat, m[1]!] : [...jat, m[1]!, Number(m[2])], m[3]!);
+  };
+  const keys = readJwtKeys(compiled.jwt.keys, (f) => readMaterial(material.keyFiles.get(f)), material.secrets);
+  if (!keys.ok) {
+    keys.problems.forEach(atField);
+    return undefined;
+  }
+  const jwt: Omit<JwtAuthOptions, 'clock'> = { ...compiled.jwt, keys: keys.keys };
+  jwtOptionProblems(jwt).forEach(atField);
+  (keys.keys.publicKeys ?? []).forEach((k, i) => {
+    const converted = publicKeyJwk(k.pem, k.alg);
+    if (!converted.ok) issue([...jat, 'publicKeys', i, 'file'], converted.problem);
+  });
+  return count() > 0 ? undefined : { jwt };
+}
+
+/** A file's text as the loader read it; throws as `fs` would (`err.code`), so readers word it the same. */
+function readMaterial(read: FileRead | undefined): string {
+  if (read && 'text' in read) return read.text;
+  throw Object.assign(new Error('not read'), { code: read?.error ?? NOT_READ });
 }

@@ -28,7 +28,10 @@
  *   canary.record(arm, { ok: res.status < 500, latency: ms });
  *   canary.state();                                        // { kind: 'rolled-back', at, reason: 'error rate 12% over 50 calls > 5%' }
  */
+import Type from 'typebox';
 import type { Clock } from '../../core/clock.ts';
+import { DURATION_PATTERN, parseDuration, parsePercent, PERCENT_PATTERN } from '../../core/units.ts';
+import { counting, headerName, region, upstream, type ConfigPath, type Issue } from '../schema-kit.ts';
 import { header, type Headers } from './request.ts';
 
 export type CanaryArm = 'baseline' | 'canary';
@@ -303,4 +306,82 @@ export function stickyPoint(seed: number, key: string): number {
  */
 export function stickyKey(req: { headers: Headers; ip?: string | undefined }, byHeader?: string): string {
   return (byHeader !== undefined ? header(req.headers, byHeader) : undefined) ?? req.ip ?? '';
+}
+
+// ---------------------------------------------------------------------------------------
+// Config: a route's `canary` section of a router file, and its compile step.
+
+const duration = (description: string) => Type.String({ pattern: DURATION_PATTERN, expected: 'a duration like 250ms or 5s', description });
+const percent = (description: string) => Type.String({ pattern: PERCENT_PATTERN, expected: 'a percentage like 2.9%', description });
+
+export const CanarySchema = Type.Object(
+  {
+    upstreams: Type.Array(upstream('A provider key of the new version.'), { minItems: 1, description: "The new version's upstreams, in failover order." }),
+    weight: percent('Share of clients sent to the new version, e.g. 10%.'),
+    seed: Type.Optional(Type.Integer({ description: 'Seeds the client hash; a new seed reshuffles who is in the canary. Default 1.' })),
+    stickyBy: Type.Optional(
+      Type.Object(
+        { header: headerName('Header identifying a client, e.g. x-client-id.') },
+        { additionalProperties: false, description: 'What keeps a client on one arm. Default: its IP.' },
+      ),
+    ),
+    regions: Type.Optional(Type.Array(region('A client region.'), { minItems: 1, description: 'Only clients from these regions take part. Default: all.' })),
+    window: duration('The SLO is judged over this sliding window, e.g. 30s.'),
+    buckets: Type.Optional(Type.Integer({ minimum: 1, maximum: 600, description: 'Time buckets in the window (its resolution). Default 10.' })),
+    minSamples: Type.Integer({ minimum: 1, description: 'No verdict before the canary has this many calls in the window.' }),
+    rollback: Type.Object(
+      {
+        errorRate: Type.Optional(percent("Roll back when the canary's error rate exceeds this, e.g. 5%.")),
+        slowCall: Type.Optional(
+          Type.Object(
+            { over: duration('A call slower than this is slow, e.g. 500ms.'), rate: percent('Roll back when more than this share of canary calls is slow.') },
+            { additionalProperties: false, description: 'A slow-call-rate ceiling (Resilience4j slowCallRateThreshold).' },
+          ),
+        ),
+        vsBaseline: Type.Optional(percent("Roll back when the canary's error rate exceeds the baseline's by more than this many points, e.g. 2%.")),
+      },
+      { additionalProperties: false, description: "The canary's SLO: any check breached, after minSamples, rolls it back." },
+    ),
+  },
+  { additionalProperties: false, description: 'A canary: a sticky share of clients to new upstreams, rolled back automatically on an SLO breach.' },
+);
+export type CanaryFile = Type.Static<typeof CanarySchema>;
+
+export interface CanaryConfig {
+  upstreams: string[];
+  /** Header keeping a client sticky; undefined: its IP. */
+  stickyHeader?: string;
+  options: CanaryOptions;
+}
+
+/** `canary` as written → `CanaryConfig`. `providers`: every provider key of the router. */
+export function compileCanary(raw: CanaryFile, providers: readonly string[], routeUpstreams: readonly string[], at: (string | number)[], report: Issue): CanaryConfig | undefined {
+  const { report: issue, count } = counting(report);
+  const upstreams: string[] = [];
+  raw.upstreams.forEach((u, j) => {
+    if (!providers.includes(u)) issue([...at, 'upstreams', j], `unknown provider ${JSON.stringify(u)}`, { expected: `one of ${providers.join(', ')}` });
+    else if (upstreams.includes(u)) issue([...at, 'upstreams', j], `${u} is listed twice`);
+    else upstreams.push(u);
+  });
+  if (upstreams.length > 0 && upstreams.every((u) => routeUpstreams.includes(u)) && routeUpstreams.every((u) => upstreams.includes(u))) {
+    issue([...at, 'upstreams'], "the canary's upstreams are the route's own: nothing new is tried");
+  }
+  const r = raw.rollback;
+  const options: CanaryOptions = {
+    weight: parsePercent(raw.weight),
+    seed: raw.seed ?? 1,
+    window: parseDuration(raw.window),
+    ...(raw.buckets !== undefined && { buckets: raw.buckets }),
+    minSamples: raw.minSamples,
+    rollback: {
+      ...(r.errorRate !== undefined && { errorRate: parsePercent(r.errorRate) }),
+      ...(r.slowCall && { slowCall: { over: parseDuration(r.slowCall.over), rate: parsePercent(r.slowCall.rate) } }),
+      ...(r.vsBaseline !== undefined && { vsBaseline: parsePercent(r.vsBaseline) }),
+    },
+    ...(raw.regions && { regions: raw.regions }),
+  };
+  // Same checks the Canary constructor makes, reported at their lines instead of thrown.
+  for (const p of canaryOptionProblems(options)) issue([...at, ...p.field.split('.')], p.message);
+  if (count() > 0) return undefined;
+  return { upstreams, ...(raw.stickyBy && { stickyHeader: raw.stickyBy.header.toLowerCase() }), options };
 }

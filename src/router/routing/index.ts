@@ -11,17 +11,83 @@
  * | `canary.ts` | which version (upstream list) a client gets; rolls back itself | `canary`       |
  * | `llm.ts`    | which model chain (provider + model) serves a prompt           | `llm.registry` |
  * | `select.ts` | which providers may serve the client's region, in cost order   | `select`       |
- * | `schema.ts` | the TypeBox fragments and their compile steps                  |                |
+ *
+ * Each module ends with its config section: the TypeBox fragment of the route, the compiled
+ * type and the compile step (file as written → runtime options, every semantic problem
+ * reported at its path).
+ *
+ * ## A route using all four
+ *
+ * ```yaml
+ * routes:
+ *   - match: /payments/**
+ *     upstreams: [stripe@eu, adyen@eu, stripe@us, adyen@us, braintree@us]
+ *     select:                              # provider selection: compliance, then health, then cost
+ *       by: cost                           # cost (cheapest healthy first) or order (as listed)
+ *       region: { header: x-region, default: us }   # the client's region
+ *       fees:                              # per provider name, or per key (adyen@eu) to differ by region
+ *         stripe: { rate: 2.9%, fixed: 0.30 }
+ *         adyen: 2.6%
+ *         braintree: 3.4%
+ *       lastResort: [braintree]            # dear but dependable: only after every cheaper compliant provider
+ *       compliance:                        # client region → upstreams allowed to serve it
+ *         eu: ["*@eu"]                     # an EU payment never leaves the EU endpoints, whatever fails
+ *       unlisted: any                      # a region not listed (or unknown): any | deny
+ *       unhealthy: last                    # unavailable providers: last (their breakers decide) | skip
+ *       degradedAt: 20%                    # a closed breaker this far gone ranks its provider after the healthy (default off)
+ *       amount: { header: x-amount, field: amount }        # defaults; `field` is a JSON body path
+ *       currency: { header: x-currency, field: currency }
+ *
+ *   - match: /checkout/**
+ *     upstreams: [checkout-v1]
+ *     canary:
+ *       upstreams: [checkout-v2]           # the new version
+ *       weight: 10%                        # of clients, sticky per client
+ *       seed: 7                            # a new seed reshuffles who is in the canary
+ *       stickyBy: { header: x-client-id }  # default: the client's IP
+ *       regions: [us-east]                 # only these client regions take part (optional); the region is
+ *                                          # select.region's when the route has one, else the x-region header
+ *       window: 30s                        # the SLO is judged over a sliding window
+ *       minSamples: 50                     # no verdict before this many canary calls in it
+ *       rollback:                          # any check breached → rolled back for good
+ *         errorRate: 5%
+ *         slowCall: { over: 500ms, rate: 10% }
+ *         vsBaseline: 2%                   # canary error rate ≤ baseline's + 2 points
+ *
+ *   - match: /api/orders/**
+ *     upstreams: [order-service]
+ *     auth:
+ *       jwt:
+ *         algorithms: [RS256, ES256]       # the allow-list; `none` is never accepted
+ *         jwks: ../keys/orders-jwks.json   # a local JWKS file (public keys), relative to this file
+ *         publicKeys: [{ file: ../keys/orders-rs256.pem, alg: RS256, kid: k1 }]
+ *         # secret: { env: ORDERS_JWT_SECRET }   # with HS256; never a public key (algorithm confusion)
+ *         issuer: https://id.example.test
+ *         audience: orders
+ *         clockSkew: 30s
+ *         requiredClaims: [exp, sub]       # default [exp]
+ *
+ *   - match: /v1/chat/completions
+ *     upstreams: [openai, anthropic]       # every provider a chain reaches must be listed
+ *     llm:
+ *       registry: ../routing/llm-registry.yaml   # models, classification rules, chains
+ *       unhealthy: last
+ * ```
+ *
+ * `llm` excludes `select` and `canary` on the same route. The canary's upstreams get the
+ * route's `breaker` as its upstreams do.
  *
  * ## Where it is wired
  *
- * - **config.ts** splices the four fragments into `RouteSchema` and compiles them with the
- *   compile steps below, reporting every problem at its line. It also reads what they name,
- *   relative to the config file (`ConfigFiles`): the LLM registry (`parseLlmRegistry`, its
- *   issues at the registry's own lines) and the JWT keys (`readJwtKeys`; `publicKeyJwk`
- *   checks each PEM is a public key for its algorithm). It refuses `llm` with `select` or
- *   `canary` on one route, requires every provider an LLM chain reaches among the route's
- *   upstreams, and gives the route's `breaker` to the canary's upstreams too.
+ * - **config.ts** splices the four fragments into `RouteSchema` and compiles them with
+ *   those compile steps, reporting every problem at its line. What they name outside the
+ *   config is read by **load.ts**, relative to the config file (`ConfigFiles`), and handed
+ *   in as `ConfigMaterial`: the LLM registry (`compileRouteLlm` → `parseLlmRegistry`, its
+ *   issues at the registry's own lines) and the JWT keys (`compileRouteAuth` →
+ *   `readJwtKeys`; `publicKeyJwk` checks each PEM is a public key for its algorithm). It
+ *   refuses `llm` with `select` or `canary` on one route, requires every provider an LLM
+ *   chain reaches among the route's upstreams, and gives the route's `breaker` to the
+ *   canary's upstreams too.
  * - **router.ts** builds, per route, one pipeline for every provider its upstreams, canary,
  *   fallback tiers and LLM chains can name; a `Canary` (`router.policies.canaries`); a
  *   verifier (`buildJwtAuth`, synchronous); `ProviderSelector`s per upstream list; and a
@@ -65,26 +131,14 @@
  * `authenticate` throw (auth.test.ts); a class with `minTier` never gets a weaker model
  * (llm.test.ts).
  */
-export { AUTH_FAILURES, buildJwtAuth, createJwtAuth, JWT_ALGORITHMS, jwtOptionProblems, loadJwtAuth, loadJwtKeys, publicKeyJwk, readJwtKeys } from './auth.ts';
-export type { AuthFailure, AuthResult, JwtAlgorithm, JwtAuth, JwtAuthConfig, JwtAuthOptions, JwtKeys, JwtKeySources } from './auth.ts';
-export { Canary, canaryOptionProblems, stickyKey, stickyPoint } from './canary.ts';
-export type { ArmStats, CanaryArm, CanaryOptions, CanaryOutcome, CanaryState, CanaryTransition, RollbackRule } from './canary.ts';
-export { classify, compileLlmRegistry, estimateTokens, llmRequest, LLM_TIERS, loadLlmRegistry, parseLlmRegistry, planLlm, usageCost, usageOf, withModel } from './llm.ts';
-export type { LlmChainEntry, LlmClass, LlmCondition, LlmModel, LlmPlan, LlmRegistry, LlmRequest, LlmRule, LlmTier } from './llm.ts';
-export {
-  AuthSchema,
-  buildSelectOptions,
-  CanarySchema,
-  compileAuth,
-  compileCanary,
-  compileLlmRoute,
-  compileSelect,
-  LlmRegistrySchema,
-  LlmRouteSchema,
-  SelectSchema,
-} from './schema.ts';
-export type { AuthConfig, AuthFile, CanaryConfig, CanaryFile, Issue, LlmRegistryFile, LlmRouteConfig, LlmRouteFile, SelectConfig, SelectFile } from './schema.ts';
-export { breakerHealth, costImpact, feeFor, healthFromBreakers, patternMatches, ProviderSelector, requestAttributes } from './select.ts';
+export { AUTH_FAILURES, AuthSchema, buildJwtAuth, compileAuth, compileRouteAuth, createJwtAuth, JWT_ALGORITHMS, jwtOptionProblems, loadJwtAuth, loadJwtKeys, publicKeyJwk, readJwtKeys } from './auth.ts';
+export type { AuthConfig, AuthFailure, AuthFile, AuthResult, JwtAlgorithm, JwtAuth, JwtAuthConfig, JwtAuthOptions, JwtKeys, JwtKeySources, RouteAuthConfig } from './auth.ts';
+export { Canary, canaryOptionProblems, CanarySchema, compileCanary, stickyKey, stickyPoint } from './canary.ts';
+export type { ArmStats, CanaryArm, CanaryConfig, CanaryFile, CanaryOptions, CanaryOutcome, CanaryState, CanaryTransition, RollbackRule } from './canary.ts';
+export { classify, compileLlmRegistry, compileLlmRoute, compileRouteLlm, estimateTokens, llmRequest, LLM_TIERS, LlmRegistrySchema, LlmRouteSchema, loadLlmRegistry, parseLlmRegistry, planLlm, usageCost, usageOf, withModel } from './llm.ts';
+export type { LlmChainEntry, LlmClass, LlmCondition, LlmModel, LlmPlan, LlmRegistry, LlmRegistryFile, LlmRequest, LlmRouteConfig, LlmRouteFile, LlmRule, LlmTier, RouteLlmConfig } from './llm.ts';
+export { breakerHealth, buildSelectOptions, compileSelect, costImpact, feeFor, healthFromBreakers, patternMatches, ProviderSelector, requestAttributes, SelectSchema } from './select.ts';
+export type { Issue } from '../schema-kit.ts';
 export type {
   AttributeSources,
   BreakerLike,
@@ -96,6 +150,8 @@ export type {
   HealthOf,
   Placement,
   Ranked,
+  SelectConfig,
+  SelectFile,
   SelectOptions,
   Selection,
   SelectRequest,

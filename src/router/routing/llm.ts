@@ -35,12 +35,92 @@
  *   plan.class;                     // 'simple'
  *   plan.chain.map((e) => e.id);    // ['gpt-mini', 'claude-haiku', 'gpt-large']
  */
+import Type from 'typebox';
 import { loadYamlFile, parseYaml, type Loaded } from '../../config/load.ts';
 import { issueAt, type ConfigIssue, type Locate } from '../../config/issues.ts';
 import { closest } from '../../core/suggest.ts';
+import { NOT_READ, PROVIDER_NAME_PATTERN, UPSTREAM_PATTERN, type ConfigPath, type FileRead, type Issue } from '../schema-kit.ts';
 import { field, header, jsonBody, type Headers } from './request.ts';
-import { LlmRegistrySchema, type LlmRegistryFile } from './schema.ts';
 import type { Health, HealthOf } from './select.ts';
+
+// ---------------------------------------------------------------------------------------
+// The registry file's schema.
+
+const Tier = Type.Union([Type.Literal('basic'), Type.Literal('standard'), Type.Literal('strong')], {
+  expected: 'basic, standard or strong',
+  description: 'Capability tier.',
+});
+const Range = (what: string) =>
+  Type.Object(
+    {
+      over: Type.Optional(Type.Number({ minimum: 0, description: `${what} more than this.` })),
+      under: Type.Optional(Type.Number({ minimum: 0, description: `${what} fewer than this.` })),
+    },
+    { additionalProperties: false, description: `A range of ${what}.` },
+  );
+const Price = Type.Number({ minimum: 0, description: 'Price per 1 000 tokens.' });
+
+/** The LLM registry file. */
+export const LlmRegistrySchema = Type.Object(
+  {
+    models: Type.Record(
+      Type.String({ pattern: PROVIDER_NAME_PATTERN }),
+      Type.Object(
+        {
+          provider: Type.String({ pattern: UPSTREAM_PATTERN, expected: 'a provider name, or name@region', description: 'The router provider key serving it, e.g. openai or anthropic@eu.' }),
+          model: Type.Optional(Type.String({ minLength: 1, description: "The provider's model name, written into the request. Default: the id." })),
+          tier: Tier,
+          costPer1k: Type.Union(
+            [Price, Type.Object({ input: Price, output: Price }, { additionalProperties: false, description: 'Input and output prices.' })],
+            { expected: 'a price, or { input, output }', description: 'Price per 1 000 tokens.' },
+          ),
+        },
+        { additionalProperties: false, description: 'A model at one provider.' },
+      ),
+      { description: 'Models by id.' },
+    ),
+    rules: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            name: Type.Optional(Type.String({ minLength: 1, description: 'Named in metrics and logs.' })),
+            when: Type.Object(
+              {
+                complexity: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: "The caller's hint (body `complexity` or x-complexity) is one of these." })),
+                promptTokens: Type.Optional(Range('estimated prompt tokens')),
+                maxTokens: Type.Optional(Range('requested output tokens (max_tokens)')),
+                keywords: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'Any of these words or phrases in the prompt (case-insensitive).' })),
+              },
+              { additionalProperties: false, description: 'Every condition given must hold.' },
+            ),
+            class: Type.String({ minLength: 1, description: 'The class a matching request falls in.' }),
+          },
+          { additionalProperties: false, description: 'A classification rule.' },
+        ),
+        { description: 'Classification rules; the first that matches wins.' },
+      ),
+    ),
+    default: Type.String({ minLength: 1, description: 'The class of a request no rule matches.' }),
+    currency: Type.Optional(
+      Type.String({ pattern: '^[A-Za-z]{3}$', expected: 'a currency code like usd', description: "The prices' currency (ISO 4217), the `currency` label of provider_cost_total. Default usd." }),
+    ),
+    classes: Type.Record(
+      Type.String({ pattern: PROVIDER_NAME_PATTERN }),
+      Type.Object(
+        {
+          chain: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'Model ids in preference order; failover goes down the list.' }),
+          minTier: Type.Optional(Tier),
+        },
+        { additionalProperties: false, description: 'A request class.' },
+      ),
+      { description: 'Request classes by name, each with its model chain.' },
+    ),
+  },
+  { additionalProperties: false, description: 'LLM routing registry: models, classification rules and model chains.' },
+);
+export type LlmRegistryFile = Type.Static<typeof LlmRegistrySchema>;
+
+// ---------------------------------------------------------------------------------------
 
 export const LLM_TIERS = ['basic', 'standard', 'strong'] as const;
 export type LlmTier = (typeof LLM_TIERS)[number];
@@ -319,4 +399,71 @@ function settle(loaded: Loaded<LlmRegistryFile>, file: string, providers?: reado
   if (!loaded.ok) return loaded;
   const c = compileLlmRegistry(loaded.value, loaded.locate, file, providers);
   return c.ok ? { ok: true, value: c.value, locate: loaded.locate } : c;
+}
+
+// ---------------------------------------------------------------------------------------
+// Config: a route's `llm` section of a router file, and its compile steps: as written
+// (`compileLlmRoute`), then with its registry from what the loader read (`compileRouteLlm`).
+
+export const LlmRouteSchema = Type.Object(
+  {
+    registry: Type.String({ minLength: 1, description: 'The LLM registry file (models, rules, chains), relative to this config file.' }),
+    unhealthy: Type.Optional(
+      Type.Union([Type.Literal('last'), Type.Literal('skip')], { expected: 'last or skip', description: 'Models whose provider is unavailable: tried last, or left out. Default last.' }),
+    ),
+  },
+  { additionalProperties: false, description: 'LLM routing: a model chain per request class, from a registry file.' },
+);
+export type LlmRouteFile = Type.Static<typeof LlmRouteSchema>;
+
+export interface LlmRouteConfig {
+  /** As written; resolve against the config file's folder, then `loadLlmRegistry`. */
+  registry: string;
+  unhealthy: 'last' | 'skip';
+}
+
+export function compileLlmRoute(raw: LlmRouteFile): LlmRouteConfig {
+  return { registry: raw.registry, unhealthy: raw.unhealthy ?? 'last' };
+}
+
+export interface RouteLlmConfig {
+  /** The registry file, resolved. */
+  file: string;
+  registry: LlmRegistry;
+  /** Models whose provider is unavailable: tried last, or left out. */
+  unhealthy: 'last' | 'skip';
+}
+
+/**
+ * A route's `llm` as written → its registry compiled from the text the loader read. `at` is
+ * the route's path; the registry's own issues, positioned in its file, go to `elsewhere`.
+ * `providers`: every provider key; `upstreams`: the route's, which every chain must stay in.
+ */
+export function compileRouteLlm(
+  raw: LlmRouteFile,
+  read: (FileRead & { path: string }) | undefined,
+  providers: readonly string[],
+  upstreams: readonly string[],
+  at: ConfigPath,
+  issue: Issue,
+  elsewhere: ConfigIssue[],
+): RouteLlmConfig | undefined {
+  const l = compileLlmRoute(raw);
+  if (!read || !('text' in read)) {
+    issue([...at, 'llm', 'registry'], `cannot read the LLM registry ${l.registry}: ${read?.error ?? NOT_READ}`);
+    return undefined;
+  }
+  const loaded = parseLlmRegistry(read.text, read.path, providers);
+  if (!loaded.ok) {
+    elsewhere.push(...loaded.issues);
+    return undefined;
+  }
+  // Every provider a chain can reach must be one of the route's upstreams, so it has the route's breaker, retry and outlier detection.
+  const reached = new Set<string>();
+  for (const c of loaded.value.classes.values()) for (const id of c.chain) reached.add(loaded.value.models.get(id)!.provider);
+  const missing = [...reached].filter((p) => providers.includes(p) && !upstreams.includes(p));
+  if (missing.length > 0) {
+    issue([...at, 'upstreams'], `the LLM registry's chains call ${missing.join(', ')}: list ${missing.length > 1 ? 'them' : 'it'} here too, so every provider a chain reaches has this route's policies`);
+  }
+  return { file: read.path, registry: loaded.value, unhealthy: l.unhealthy };
 }

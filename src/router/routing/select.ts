@@ -43,6 +43,9 @@
  *   s.passedOver;               // { from: 'adyen@eu', to: 'stripe@eu', reason: 'unavailable' }
  *   costImpact(s, 'stripe@eu'); // { cost: 3.2, extra: 0.6 }  (vs adyen@eu's 2.6)
  */
+import Type from 'typebox';
+import { parsePercent, PERCENT_PATTERN } from '../../core/units.ts';
+import { counting, headerName, PROVIDER_NAME_PATTERN, region, type ConfigPath, type Issue } from '../schema-kit.ts';
 import { amountOf, field, header, jsonBody, type Headers } from './request.ts';
 
 export type Health = 'healthy' | 'degraded' | 'unavailable';
@@ -358,4 +361,181 @@ export function healthFromBreakers(breakers: ReadonlyMap<string, BreakerLike>, d
     const b = breakers.get(key);
     return b ? breakerHealth(b, degradedAt) : 'healthy';
   };
+}
+
+// ---------------------------------------------------------------------------------------
+// Config: a route's `select` section of a router file, its compile step, and the selector's
+// options from the compiled section.
+
+/** `stripe@eu`, `stripe`, `*@eu`, `stripe@*`, `*`. */
+const UPSTREAM_GLOB_PATTERN = '^(\\*|[a-z0-9][a-z0-9-]*)(@(\\*|[a-z0-9][a-z0-9-]*))?$';
+const percent = (description: string) => Type.String({ pattern: PERCENT_PATTERN, expected: 'a percentage like 2.9%', description });
+
+const FeeSchema = Type.Union(
+  [
+    percent('The fee as a share of the amount, e.g. 2.9%.'),
+    Type.Object(
+      {
+        rate: percent('Share of the amount, e.g. 2.9%.'),
+        fixed: Type.Optional(Type.Number({ minimum: 0, description: 'Per payment, in the currency unit, e.g. 0.30.' })),
+      },
+      { additionalProperties: false, description: 'A share of the amount plus a fixed part.' },
+    ),
+  ],
+  { expected: 'a percentage like 2.9%, or { rate: 2.9%, fixed: 0.30 }', description: "A provider's fee per payment." },
+);
+
+const AttributeSourceSchema = (what: string, h: string, f: string) =>
+  Type.Object(
+    {
+      header: Type.Optional(headerName(`Header carrying the ${what}. Default ${h}.`)),
+      field: Type.Optional(Type.String({ minLength: 1, description: `Dotted path of the ${what} in a JSON body. Default ${f}.` })),
+    },
+    { additionalProperties: false, description: `Where the ${what} is read: the header first, then the JSON body.` },
+  );
+
+export const SelectSchema = Type.Object(
+  {
+    by: Type.Optional(
+      Type.Union([Type.Literal('cost'), Type.Literal('order')], {
+        expected: 'cost or order',
+        description: 'cost: cheapest healthy provider first (cost-aware failover). order: as listed. Default cost.',
+      }),
+    ),
+    region: Type.Optional(
+      Type.Object(
+        {
+          header: Type.Optional(headerName('Header naming the client region. Default x-region.')),
+          default: Type.Optional(region('Region of a request without the header.')),
+        },
+        { additionalProperties: false, description: "Where the client's region comes from." },
+      ),
+    ),
+    fees: Type.Optional(Type.Record(Type.String(), FeeSchema, { description: 'Fee per provider name (every region) or key (name@region). Required for every upstream with by: cost.' })),
+    lastResort: Type.Optional(
+      Type.Array(Type.String({ pattern: UPSTREAM_GLOB_PATTERN, expected: 'a provider name, name@region, *@region or *', description: 'Upstreams of last resort.' }), {
+        description: 'Dear but dependable providers: tried only after every other compliant one.',
+      }),
+    ),
+    compliance: Type.Optional(
+      Type.Record(
+        Type.String(),
+        Type.Array(Type.String({ pattern: UPSTREAM_GLOB_PATTERN, expected: 'a provider name, name@region, *@region or *', description: 'Upstreams allowed.' }), {
+          description: 'Upstreams allowed to serve this client region.',
+        }),
+        { description: 'Client region → the only upstreams that may serve it, whatever fails. E.g. eu: ["*@eu"].' },
+      ),
+    ),
+    unlisted: Type.Optional(
+      Type.Union([Type.Literal('any'), Type.Literal('deny')], {
+        expected: 'any or deny',
+        description: 'A region not under compliance, or unknown: any upstream (any) or none (deny: 503). Default any.',
+      }),
+    ),
+    unhealthy: Type.Optional(
+      Type.Union([Type.Literal('last'), Type.Literal('skip')], {
+        expected: 'last or skip',
+        description: 'Unavailable providers: after the rest, for their breakers to decide (last), or left out (skip). Default last.',
+      }),
+    ),
+    degradedAt: Type.Optional(
+      percent(
+        "A provider whose breaker is closed but whose failure (or slow-call) share over the breaker's window has reached this ranks after the healthy ones, e.g. 20%. Default: off (a provider is healthy until its breaker opens).",
+      ),
+    ),
+    amount: Type.Optional(AttributeSourceSchema('payment amount', 'x-amount', 'amount')),
+    currency: Type.Optional(AttributeSourceSchema('currency', 'x-currency', 'currency')),
+  },
+  { additionalProperties: false, description: 'Provider selection per request: regional compliance, live health and cost (fee %).' },
+);
+export type SelectFile = Type.Static<typeof SelectSchema>;
+
+/** The compiled `select`: everything but the candidate list, which `buildSelectOptions` adds per upstream list. */
+export interface SelectConfig {
+  by: 'cost' | 'order';
+  /** By provider key or name. */
+  fees: ReadonlyMap<string, Fee>;
+  lastResort: readonly string[];
+  compliance?: Compliance;
+  unhealthy: 'last' | 'skip';
+  /** A closed breaker's failure share from which its provider reads as degraded; undefined: never. */
+  degradedAt?: number;
+  sources: AttributeSources;
+}
+
+/**
+ * `select` as written → `SelectConfig`. `upstreams`: every key the route may call (its
+ * upstreams and its canary's), to check fees, last resorts and compliance patterns against.
+ */
+export function compileSelect(raw: SelectFile, upstreams: readonly string[], at: (string | number)[], report: Issue): SelectConfig | undefined {
+  const { report: issue, count } = counting(report);
+  const by = raw.by ?? 'cost';
+  const fees = new Map<string, Fee>();
+  const names = new Set(upstreams.map((u) => u.split('@')[0]!));
+  for (const [k, f] of Object.entries(raw.fees ?? {})) {
+    if (!upstreams.includes(k) && !names.has(k)) issue([...at, 'fees', k], `${k} is not an upstream of this route`, { expected: `one of ${upstreams.join(', ')}` });
+    fees.set(k, typeof f === 'string' ? { rate: parsePercent(f) } : { rate: parsePercent(f.rate), ...(f.fixed !== undefined && { fixed: f.fixed }) });
+  }
+  if (by === 'cost') {
+    const missing = upstreams.filter((u) => !fees.has(u) && !fees.has(u.split('@')[0]!));
+    if (missing.length > 0) issue([...at, 'fees'], `by: cost needs a fee for every upstream; missing ${missing.join(', ')}`);
+  }
+  const matchesSome = (p: string) => upstreams.some((u) => patternMatches(p, u));
+  (raw.lastResort ?? []).forEach((p, i) => {
+    if (!matchesSome(p)) issue([...at, 'lastResort', i], `${p} matches no upstream of this route`, { expected: `one of ${upstreams.join(', ')}` });
+  });
+  let compliance: Compliance | undefined;
+  if (raw.compliance) {
+    for (const [r, patterns] of Object.entries(raw.compliance)) {
+      if (!new RegExp(PROVIDER_NAME_PATTERN).test(r)) issue([...at, 'compliance', r], `region name ${JSON.stringify(r)} must be lower-case letters, digits and dashes`);
+      patterns.forEach((p, i) => {
+        if (!matchesSome(p)) issue([...at, 'compliance', r, i], `${p} matches no upstream of this route`, { expected: `one of ${upstreams.join(', ')}` });
+      });
+    }
+    compliance = { allow: raw.compliance, unlisted: raw.unlisted ?? 'any' };
+  } else if (raw.unlisted === 'deny') {
+    issue([...at, 'unlisted'], 'unlisted: deny without compliance would refuse every request; list the regions under compliance');
+  }
+  if (count() > 0) return undefined;
+  const sources: AttributeSources = {
+    ...(raw.region?.header !== undefined && { regionHeader: raw.region.header.toLowerCase() }),
+    ...(raw.region?.default !== undefined && { defaultRegion: raw.region.default }),
+    ...(raw.amount?.header !== undefined && { amountHeader: raw.amount.header.toLowerCase() }),
+    ...(raw.amount?.field !== undefined && { amountField: raw.amount.field }),
+    ...(raw.currency?.header !== undefined && { currencyHeader: raw.currency.header.toLowerCase() }),
+    ...(raw.currency?.field !== undefined && { currencyField: raw.currency.field }),
+  };
+  let degradedAt: number | undefined;
+  if (raw.degradedAt !== undefined) {
+    degradedAt = parsePercent(raw.degradedAt);
+    if (!(degradedAt > 0 && degradedAt <= 1)) {
+      issue([...at, 'degradedAt'], 'degradedAt must be more than 0% and at most 100%');
+      return undefined;
+    }
+  }
+  return {
+    by,
+    fees,
+    lastResort: raw.lastResort ?? [],
+    ...(compliance && { compliance }),
+    unhealthy: raw.unhealthy ?? 'last',
+    ...(degradedAt !== undefined && { degradedAt }),
+    sources,
+  };
+}
+
+/**
+ * The selector's options for one upstream list (the route's, or its canary's).
+ *
+ * @example
+ *   const selector = new ProviderSelector(buildSelectOptions(route.select, route.upstreams));
+ */
+export function buildSelectOptions(config: SelectConfig, upstreams: readonly string[]): SelectOptions {
+  const candidates: Candidate[] = upstreams.map((key) => ({
+    key,
+    // by: order ranks everyone at the same cost, so ties keep the listed order.
+    fee: config.by === 'order' ? { rate: 0 } : (config.fees.get(key) ?? config.fees.get(key.split('@')[0]!) ?? { rate: 0 }),
+    ...(config.lastResort.some((p) => patternMatches(p, key)) && { lastResort: true }),
+  }));
+  return { candidates, ...(config.compliance && { compliance: config.compliance }), unhealthy: config.unhealthy };
 }

@@ -4,25 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { parseYaml } from '../../config/load.ts';
 import { issueAt, type ConfigIssue, type Locate } from '../../config/issues.ts';
 import { FakeClock } from '../../core/clock.ts';
-import { Canary } from './canary.ts';
-import {
-  AuthSchema,
-  buildSelectOptions,
-  CanarySchema,
-  compileAuth,
-  compileCanary,
-  compileLlmRoute,
-  compileSelect,
-  LlmRouteSchema,
-  SelectSchema,
-  type AuthFile,
-  type CanaryFile,
-  type LlmRouteFile,
-  type SelectFile,
-} from './schema.ts';
-import { patternMatches, ProviderSelector } from './select.ts';
+import { AuthSchema, compileAuth, type AuthFile } from './auth.ts';
+import { Canary, CanarySchema, compileCanary, type CanaryFile } from './canary.ts';
+import { compileLlmRoute, LlmRouteSchema, type LlmRouteFile } from './llm.ts';
+import { buildSelectOptions, compileSelect, patternMatches, ProviderSelector, SelectSchema, type SelectFile } from './select.ts';
 
-// A stand-in for config.ts's RouteSchema with the four fragments spliced in, as the lead will.
+// A stand-in for config.ts's RouteSchema with the four routing fragments spliced in, as config.ts does.
 const RouteSchema = Type.Object(
   {
     match: Type.String(),
@@ -66,8 +53,8 @@ function compileAll(text: string) {
 const brief = (issues: ConfigIssue[]) => issues.map((i) => `${i.line}:${i.column} ${i.path} ${i.message}`);
 
 describe('routing schema fragments', () => {
-  it('the YAML example in schema.ts validates and compiles', async () => {
-    const source = await readFile(new URL('./schema.ts', import.meta.url), 'utf8');
+  it('the YAML example in index.ts validates and compiles', async () => {
+    const source = await readFile(new URL('./index.ts', import.meta.url), 'utf8');
     const block = /```yaml\n([\s\S]*?)```/.exec(source)![1]!;
     const yaml = block
       .split('\n')
