@@ -56,7 +56,8 @@ import { FailoverPolicy, isAllTargetsFailedError, type FailoverReason, type Fail
 import { FallbackChain, isFallbackExhaustedError, LastGoodCache, ManualQueue, type FallbackTier } from './policies/fallback.ts';
 import { OutlierDetector } from './policies/outlier.ts';
 import { DEFER, Watcher } from './policies/gate.ts';
-import { noop, wrap, type Policy, type PolicyContext } from './policies/policy.ts';
+import { wrap } from './policies/compose.ts';
+import { noop, type Policy, type PolicyContext } from './policies/policy.ts';
 import { RateLimiter } from './policies/ratelimit.ts';
 import { parseRetryAfter, RetryPolicy } from './policies/retry.ts';
 import { LoadShedder } from './policies/shedding.ts';
