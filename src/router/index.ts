@@ -27,6 +27,8 @@ export type {
   RouterFile,
   ThrottleConfig,
 } from './config.ts';
+export { ARM_HEADER, FALLBACK_HEADER, MODEL_HEADER, PROVIDER_HEADER } from './messages.ts';
+export type { RouterRequest, RouterResponse } from './messages.ts';
 export { BREAKER_STATE_CODE, CANARY_STATE_CODE, RouterMetrics } from './metrics.ts';
 export type { PassOverReason, RequestOutcome } from './metrics.ts';
 export { backoff, backoffDelay, JITTERS } from './policies/backoff.ts';
@@ -60,9 +62,9 @@ export type { RetryEvent, RetryOptions } from './policies/retry.ts';
 export { DeadlinePolicy, TimeoutPolicy } from './policies/timeout.ts';
 export { ProviderRegistry } from './providers.ts';
 export type { Provider } from './providers.ts';
-export { ARM_HEADER, createRouter, FALLBACK_HEADER, MODEL_HEADER, PROVIDER_HEADER } from './router.ts';
+export { createRouter } from './router.ts';
 export * from './routing/index.ts';
-export type { Router, RouterOptions, RouterPolicies, RouterRequest, RouterResponse } from './router.ts';
+export type { Router, RouterOptions, RouterPolicies } from './router.ts';
 export { startRouter } from './server.ts';
 export type { RunningRouter, StartRouterOptions } from './server.ts';
 export { mswTransport, undiciTransport } from './transport.ts';

@@ -10,8 +10,9 @@ import { FakeClock } from '../core/clock.ts';
 import { seededRng } from '../core/rng.ts';
 import { formatIssues } from '../config/load.ts';
 import { loadRouterConfig, parseRouterConfig, type RouterConfig } from './config.ts';
+import { FALLBACK_HEADER, PROVIDER_HEADER, type RouterRequest } from './messages.ts';
 import { runWithClock } from './policies/testing.ts';
-import { createRouter, FALLBACK_HEADER, PROVIDER_HEADER, type Router, type RouterRequest } from './router.ts';
+import { createRouter, type Router } from './router.ts';
 import { mswTransport } from './transport.ts';
 
 const yaml = (text: string): RouterConfig => {

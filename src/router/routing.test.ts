@@ -15,8 +15,9 @@ import { formatIssues } from '../config/load.ts';
 import { FakeClock } from '../core/clock.ts';
 import { seededRng } from '../core/rng.ts';
 import { loadRouterConfig, parseRouterConfig, type RouterConfig } from './config.ts';
+import { ARM_HEADER, MODEL_HEADER, PROVIDER_HEADER, type RouterRequest } from './messages.ts';
 import { runWithClock } from './policies/testing.ts';
-import { ARM_HEADER, createRouter, MODEL_HEADER, PROVIDER_HEADER, type Router, type RouterRequest } from './router.ts';
+import { createRouter, type Router } from './router.ts';
 import { startRouter } from './server.ts';
 import { mswTransport } from './transport.ts';
 
