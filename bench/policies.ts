@@ -53,7 +53,7 @@ import { systemClock } from '../src/core/clock.ts';
 import { seededRng } from '../src/core/rng.ts';
 import { CircuitBreaker } from '../src/router/policies/breaker.ts';
 import { Bulkhead } from '../src/router/policies/bulkhead.ts';
-import { wrap } from '../src/router/policies/policy.ts';
+import { wrap } from '../src/router/policies/compose.ts';
 import { RetryPolicy } from '../src/router/policies/retry.ts';
 import { TimeoutPolicy } from '../src/router/policies/timeout.ts';
 

@@ -10,8 +10,8 @@ import { FUZZ_SEED, fuzzRuns } from '../../test/fuzz/budget.ts';
 import { formatIssues } from '../config/issues.ts';
 import type { RouterConfig } from './config.ts';
 import { loadRouterConfig } from './load.ts';
-import { normalisePath } from './path.ts';
-import { compileMatch, createRouter, type Router } from './router.ts';
+import { compileMatch, normalisePath } from './path.ts';
+import { createRouter, type Router } from './router.ts';
 import type { Transport } from './transport.ts';
 
 describe('normalisePath', () => {
@@ -98,6 +98,20 @@ function lenient(target: string): string {
 }
 
 const SEGMENTS = ['api', 'orders', 'products', 'users', 'checkout', '1001', '..', '.', '', '%2e', '%2E%2e', '.%2E', '%2e.', '%2F', '%2f', '%5C', '\\', '..;', '.;', ';', '%252e%252e', 'orders%2F1', '%6Frders', 'ORDERS', '%00', '%'];
+
+describe('compileMatch', () => {
+  it('matches exact paths, one segment with *, and any rest with **', () => {
+    expect(compileMatch('/joke')('/joke')).toBe(true);
+    expect(compileMatch('/joke')('/joke/1')).toBe(false);
+    const rest = compileMatch('/weather/**');
+    expect(['/weather', '/weather/oslo', '/weather/a/b'].map(rest)).toEqual([true, true, true]);
+    expect(rest('/weatherx')).toBe(false);
+    const one = compileMatch('/api/*/orders');
+    expect(one('/api/v1/orders')).toBe(true);
+    expect(one('/api/v1/x/orders')).toBe(false);
+    expect(compileMatch('/a.b/**')('/aXb')).toBe(false);
+  });
+});
 
 describe('the gateway: no path into the orders route reaches an upstream without its JWT', () => {
   let config: RouterConfig;

@@ -22,6 +22,8 @@
  *    §5.2.4 remove_dot_segments): `/a/./b` → `/a/b`, `/a/b/../c` → `/a/c`, `/..` → `/`.
  *
  * A path that needs none of this (the common case) costs one regular-expression test.
+ *
+ * `compileMatch` turns a route's `match` pattern into the test a normalised path is matched with.
  */
 
 export type NormalisedPath = { ok: true; path: string } | { ok: false; message: string };
@@ -105,4 +107,26 @@ export function normalisePath(target: string): NormalisedPath {
     out.push(s);
   }
   return { ok: true, path: '/' + out.join('/') + query };
+}
+
+/**
+ * `/joke` matches exactly; `*` matches one path segment; a trailing `/**` matches the
+ * path itself and anything below it (`/weather/**` takes `/weather` and `/weather/oslo`).
+ */
+export function compileMatch(pattern: string): (path: string) => boolean {
+  if (!pattern.includes('*')) return (path) => path === pattern;
+  let source = '';
+  const parts = pattern.split('/');
+  for (let i = 1; i < parts.length; i++) {
+    const part = parts[i]!;
+    if (part === '**' && i === parts.length - 1) source += '(?:/.*)?';
+    else if (part === '**') source += '(?:/[^/]+)*';
+    else source += '/' + part.split('*').map(escapeRegExp).join('[^/]+');
+  }
+  const re = new RegExp(`^${source}$`);
+  return (path) => re.test(path);
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -11,8 +11,9 @@ import { seededRng } from '../core/rng.ts';
 import { formatIssues } from '../config/issues.ts';
 import type { RouterConfig } from './config.ts';
 import { loadRouterConfig, parseRouterConfig } from './load.ts';
+import { FALLBACK_HEADER, PROVIDER_HEADER, type RouterRequest } from './messages.ts';
 import { runWithClock } from './policies/testing.ts';
-import { createRouter, FALLBACK_HEADER, PROVIDER_HEADER, type Router, type RouterRequest } from './router.ts';
+import { createRouter, type Router } from './router.ts';
 import { mswTransport } from './transport.ts';
 
 const yaml = (text: string): RouterConfig => {

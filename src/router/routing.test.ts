@@ -16,8 +16,9 @@ import { FakeClock } from '../core/clock.ts';
 import { seededRng } from '../core/rng.ts';
 import type { RouterConfig } from './config.ts';
 import { loadRouterConfig, parseRouterConfig } from './load.ts';
+import { ARM_HEADER, MODEL_HEADER, PROVIDER_HEADER, type RouterRequest } from './messages.ts';
 import { runWithClock } from './policies/testing.ts';
-import { ARM_HEADER, createRouter, MODEL_HEADER, PROVIDER_HEADER, type Router, type RouterRequest } from './router.ts';
+import { createRouter, type Router } from './router.ts';
 import { startRouter } from './server.ts';
 import { mswTransport } from './transport.ts';
 

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compileRouterConfig, type RouterConfig, type RouterFile } from './config.ts';
-import { PROVIDER_HEADER } from './router.ts';
+import { PROVIDER_HEADER } from './messages.ts';
 import { startRouter, type RunningRouter } from './server.ts';
 
 const cleanup: Array<() => Promise<void>> = [];

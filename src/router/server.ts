@@ -21,10 +21,11 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Clock } from '../core/clock.ts';
 import type { Rng } from '../core/rng.ts';
 import { DEFAULT_SERVER_TIMEOUTS, type RouterConfig } from './config.ts';
+import { PROVIDER_HEADER, type RouterRequest } from './messages.ts';
 import { RouterMetrics } from './metrics.ts';
 import { CancelSource } from './policies/cancel.ts';
 import { CallerAbortedError } from './policies/errors.ts';
-import { createRouter, PROVIDER_HEADER, type Router, type RouterRequest } from './router.ts';
+import { createRouter, type Router } from './router.ts';
 import { undiciTransport, type Transport } from './transport.ts';
 
 export interface StartRouterOptions {

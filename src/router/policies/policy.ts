@@ -2,14 +2,14 @@
  * The shape every resilience policy shares, after cockatiel's `IPolicy` and Polly's
  * pipeline: a policy runs a function on the caller's behalf and may run it again
  * (retry), not at all (an open breaker), or under a deadline (timeout). Policies nest with
- * `wrap`, outermost first, the same order Resilience4j's decorators apply:
- * `wrap(retry, breaker, timeout)` retries calls that each pass the breaker and each get
- * their own deadline.
+ * `wrap` (compose.ts), outermost first.
+ *
+ * This file holds only the contracts and `noop`, and imports nothing: every policy imports
+ * it, so it must not import any of them (composition, which knows the fused policies, lives
+ * in compose.ts).
  *
  * Policies are pure of I/O: each takes its `Clock` and `Rng` when built.
  */
-
-import { fuseChain } from './fused.ts';
 
 /** What a policy hands to the function it runs. One context lives for one call through the pipeline. */
 export interface PolicyContext {
@@ -41,7 +41,7 @@ export interface Policy {
 }
 
 /**
- * The identity policy: calls `fn` once, unchanged. `wrap()` of nothing is this, so a
+ * The identity policy: calls `fn` once, unchanged. `wrap()` (compose.ts) of nothing is this, so a
  * route with no policies configured still runs through one code path.
  */
 export const noop: Policy = {
@@ -49,47 +49,3 @@ export const noop: Policy = {
     return fn(ctx);
   },
 };
-
-/**
- * Composes policies, outermost first.
- *
- * A run of `retry? gate* timeout?` (two or more; gates are bulkheads, breakers, adaptive
- * throttles and outlier recorders, in any order) runs fused: one level, one `await` of the
- * call, the same accounting (see FusedPolicies).
- *
- * @example
- *   const pipeline = wrap(retry, breaker, timeout);
- *   await pipeline.execute(({ signal }) => fetch(url, { signal }));
- */
-export function wrap(...policies: Policy[]): Policy {
-  const chain = fuseChain(
-    policies.filter((p) => p !== noop),
-    (nested) => wrapNested(...nested),
-  );
-  return nest(chain);
-}
-
-/**
- * `wrap` without the fused success path: every policy's own `execute`, nested. The reference
- * the fused path is tested against; `wrap` behaves the same.
- */
-export function wrapNested(...policies: Policy[]): Policy {
-  return nest(policies.filter((p) => p !== noop));
-}
-
-function nest(chain: Policy[]): Policy {
-  if (chain.length === 0) return noop;
-  if (chain.length === 1) return chain[0]!;
-  return {
-    execute<T>(fn: (ctx: PolicyContext) => Promise<T>, ctx: PolicyContext = {}): Promise<T> {
-      // Built right to left once per call: each level is one closure, no arrays on the hot path.
-      let next = fn;
-      for (let i = chain.length - 1; i > 0; i--) {
-        const policy = chain[i]!;
-        const inner = next;
-        next = (c) => policy.execute(inner, c);
-      }
-      return chain[0]!.execute(next, ctx);
-    },
-  };
-}

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../core/clock.ts';
 import { seededRng } from '../../core/rng.ts';
+import { wrap } from './compose.ts';
 import { CallerAbortedError, DeadlineExceededError, TimeoutError } from './errors.ts';
-import { wrap } from './policy.ts';
 import { RetryPolicy } from './retry.ts';
 import { collectIssues } from './testing.ts';
 import { compileTimeouts, DeadlinePolicy, DEFAULT_TIMEOUT_MS, TimeoutPolicy } from './timeout.ts';

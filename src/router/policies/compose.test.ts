@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { noop, wrap, type Policy } from './policy.ts';
+import { wrap } from './compose.ts';
+import { noop, type Policy } from './policy.ts';
 
 const tracing = (name: string, log: string[]): Policy => ({
   async execute(fn, ctx) {
