@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { formatIssues, type ConfigIssue } from './config/issues.ts';
-import { fileContext, loadScenario as loadScenarioFile, parseScenario, type ScenarioLoadOptions } from './scenario/load.ts';
+import { fileContext, readScenarioFile, parseScenario, type ScenarioLoadOptions } from './scenario/load.ts';
 import type { Scenario } from './model/scenario.ts';
 import type { ScenarioFile } from './scenario/schema.ts';
 import { applyOverrides, hasOverrides, type ScenarioOverrides } from './scenario/overrides.ts';
@@ -80,7 +80,7 @@ export async function validateScenario(input: ScenarioInput, options: LoadOption
     env: options.env ?? process.env,
     ...(options.overrides && { overrides: options.overrides }),
   };
-  if (typeof input === 'string') return settled(await loadScenarioFile(resolve(cwd, input), how));
+  if (typeof input === 'string') return settled(await readScenarioFile(resolve(cwd, input), how));
   if (isLoaded(input)) return hasOverrides(options.overrides) ? settled(applyOverrides(input, options.overrides)) : { ok: true, scenario: input };
   // A document written in code goes through the same checks as a file; its issues name a
   // file that does not exist, in `cwd`, so relative paths in it resolve against `cwd`.

@@ -56,19 +56,38 @@ describe('import rules (.dependency-cruiser.cjs)', () => {
   it('a deliberately wrong import fails, naming the rule', () => {
     const dir = mkdtempSync(join(tmpdir(), 'faultline-arch-'));
     dirs.push(dir);
-    mkdirSync(join(dir, 'src/core'), { recursive: true });
-    mkdirSync(join(dir, 'src/report'), { recursive: true });
-    mkdirSync(join(dir, 'src/router'), { recursive: true });
     cpSync(join(root, 'tsconfig.json'), join(dir, 'tsconfig.json'));
-    writeFileSync(join(dir, 'src/report/result.ts'), 'export interface RunResult { runId: string }\n');
-    // The floor reaching up, and the router reaching into the harness: two wrong arrows.
-    writeFileSync(join(dir, 'src/core/clock.ts'), "import type { RunResult } from '../report/result.ts';\nexport const last = (r: RunResult) => r.runId;\n");
-    writeFileSync(join(dir, 'src/router/router.ts'), "import { last } from '../core/clock.ts';\nimport type { RunResult } from '../report/result.ts';\nexport const id = (r: RunResult) => last(r);\n");
+    const write = (file: string, text: string) => {
+      mkdirSync(join(dir, file, '..'), { recursive: true });
+      writeFileSync(join(dir, file), text);
+    };
+    write('src/model/result.ts', 'export interface RunResult { runId: string }\n');
+    write('src/router/index.ts', "export { parse } from './config.ts';\n");
+    write('src/router/config.ts', 'export const parse = (s: string) => s;\n');
+    write('src/faults/plan.ts', 'export const plan = () => 1;\n');
+    write('src/slo/index.ts', 'export const evaluate = () => true;\n');
+    // The floor reaching up.
+    write('src/core/clock.ts', "import type { RunResult } from '../model/result.ts';\nexport const last = (r: RunResult) => r.runId;\n");
+    write('src/model/window.ts', "import { evaluate } from '../slo/index.ts';\nexport const w = evaluate;\n");
+    // The router reaching into the harness, and the harness past the router's front door.
+    write('src/router/router.ts', "import type { RunResult } from '../model/result.ts';\nexport const id = (r: RunResult) => r.runId;\n");
+    write('src/run/host.ts', "import { parse } from '../router/config.ts';\nexport const p = parse;\n");
+    // Two parts that should meet in the model importing each other: also a cycle of folders.
+    write('src/providers/stage.ts', "import { plan } from '../faults/plan.ts';\nexport const stage = plan;\n");
+    write('src/faults/timeline.ts', "import { stage } from '../providers/stage.ts';\nexport const t = stage;\n");
     const { report } = cruise(dir);
-    expect(report.summary.error).toBe(2);
-    expect(report.summary.violations.map(describeViolation).sort()).toEqual([
-      'core-is-the-floor: src/core/clock.ts → src/report/result.ts',
-      'router-stands-alone: src/router/router.ts → src/report/result.ts',
+    const found = report.summary.violations.map(describeViolation).sort();
+    console.log(`deliberately wrong imports, as dependency-cruiser names them:\n  ${found.join('\n  ')}`);
+    expect(found).toEqual([
+      'core-is-the-floor: src/core/clock.ts → src/model/result.ts',
+      'model-is-the-ground-floor: src/model/window.ts → src/slo/index.ts',
+      'no-folder-cycle: src/faults → src/providers',
+      'no-folder-cycle: src/providers → src/faults',
+      'parts-meet-in-the-model: src/faults/timeline.ts → src/providers/stage.ts',
+      'parts-meet-in-the-model: src/providers/stage.ts → src/faults/plan.ts',
+      'router-stands-alone: src/router/router.ts → src/model/result.ts',
+      'router-through-its-front-door: src/run/host.ts → src/router/config.ts',
     ]);
+    expect(report.summary.error).toBe(found.length);
   }, 150_000);
 });

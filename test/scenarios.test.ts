@@ -18,7 +18,7 @@ import { fixtureNames } from '../src/providers/catalogue.ts';
 import { providerHandlers } from '../src/providers/provider.ts';
 import { serviceFixtures } from '../src/providers/services.ts';
 import { loadRouterConfig } from '../src/router/load.ts';
-import { loadScenario } from '../src/scenario/load.ts';
+import { readScenarioFile } from '../src/scenario/load.ts';
 import type { Scenario } from '../src/model/scenario.ts';
 
 const dir = new URL('../scenarios/', import.meta.url).pathname;
@@ -34,7 +34,7 @@ const files = [...suiteFiles, ...yamlIn('incidents')];
 const twins = files.filter((f) => f.endsWith('.broken.yaml'));
 
 async function load(file: string): Promise<Scenario> {
-  const loaded = await loadScenario(join(dir, file));
+  const loaded = await readScenarioFile(join(dir, file));
   if (!loaded.ok) throw new Error(formatIssues(loaded.issues));
   return loaded.scenario;
 }

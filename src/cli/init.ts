@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatIssues } from '../config/issues.ts';
-import { loadScenario } from '../scenario/load.ts';
+import { readScenarioFile } from '../scenario/load.ts';
 
 export interface InitFlags {
   name?: string;
@@ -200,7 +200,7 @@ export async function initCommand(file: string | undefined, flags: InitFlags): P
     return 2;
   }
   console.log(`wrote ${shownFile}: a starter scenario for ${name}, commented line by line.`);
-  const loaded = await loadScenario(target);
+  const loaded = await readScenarioFile(target);
   if (!loaded.ok) {
     // Our template should always validate; say so rather than leave the user to find out.
     console.error(`it does not validate yet:\n${formatIssues(loaded.issues)}`);

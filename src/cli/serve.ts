@@ -2,8 +2,7 @@ import { formatIssues } from '../config/issues.ts';
 import { exit } from './exit.ts';
 import { systemClock } from '../core/clock.ts';
 import { seededRng } from '../core/rng.ts';
-import { loadRouterConfig } from '../router/load.ts';
-import { startRouter } from '../router/server.ts';
+import { loadRouterConfig, startRouter } from '../router/index.ts';
 import { startToxiproxyServer } from '../toxiproxy/server.ts';
 import type { ToxiproxyLogger } from '../toxiproxy/index.ts';
 

@@ -5,7 +5,7 @@
  * from the fault kinds' definitions, src/model/faults/), so a `switch` over them is checked
  * for exhaustiveness.
  *
- * Built by `loadScenario` (src/scenario/load.ts) from a file that passed the schema
+ * Built by `readScenarioFile` (src/scenario/load.ts) from a file that passed the schema
  * (src/scenario/schema.ts) and the semantic checks; nothing downstream has to validate it again.
  */
 

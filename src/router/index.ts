@@ -31,7 +31,7 @@ export { loadRouterConfig, localFiles, parseRouterConfig, readMaterial } from '.
 export type { ConfigFiles } from './load.ts';
 export { ARM_HEADER, FALLBACK_HEADER, MODEL_HEADER, PROVIDER_HEADER } from './messages.ts';
 export type { RouterRequest, RouterResponse } from './messages.ts';
-export { BREAKER_STATE_CODE, CANARY_STATE_CODE, RouterMetrics } from './metrics.ts';
+export { BREAKER_STATE_CODE, CANARY_STATE_CODE, RouterMetrics, routerMetricNames } from './metrics.ts';
 export type { PassOverReason, RequestOutcome } from './metrics.ts';
 export { backoff, backoffDelay, JITTERS } from './policies/backoff.ts';
 export type { BackoffOptions, Jitter } from './policies/backoff.ts';

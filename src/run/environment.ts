@@ -11,6 +11,8 @@ import {
 } from '../toxiproxy/servers.ts';
 import type { UpstreamRecord } from '../model/run.ts';
 import type { HttpStageFault } from '../model/faults/index.ts';
+import { httpFaultBackend, layeredBackend, toxiproxyFaultBackend, type PlannedFault } from '../faults/backends.ts';
+import type { FaultBackend } from '../faults/timeline.ts';
 import { siblingModule, startWorker, type Worker } from './worker.ts';
 import type { EndpointSpec, ProviderHostStarted } from './provider-host.ts';
 import type { ReceivedRequest } from '../providers/server.ts';
@@ -34,6 +36,8 @@ export interface Environment {
   /** Toxiproxy proxy per endpoint key (`provider` or `provider@region`). */
   proxies: Map<string, Proxy>;
   setHttpFaults(key: string, faults: HttpStageFault[]): Promise<number>;
+  /** Switches planned faults on and off in this environment: the backend the fault timeline drives. */
+  faults: FaultBackend<PlannedFault>;
   /** Every request the providers received, stamped relative to `t0` (epoch ms). */
   collectUpstream(t0: number): Promise<UpstreamRecord[]>;
   /** Where each provider endpoint is reachable (its proxy), in the scenario's order. */
@@ -185,6 +189,7 @@ export async function startEnvironment(spec: EnvironmentSpec): Promise<Environme
       };
     });
 
+    const setHttpFaults = (key: string, faults: HttpStageFault[]) => providerHost.call<number>('setHttpFaults', { key, faults });
     return {
       targetUrl,
       metricsUrl,
@@ -197,7 +202,9 @@ export async function startEnvironment(spec: EnvironmentSpec): Promise<Environme
         const s = await target?.status();
         return s?.exited ? (s.signal ? `signal ${s.signal}` : `code ${s.code}`) : undefined;
       },
-      setHttpFaults: (key, faults) => providerHost.call<number>('setHttpFaults', { key, faults }),
+      setHttpFaults,
+      // Each planned fault goes where its layer lives: HTTP faults to the provider host, network faults to the proxies.
+      faults: layeredBackend({ http: httpFaultBackend(setHttpFaults), network: toxiproxyFaultBackend(proxies) }),
       async collectUpstream(t0) {
         const got = await providerHost.call<{ key: string; records: ReceivedRequest[] }[]>('received');
         const byKey = new Map(spec.endpoints.map((e) => [e.key, e]));

@@ -5,8 +5,7 @@
 import { seededRng } from '../core/rng.ts';
 import { systemClock } from '../core/clock.ts';
 import { formatIssues } from '../config/issues.ts';
-import { loadRouterConfig } from '../router/load.ts';
-import { startRouter } from '../router/server.ts';
+import { loadRouterConfig, startRouter } from '../router/index.ts';
 import { serveWorker } from './worker.ts';
 
 let router: { url: string; close(): Promise<void> } | undefined;

@@ -8,12 +8,11 @@ import type { RunData } from '../model/run.ts';
 import { createCollector } from '../collect/collector.ts';
 import { buildSeries } from '../collect/series.ts';
 import type { Scenario } from '../model/scenario.ts';
-import { evaluateSlos, summarizeLatency } from '../slo/evaluate.ts';
+import { evaluateSlos, summarizeLatency } from '../slo/index.ts';
 import { isSuccess } from '../model/success.ts';
 import { runOpenLoad } from '../load/open.ts';
 import { runClosedLoad } from '../load/closed.ts';
 import type { LoadProgress, LoadResult } from '../load/types.ts';
-import { httpFaultBackend, layeredBackend, toxiproxyFaultBackend } from '../faults/backends.ts';
 import { planFaults } from '../faults/plan.ts';
 import { primeFaults, startTimeline, type Timeline } from '../faults/timeline.ts';
 import { RESULT_FORMAT_VERSION, type ProviderEndpoint, type RunResult } from '../model/result.ts';
@@ -118,10 +117,7 @@ export async function executeRun(scenario: Scenario, opts: RunOptions): Promise<
   const collector = createCollector({ metricsUrl: env.metricsUrl, upstream: (from) => env.collectUpstream(from) }, clock);
   const targetProblems: string[] = [];
   try {
-    const backend = layeredBackend({
-      http: httpFaultBackend((key, faults) => env.setHttpFaults(key, faults)),
-      network: toxiproxyFaultBackend(env.proxies),
-    });
+    const backend = env.faults;
     const planned = planFaults(scenario);
     // Each fault on and off once before t = 0 (no load yet), so its first real switch is as punctual as the rest.
     await primeFaults(planned, backend).catch((err) => opts.onWarning?.(`could not prime the faults: ${err instanceof Error ? err.message : String(err)}`));

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ConfigIssue } from '../config/issues.ts';
 import { planHttp } from '../model/faults/index.ts';
-import { loadScenario, parseScenario, type ScenarioLoaded } from './load.ts';
+import { readScenarioFile, parseScenario, type ScenarioLoaded } from './load.ts';
 import type { FaultSpec } from '../model/faults/index.ts';
 import type { Scenario } from '../model/scenario.ts';
 
@@ -162,6 +162,6 @@ describe('HTTP faults in the scenario', () => {
     const dir = fileURLToPath(new URL('../../scenarios/', import.meta.url));
     const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
     expect(files.length).toBeGreaterThan(0);
-    for (const f of files) ok(await loadScenario(path.join(dir, f)));
+    for (const f of files) ok(await readScenarioFile(path.join(dir, f)));
   });
 });

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ConfigIssue } from '../config/issues.ts';
-import { loadScenario, parseScenario, type ScenarioLoaded } from './load.ts';
+import { readScenarioFile, parseScenario, type ScenarioLoaded } from './load.ts';
 import type { Scenario } from '../model/scenario.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../test/fixtures/scenarios/', import.meta.url));
@@ -39,9 +39,9 @@ const BASE = [
   'load: {rate: 10, duration: 20s, requests: [{path: /}]}',
 ];
 
-describe('loadScenario', () => {
+describe('readScenarioFile', () => {
   it('normalises a valid scenario: units, defaults, absolute paths', async () => {
-    const s = ok(await loadScenario(fixture('valid.yaml')));
+    const s = ok(await readScenarioFile(fixture('valid.yaml')));
     expect(s).toEqual<Scenario>({
       file: fixture('valid.yaml'),
       name: 'joke-api-flaky',
@@ -107,7 +107,7 @@ describe('loadScenario', () => {
 
   it('reports every mistake in a file at once, each at its line and column', async () => {
     const file = fixture('mistakes.yaml');
-    const found = issues(await loadScenario(file));
+    const found = issues(await readScenarioFile(file));
     expect(found.every((i) => i.file === file)).toBe(true);
     expect(brief(found)).toEqual([
       '2:7 seed wrong type',
@@ -122,12 +122,12 @@ describe('loadScenario', () => {
   });
 
   it('reports broken YAML in another file, and nothing else for it', async () => {
-    const found = issues(await loadScenario(fixture('broken.yaml')));
+    const found = issues(await readScenarioFile(fixture('broken.yaml')));
     expect(brief(found)).toEqual(['7:1  Missing closing "quote']);
   });
 
   it('reports a missing file and a missing router config', async () => {
-    expect(brief(issues(await loadScenario(fixture('nope.yaml'))))).toEqual(['1:1  file not found']);
+    expect(brief(issues(await readScenarioFile(fixture('nope.yaml'))))).toEqual(['1:1  file not found']);
     const text = scenario(['name: s', 'target: {router: ./no-such-router.yaml}', ...BASE.slice(2), 'slos: [{name: a, expr: availability > 1%}]']);
     const r = parseScenario(text, '/x/s.yaml', { fileExists: (p) => p !== '/x/no-such-router.yaml' });
     expect(brief(issues(r))).toEqual(['2:18 target.router router config not found: /x/no-such-router.yaml']);

@@ -8,7 +8,7 @@
  * and a fault naming an unknown provider together. Normalisation runs only on a clean file.
  *
  * @example
- *   const r = await loadScenario('scenarios/joke-api-flaky.yaml');
+ *   const r = await readScenarioFile('scenarios/joke-api-flaky.yaml');
  *   if (!r.ok) { console.error(formatIssues(r.issues)); process.exitCode = 2; }
  */
 import { readFileSync, statSync } from 'node:fs';
@@ -17,13 +17,11 @@ import { inspectYaml, inspectYamlFile, type InspectOptions, type Loaded, type Ya
 import { issueAt, sortIssues, type ConfigIssue, type Locate } from '../config/issues.ts';
 import { closest } from '../core/suggest.ts';
 import { lookupIn } from '../config/interpolate.ts';
-import type { RouterConfig } from '../router/config.ts';
-import { localFiles, parseRouterConfig } from '../router/load.ts';
-import { routerMetricNames } from '../router/metrics.ts';
+import { localFiles, parseRouterConfig, routerMetricNames, type RouterConfig } from '../router/index.ts';
 import { applyOverridesToDocument, explainOverrides, hasOverrides, type ScenarioOverrides } from './overrides.ts';
 import { checkRouterProviders, checkSloMetrics } from './target-checks.ts';
 import { DURATION_PATTERN, formatDuration, parseDuration, parseRate, RATE_PATTERN } from '../core/units.ts';
-import { parseSlo } from '../slo/parse.ts';
+import { parseSlo } from '../slo/index.ts';
 import type { LoadSpec, RequestSpec, Scenario } from '../model/scenario.ts';
 import type { SloWindow } from '../model/window.ts';
 import { checkCapacity, normalizeCapacity } from '../model/capacity.ts';
@@ -49,7 +47,7 @@ export interface ScenarioContext {
 export interface ScenarioLoadOptions {
   /** Variables for `${VAR}` in values, first (e.g. `-e KEY=VALUE`). */
   vars?: Readonly<Record<string, string>>;
-  /** Variables looked up after `vars`. `loadScenario` defaults to the process environment; `parseScenario` to none. */
+  /** Variables looked up after `vars`. `readScenarioFile` defaults to the process environment; `parseScenario` to none. */
   env?: Readonly<Record<string, string | undefined>>;
   /** `--duration`, `--rate`, `--seed`: applied before validation, so every check sees the run as it will be. */
   overrides?: ScenarioOverrides;
@@ -61,17 +59,17 @@ export interface ScenarioLoadOptions {
  * (default: the process environment).
  *
  * @example
- *   await loadScenario('chaos/checkout.yaml', { vars: { PAYMENTS_URL: 'http://127.0.0.1:12111' }, overrides: { duration: '5s' } })
+ *   await readScenarioFile('chaos/checkout.yaml', { vars: { PAYMENTS_URL: 'http://127.0.0.1:12111' }, overrides: { duration: '5s' } })
  */
-export async function loadScenario(file: string, options: ScenarioLoadOptions = {}): Promise<ScenarioLoaded> {
+export async function readScenarioFile(file: string, options: ScenarioLoadOptions = {}): Promise<ScenarioLoaded> {
   const opts = { ...options, env: options.env ?? process.env };
   return settle(await inspectYamlFile(file, ScenarioSchema, inspectOptions(file, opts)), file, fileContext, opts);
 }
 
-/** The local file system as `parseScenario` sees it: what `loadScenario` uses (router config cross-checks included). */
+/** The local file system as `parseScenario` sees it: what `readScenarioFile` uses (router config cross-checks included). */
 export const fileContext: ScenarioContext = { fileExists: isFile, dirExists: isDir, routerConfig: readRouterConfig };
 
-/** The pure core of `loadScenario`: the file's text in, the file system seen only through `ctx`, variables only from `options`. */
+/** The pure core of `readScenarioFile`: the file's text in, the file system seen only through `ctx`, variables only from `options`. */
 export function parseScenario(text: string, file: string, ctx: ScenarioContext, options: ScenarioLoadOptions = {}): ScenarioLoaded {
   return settle(inspectYaml(text, file, ScenarioSchema, inspectOptions(file, options)), file, ctx, options);
 }

@@ -8,9 +8,8 @@
  */
 import { issueAt, type ConfigIssue, type Locate } from '../config/issues.ts';
 import { closest } from '../core/suggest.ts';
-import type { RouterConfig } from '../router/config.ts';
-import type { SloExpr, ValueExpr } from '../slo/ast.ts';
-import { parseSlo } from '../slo/parse.ts';
+import type { RouterConfig } from '../router/index.ts';
+import { parseSlo, type SloExpr, type ValueExpr } from '../slo/index.ts';
 
 type Raw = Record<string, unknown>;
 const rec = (v: unknown): Raw | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Raw) : undefined);

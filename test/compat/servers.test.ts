@@ -10,7 +10,7 @@ import { Toxiproxy } from 'toxiproxy-node-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { seededRng } from '../../src/core/rng.ts';
 import { EnvironmentError, startEnvironment, type EnvironmentSpec } from '../../src/run/environment.ts';
-import { loadScenario } from '../../src/scenario/load.ts';
+import { readScenarioFile } from '../../src/scenario/load.ts';
 import { probeDocker } from '../../src/toxiproxy/container.ts';
 import { startToxiproxyServer, type ToxiproxyServer } from '../../src/toxiproxy/index.ts';
 import { checkReachable, loopbackHandle, parseToxiproxyChoice, placeProxies, TOXIPROXY_IMAGE } from '../../src/toxiproxy/servers.ts';
@@ -28,7 +28,7 @@ afterEach(async () => {
 
 /** What run.ts hands the environment for a scenario, with the Toxiproxy choice given. */
 async function specFor(file: string, toxiproxy: string | undefined): Promise<EnvironmentSpec> {
-  const loaded = await loadScenario(join(root, file));
+  const loaded = await readScenarioFile(join(root, file));
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues));
   const s = loaded.scenario;
   const endpoints = s.providers.flatMap((p) =>

@@ -11,7 +11,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { loadScenario } from '../../src/scenario/load.ts';
+import { readScenarioFile } from '../../src/scenario/load.ts';
 import { executeRun, type RunOutcome } from '../../src/run/run.ts';
 import { EnvironmentError } from '../../src/run/environment.ts';
 import { freePort } from '../../src/run/target.ts';
@@ -23,7 +23,7 @@ const SERVICE = new URL('../fixtures/own-service/', import.meta.url).pathname;
 async function load(dir: string, name: string, yaml: string) {
   const file = join(dir, `${name}.yaml`);
   await writeFile(file, yaml);
-  const loaded = await loadScenario(file);
+  const loaded = await readScenarioFile(file);
   if (!loaded.ok) throw new Error(loaded.issues.map((i) => `${i.line}:${i.column} ${i.path} ${i.message}`).join('\n'));
   return loaded.scenario;
 }

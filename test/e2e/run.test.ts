@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadScenario } from '../../src/scenario/load.ts';
+import { readScenarioFile } from '../../src/scenario/load.ts';
 import { executeRun, type RunOutcome } from '../../src/run/run.ts';
 import { childrenOf } from '../support/processes.ts';
 
@@ -19,7 +19,7 @@ describe('faultline run, end to end', () => {
 
   beforeAll(async () => {
     reports = await mkdtemp(join(tmpdir(), 'faultline-e2e-'));
-    const loaded = await loadScenario(scenarioFile);
+    const loaded = await readScenarioFile(scenarioFile);
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues));
     outcome = await executeRun(loaded.scenario, { reportsDir: reports, runId: 'e2e' });
   }, 60_000);

@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FaultSwitch } from '../../src/model/run.ts';
-import { loadScenario } from '../../src/scenario/load.ts';
+import { readScenarioFile } from '../../src/scenario/load.ts';
 import { executeRun } from '../../src/run/run.ts';
 import type { RunResult } from '../../src/model/result.ts';
 import { childrenOf } from '../support/processes.ts';
@@ -22,7 +22,7 @@ const scenarioFile = new URL('../fixtures/e2e/weather-timelines.yaml', import.me
 const LAG_MS = 400;
 
 async function load() {
-  const loaded = await loadScenario(scenarioFile);
+  const loaded = await readScenarioFile(scenarioFile);
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues));
   return loaded.scenario;
 }

@@ -3,7 +3,7 @@
  * (scenarios/, examples/checkout/chaos) mutated at the value and at the text level, random
  * YAML, random bytes, deep nesting, alias bombs and cycles, numbers beyond a double, control
  * characters. Each document goes through `parseScenario` (with the real file system, so router
- * configs are cross-checked), and a sample through `loadScenario` and the CLI's validate.
+ * configs are cross-checked), and a sample through `readScenarioFile` and the CLI's validate.
  *
  * Properties: nothing throws; no case takes longer than HANG_MS; every rejection is a list of
  * positioned issues that format to one line each, free of control characters; and every
@@ -22,7 +22,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { formatIssues, type ConfigIssue } from '../../src/config/issues.ts';
-import { fileContext, loadScenario, parseScenario } from '../../src/scenario/load.ts';
+import { fileContext, readScenarioFile, parseScenario } from '../../src/scenario/load.ts';
 import type { Scenario } from '../../src/model/scenario.ts';
 import { validateCommand } from '../../src/cli/commands.ts';
 import { parseSlo } from '../../src/slo/parse.ts';
@@ -300,11 +300,11 @@ describe('fuzz: scenario loader', () => {
                 note('malformed rejection', c, formatIssues(r.issues).slice(0, 400));
               }
             }
-            // Every 20th document also as a file: loadScenario and the CLI's validate.
+            // Every 20th document also as a file: readScenarioFile and the CLI's validate.
             if (counts.documents % 20 === 0) {
               const tmp = path.join(dir, 'doc.yaml');
               await writeFile(tmp, c.text);
-              const loaded = await loadScenario(tmp, { env: {} });
+              const loaded = await readScenarioFile(tmp, { env: {} });
               if (loaded.ok !== r.ok && !loaded.ok && !wellFormedRejection(loaded.issues)) counts.crashes++;
               const code = await validateCommand([tmp], { env: {} });
               if (code !== 0 && code !== 2) {

@@ -88,13 +88,13 @@
  *   refuses `llm` with `select` or `canary` on one route, requires every provider an LLM
  *   chain reaches among the route's upstreams, and gives the route's `breaker` to the
  *   canary's upstreams too.
- * - **router.ts** builds, per route, one pipeline for every provider its upstreams, canary,
+ * - **build.ts** builds, per route, one pipeline for every provider its upstreams, canary,
  *   fallback tiers and LLM chains can name; a `Canary` (`router.policies.canaries`); a
  *   verifier (`buildJwtAuth`, synchronous); `ProviderSelector`s per upstream list; and a
  *   health function: `breakerHealth(breaker, select.degradedAt)`, unavailable while
  *   outlier detection ejects the provider.
  *
- * ## Per request, in this order
+ * ## Per request, in this order (handle.ts, plan.ts)
  *
  * 1. **Match** the route; rate limits.
  * 2. **Authenticate**: `jwt.authenticate(req.headers)`; refused → `a.status` (401) with
