@@ -23,8 +23,8 @@ const tsc = spawnSync('tsc', ['-p', 'tsconfig.build.json'], { cwd: root, stdio: 
 if (tsc.error) throw tsc.error;
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 
-/** Runtime files that are not compiled: anything under src/ that is not TypeScript. */
-const isAsset = (file: string) => !/\.[cm]?ts$/.test(file);
+/** Runtime files that are not compiled: anything under src/ that is not TypeScript, nor a test's (Vitest snapshots). */
+const isAsset = (file: string) => !/\.[cm]?ts$/.test(file) && !/[\\/]__snapshots__[\\/]/.test(file);
 let copied = 0;
 for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) {
   if (!entry.isFile()) continue;
