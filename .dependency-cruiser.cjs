@@ -59,6 +59,13 @@ module.exports = {
       to: { path: '^src/', pathNot: '^src/($1|core|model)/' },
     },
     {
+      name: 'result-judges-the-data',
+      severity: 'error',
+      comment: 'src/result turns what a run measured into its result (SLO verdicts, summaries, series, warnings): a pure function of the data, the same for a live run and a simulated one.',
+      from: { path: '^src/result/', pathNot: TESTS },
+      to: { path: '^src/', pathNot: '^src/(result|core|model|slo|collect)/' },
+    },
+    {
       name: 'router-stands-alone',
       severity: 'error',
       comment: 'The reference router is a system under test like any other: it knows nothing of scenarios, runs, load, SLOs or reports (it uses core and the generic config loading only).',
@@ -78,7 +85,7 @@ module.exports = {
       comment:
         'src/scenario turns a file into the model and checks it against what it names (a router config, SLO metrics, fixture providers, addresses); it does not plan, run, load, collect or report.',
       from: { path: '^src/scenario/', pathNot: TESTS },
-      to: { path: '^src/(run|faults|load|collect|report|cli)/|^src/(api|index|vitest)\\.ts$' },
+      to: { path: '^src/(run|faults|load|collect|report|result|cli)/|^src/(api|index|vitest)\\.ts$' },
     },
     {
       name: 'router-through-its-front-door',

@@ -4,21 +4,17 @@ import { mkdir, readdir, rmdir } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { forkRng } from '../core/rng.ts';
-import type { RunData } from '../model/run.ts';
 import { createCollector } from '../collect/collector.ts';
-import { buildSeries } from '../collect/series.ts';
 import type { Scenario } from '../model/scenario.ts';
-import { evaluateSlos, summarizeLatency } from '../slo/index.ts';
-import { isSuccess } from '../model/success.ts';
 import { runOpenLoad } from '../load/open.ts';
 import { runClosedLoad } from '../load/closed.ts';
 import type { LoadProgress, LoadResult } from '../load/types.ts';
 import { planFaults } from '../faults/plan.ts';
 import { primeFaults, startTimeline, type Timeline } from '../faults/timeline.ts';
-import { RESULT_FORMAT_VERSION, type ProviderEndpoint, type RunResult } from '../model/result.ts';
+import type { ProviderEndpoint, RunResult } from '../model/result.ts';
 import { writeReports } from '../report/reporter.ts';
 import { endpointKey, EnvironmentError, startEnvironment, type Environment } from './environment.ts';
-import { providerEndpoints, runWarnings } from './warnings.ts';
+import { buildResult } from '../result/build.ts';
 
 export interface RunOptions {
   /** Folder under which `<scenario>/<run-id>/` is written. */
@@ -151,7 +147,12 @@ export async function executeRun(scenario: Scenario, opts: RunOptions): Promise<
 
   const data = collector.finish({ startedAt: t0, durationMs: load?.durationMs ?? 0, requests: load?.requests ?? [], faults: timeline?.switches ?? [] });
   const aborted = abortReason !== undefined || (load?.aborted ?? true);
-  const built = buildResult(scenario, data, env, finalId, aborted ? (abortReason ?? 'interrupted') : undefined);
+  const built = buildResult(scenario, data, {
+    runId: finalId,
+    abortReason: aborted ? (abortReason ?? 'interrupted') : undefined,
+    endpoints: env.providers,
+    environment: { node: process.version, toxiproxy: env.toxiproxy, seed: scenario.seed, host: hostname() },
+  });
   const result = { ...built, warnings: [...built.warnings, ...targetProblems] };
   const files = await writeReports(result, dir);
   // The service's own logs, beside the reports.
@@ -175,48 +176,3 @@ function driveLoad(scenario: Scenario, env: Environment, t0: number, clock: Cloc
     ? runClosedLoad({ ...common, connections: load.connections })
     : runOpenLoad({ ...common, rate: load.rate, arrival: load.arrival });
 }
-
-function buildResult(scenario: Scenario, data: RunData, env: Environment, runId: string, abortReason: string | undefined): RunResult {
-  const slos = evaluateSlos(scenario.slos, data);
-  const requests = data.requests.length;
-  // The one definition of success (src/model/success.ts), so the summary's availability is the SLO's.
-  const successes = data.requests.filter(isSuccess).length;
-  const upstream = new Map<string, RunResult['upstream'][number]>();
-  for (const u of data.upstream) {
-    const key = `${u.provider}\u0000${u.region ?? ''}\u0000${u.endpoint}`;
-    let row = upstream.get(key);
-    if (!row) upstream.set(key, (row = { provider: u.provider, region: u.region, endpoint: u.endpoint, requests: 0, byStatus: {} }));
-    row.requests++;
-    row.byStatus[u.status] = (row.byStatus[u.status] ?? 0) + 1;
-  }
-  const load = scenario.load;
-  return {
-    formatVersion: RESULT_FORMAT_VERSION,
-    runId,
-    scenario: { name: scenario.name, file: scenario.file, description: scenario.description },
-    startedAt: new Date(data.startedAt).toISOString(),
-    durationMs: data.durationMs,
-    status: abortReason === undefined ? 'completed' : 'aborted',
-    ...(abortReason === undefined ? {} : { abortReason }),
-    // An aborted run cannot vouch for SLOs it did not finish measuring.
-    verdict: abortReason === undefined && slos.every((s) => s.passed) ? 'pass' : 'fail',
-    expected: scenario.expect,
-    slos,
-    load: {
-      model: load.model,
-      ...(load.model === 'open' ? { rate: load.rate, arrival: load.arrival } : { connections: load.connections }),
-      requests,
-      availability: requests ? successes / requests : null,
-      throughput: data.durationMs > 0 ? (requests / data.durationMs) * 1000 : 0,
-      latency: summarizeLatency(data.requests),
-    },
-    providers: providerEndpoints(env.providers, data.upstream),
-    warnings: runWarnings(scenario, data.upstream, env.providers, { completed: abortReason === undefined }),
-    upstream: [...upstream.values()].sort((a, b) => a.provider.localeCompare(b.provider) || (a.region ?? '').localeCompare(b.region ?? '')),
-    faults: data.faults,
-    series: buildSeries(data.requests, data.upstream, data.durationMs),
-    routerMetrics: data.scrapes.at(-1)?.samples ?? [],
-    environment: { node: process.version, toxiproxy: env.toxiproxy, seed: scenario.seed, host: hostname() },
-  };
-}
-

@@ -1,0 +1,70 @@
+/**
+ * A run's result from what it measured: the SLO verdicts, the load and latency summaries,
+ * upstream counts, per-second series, warnings. Pure: the same `RunData` and facts give the
+ * same `RunResult`, whoever produced the data (a live run, src/run/run.ts; a replayed or
+ * simulated one).
+ */
+import { buildSeries } from '../collect/series.ts';
+import type { ProviderEndpoint, RunResult } from '../model/result.ts';
+import { RESULT_FORMAT_VERSION } from '../model/result.ts';
+import type { RunData } from '../model/run.ts';
+import type { Scenario } from '../model/scenario.ts';
+import { isSuccess } from '../model/success.ts';
+import { evaluateSlos, summarizeLatency } from '../slo/index.ts';
+import { providerEndpoints, runWarnings } from './warnings.ts';
+
+/** What the result states beyond the data: who the run was, how it ended, where its providers were. */
+export interface RunFacts {
+  runId: string;
+  /** Why the run stopped early; undefined for a run that completed. */
+  abortReason: string | undefined;
+  /** Where each provider endpoint was reachable, in the scenario's order. */
+  endpoints: readonly Omit<ProviderEndpoint, 'requests'>[];
+  environment: RunResult['environment'];
+}
+
+export function buildResult(scenario: Scenario, data: RunData, facts: RunFacts): RunResult {
+  const { runId, abortReason } = facts;
+  const slos = evaluateSlos(scenario.slos, data);
+  const requests = data.requests.length;
+  // The one definition of success (src/model/success.ts), so the summary's availability is the SLO's.
+  const successes = data.requests.filter(isSuccess).length;
+  const upstream = new Map<string, RunResult['upstream'][number]>();
+  for (const u of data.upstream) {
+    const key = `${u.provider}\u0000${u.region ?? ''}\u0000${u.endpoint}`;
+    let row = upstream.get(key);
+    if (!row) upstream.set(key, (row = { provider: u.provider, region: u.region, endpoint: u.endpoint, requests: 0, byStatus: {} }));
+    row.requests++;
+    row.byStatus[u.status] = (row.byStatus[u.status] ?? 0) + 1;
+  }
+  const load = scenario.load;
+  return {
+    formatVersion: RESULT_FORMAT_VERSION,
+    runId,
+    scenario: { name: scenario.name, file: scenario.file, description: scenario.description },
+    startedAt: new Date(data.startedAt).toISOString(),
+    durationMs: data.durationMs,
+    status: abortReason === undefined ? 'completed' : 'aborted',
+    ...(abortReason === undefined ? {} : { abortReason }),
+    // An aborted run cannot vouch for SLOs it did not finish measuring.
+    verdict: abortReason === undefined && slos.every((s) => s.passed) ? 'pass' : 'fail',
+    expected: scenario.expect,
+    slos,
+    load: {
+      model: load.model,
+      ...(load.model === 'open' ? { rate: load.rate, arrival: load.arrival } : { connections: load.connections }),
+      requests,
+      availability: requests ? successes / requests : null,
+      throughput: data.durationMs > 0 ? (requests / data.durationMs) * 1000 : 0,
+      latency: summarizeLatency(data.requests),
+    },
+    providers: providerEndpoints(facts.endpoints, data.upstream),
+    warnings: runWarnings(scenario, data.upstream, facts.endpoints, { completed: abortReason === undefined }),
+    upstream: [...upstream.values()].sort((a, b) => a.provider.localeCompare(b.provider) || (a.region ?? '').localeCompare(b.region ?? '')),
+    faults: data.faults,
+    series: buildSeries(data.requests, data.upstream, data.durationMs),
+    routerMetrics: data.scrapes.at(-1)?.samples ?? [],
+    environment: facts.environment,
+  };
+}
+
