@@ -20,12 +20,12 @@
  */
 import { createRequire } from 'node:module';
 import type { RequestRecord } from '../model/run.ts';
-import { systemClock, type Clock } from '../core/clock.ts';
-import { seededRng, type Rng } from '../core/rng.ts';
+import { systemClock } from '../core/clock.ts';
+import { seededRng } from '../core/rng.ts';
 import { mixCycle, routeName, type RequestMix } from './arrivals.ts';
 import { meetsExpectation } from '../model/success.ts';
 import { reportProgressEvery } from './progress.ts';
-import { errorCode, splitTarget, type LoadOptions, type LoadProgress, type LoadResult } from './types.ts';
+import { errorCode, splitTarget, type LoadOptions, type LoadResult } from './types.ts';
 
 /** `timeoutMs`: autocannon counts whole seconds and refuses less than 1 s, so at least 1000. */
 export interface ClosedLoadOptions extends LoadOptions {

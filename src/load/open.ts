@@ -12,11 +12,11 @@
 import { Pool } from 'undici';
 import type { RequestRecord } from '../model/run.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
-import { seededRng, type Rng } from '../core/rng.ts';
+import { seededRng } from '../core/rng.ts';
 import { arrivalTimes, mixPicker, routeName, type ArrivalKind, type RequestMix } from './arrivals.ts';
 import { meetsExpectation } from '../model/success.ts';
 import { reportProgressEvery } from './progress.ts';
-import { errorCode, splitTarget, type LoadOptions, type LoadProgress, type LoadResult } from './types.ts';
+import { errorCode, splitTarget, type LoadOptions, type LoadResult } from './types.ts';
 
 export type { RequestMix } from './arrivals.ts';
 export type { LoadProgress, LoadResult } from './types.ts';

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../core/clock.ts';
 import { seededRng, type Rng } from '../core/rng.ts';
-import { buildRouterState, type CallUpstreams, type RouterState } from './build.ts';
+import { buildRouterState } from './build.ts';
+import type { CallUpstreams, RouterState } from './state.ts';
 import { DEFAULT_MAX_REQUEST_BODY, type RouterConfig } from './config.ts';
 import { parseRouterConfig } from './load.ts';
 import { RouterMetrics } from './metrics.ts';

@@ -303,7 +303,7 @@ interface RouteContext {
 }
 
 function compileRoute(r: RouterFile['routes'][number], i: number, c: RouteContext): RouteConfig {
-  const { providers, keys, issue } = c;
+  const { keys, issue } = c;
   const at = ['routes', i];
   const upstreams = compileUpstreams(r.upstreams, at, c);
 

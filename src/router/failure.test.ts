@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../core/clock.ts';
 import { seededRng } from '../core/rng.ts';
-import { buildRouterState, type CompiledRoute } from './build.ts';
+import { buildRouterState } from './build.ts';
+import type { CompiledRoute } from './state.ts';
 import { parseRouterConfig } from './load.ts';
 import { failureAnswer, NoUpstreamError } from './failure.ts';
 import { PROVIDER_HEADER, type RouterRequest } from './messages.ts';

@@ -4,7 +4,7 @@
  * anyone or changes a policy; it reads the route's breakers only to say when to come back.
  */
 import type { Clock } from '../core/clock.ts';
-import type { CompiledRoute, Plan } from './build.ts';
+import type { CompiledRoute, Plan } from './state.ts';
 import { json, type RouterRequest, type RouterResponse } from './messages.ts';
 import type { RequestOutcome } from './metrics.ts';
 import { isBulkheadRejectedError, isCallerAbortedError, isDeadlineExceededError, isLoadShedError } from './policies/errors.ts';

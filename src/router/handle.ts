@@ -25,7 +25,8 @@
  * names no upstreams takes the routed order; one that names its own is filtered by the
  * route's compliance too. A failure becomes the router's own answer in failure.ts.
  */
-import { cacheKey, type Answer, type CompiledRoute, type Plan, type RouterState, type UpstreamTier } from './build.ts';
+import { cacheKey } from './build-route.ts';
+import type { Answer, CompiledRoute, Plan, RouterState, UpstreamTier } from './state.ts';
 import { failureAnswer, NoUpstreamError } from './failure.ts';
 import { ARM_HEADER, FALLBACK_HEADER, forwardHeaders, json, MODEL_HEADER, PROVIDER_HEADER, responseHeaders, type RouterRequest, type RouterResponse } from './messages.ts';
 import type { RequestOutcome, RouterMetrics } from './metrics.ts';

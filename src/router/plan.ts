@@ -4,7 +4,7 @@
  * breakers and outlier ejection, then cost), by an LLM plan (the request's class → a model
  * chain), or as configured. The failover loop (handle.ts) runs over that order unchanged.
  */
-import type { Carried, CompiledRoute, CompiledUpstream, Plan } from './build.ts';
+import type { Carried, CompiledRoute, CompiledUpstream, Plan } from './state.ts';
 import type { RouterRequest } from './messages.ts';
 import type { RouterMetrics } from './metrics.ts';
 import { clientAddress, type TrustedProxies } from './policies/client-address.ts';

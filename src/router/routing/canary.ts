@@ -31,7 +31,7 @@
 import Type from 'typebox';
 import type { Clock } from '../../core/clock.ts';
 import { DURATION_PATTERN, parseDuration, parsePercent, PERCENT_PATTERN } from '../../core/units.ts';
-import { counting, headerName, region, upstream, type ConfigPath, type Issue } from '../schema-kit.ts';
+import { counting, headerName, region, upstream, type Issue } from '../schema-kit.ts';
 import { header, type Headers } from './request.ts';
 
 export type CanaryArm = 'baseline' | 'canary';

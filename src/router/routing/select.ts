@@ -45,7 +45,7 @@
  */
 import Type from 'typebox';
 import { parsePercent, PERCENT_PATTERN } from '../../core/units.ts';
-import { counting, headerName, PROVIDER_NAME_PATTERN, region, type ConfigPath, type Issue } from '../schema-kit.ts';
+import { counting, headerName, PROVIDER_NAME_PATTERN, region, type Issue } from '../schema-kit.ts';
 import { amountOf, field, header, jsonBody, type Headers } from './request.ts';
 
 export type Health = 'healthy' | 'degraded' | 'unavailable';
