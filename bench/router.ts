@@ -230,7 +230,7 @@ routes:
  * syscalls and of the neighbours' noise that dominate the wire figures. Configs alternate in
  * slices, medians kept.
  */
-async function inProcess(upstreamPort: number): Promise<Array<{ name: string; us: number }>> {
+async function inProcess(upstreamPort: number): Promise<Array<{ name: string; us: number; min: number }>> {
   const { parseRouterConfig } = await import('../src/router/load.ts');
   const { createRouter } = await import('../src/router/router.ts');
   const body = new TextEncoder().encode(JSON.stringify({ id: 42, name: 'item', price: 9.99, tags: ['a', 'b'] }));
@@ -258,12 +258,13 @@ async function inProcess(upstreamPort: number): Promise<Array<{ name: string; us
     return (c.user + c.system) / n;
   };
   const n = QUICK ? 2_000 : 5_000;
-  // Sequential warm-up first (see PRIME), then alternating slices.
-  for (const r of routers) await run(r, n);
+  // Sequential warm-up first (see PRIME), long enough for the JIT to settle (one slice was
+  // not: the median then moved by 2× from run to run), then alternating slices.
+  for (const r of routers) for (let w = 0; w < (QUICK ? 2 : 4); w++) await run(r, n);
   const samples = routers.map(() => [] as number[]);
-  for (let round = 0; round < (QUICK ? 3 : 5); round++) for (const [i, r] of routers.entries()) samples[i]!.push(await run(r, n));
+  for (let round = 0; round < (QUICK ? 5 : 15); round++) for (const [i, r] of routers.entries()) samples[i]!.push(await run(r, n));
   await Promise.all(routers.map((r) => r.close()));
-  return configs.map((c, i) => ({ name: c.name, us: median(samples[i]!) }));
+  return configs.map((c, i) => ({ name: c.name, us: median(samples[i]!), min: Math.min(...samples[i]!) }));
 }
 
 // ---- parent: the load -------------------------------------------------------------------------
@@ -439,7 +440,7 @@ async function main(): Promise<void> {
   }
 }
 
-function report(arms: Arm[], own: Array<{ name: string; us: number }>, loadAtStart: number, seconds: number): void {
+function report(arms: Arm[], own: Array<{ name: string; us: number; min: number }>, loadAtStart: number, seconds: number): void {
   const [a, a0, b, b2] = arms as [Arm, Arm, Arm, Arm];
   console.log(
     `\nGET ${PATH} (53-byte JSON answer) through each proxy to one node:http upstream, loopback, keep-alive.` +
@@ -479,7 +480,7 @@ function report(arms: Arm[], own: Array<{ name: string; us: number }>, loadAtSta
   console.log(
     `\nproxy CPU per request: A ${median(a.cpu).toFixed(1)} µs, A0 ${median(a0.cpu).toFixed(1)} µs, B ${median(b.cpu).toFixed(1)} µs, B′ ${median(b2.cpu).toFixed(1)} µs` +
       ` (router without policies +${(median(a0.cpu) - median(b.cpu)).toFixed(1)} µs over bare; policies +${(median(a.cpu) - median(a0.cpu)).toFixed(1)} µs)` +
-      `\nin process, no sockets: router.handle() with a transport that answers at once takes ${own.map((o) => `${o.us.toFixed(1)} µs (${o.name.slice(3)})`).join(', ')} of CPU per request` +
+      `\nin process, no sockets: router.handle() with a transport that answers at once takes ${own.map((o) => `${o.us.toFixed(1)} µs (${o.name.slice(3)}; fastest slice ${o.min.toFixed(1)} µs)`).join(', ')} of CPU per request (median of alternating slices)` +
       `\nhost load average ${loadAtStart.toFixed(1)} at the start, ${os.loadavg()[0]!.toFixed(1)} at the end, on ${os.availableParallelism()} cores; node ${process.version}` +
       `; wall time ${seconds.toFixed(1)} s (in-process ${(phases.inProcess / 1000).toFixed(1)} s, start-up, priming and warm-up ${((phases.ready - phases.inProcess) / 1000).toFixed(1)} s, rounds ${(seconds - phases.ready / 1000).toFixed(1)} s)`,
   );

@@ -1,6 +1,7 @@
 /**
- * Reporters are plugins behind one small interface, found by name (as vitest's are): the CLI
- * takes `--reporter json,html` and looks each name up in `reporters`.
+ * Reporters are plugins behind one small interface, found by name (as vitest's are) in
+ * `reporters`. Every run writes the `DEFAULT_REPORTERS`; no command line flag chooses among
+ * them yet (a `--reporter` option would look names up here).
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
