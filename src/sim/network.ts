@@ -27,8 +27,10 @@
  */
 import type { Distribution } from '../core/distributions.ts';
 import type { NamedToxic } from '../model/faults/kind.ts';
-import type { PlannedFault } from '../faults/backends.ts';
+import type { Clock } from '../core/clock.ts';
+import { httpFaultBackend, layeredBackend, type PlannedFault } from '../faults/backends.ts';
 import type { FaultBackend } from '../faults/timeline.ts';
+import type { SimProvider } from './provider.ts';
 
 /** One-way delays, ms. */
 export interface NetworkModel {
@@ -94,4 +96,22 @@ export function networkBackend(paths: Map<string, PathState>): FaultBackend<Plan
       }
     },
   };
+}
+
+/**
+ * The backend the live fault timeline drives in a simulation: HTTP faults through the live
+ * `httpFaultBackend` (the active set per endpoint, sent whole) into the modelled providers'
+ * own stage, network faults onto the paths. Each switch takes effect at once, stamped with
+ * the virtual time.
+ */
+export function simFaultBackend(providers: Map<string, SimProvider>, paths: Map<string, PathState>, clock: Clock): FaultBackend<PlannedFault> {
+  return layeredBackend({
+    http: httpFaultBackend(async (key, faults) => {
+      const sp = providers.get(key);
+      if (!sp) throw new Error(`no provider endpoint ${key}`);
+      sp.setFaults(faults);
+      return clock.now();
+    }),
+    network: networkBackend(paths),
+  });
 }

@@ -17,7 +17,6 @@ import type { ProviderEndpoint, RunResult } from '../model/result.ts';
 import type { Scenario } from '../model/scenario.ts';
 import { forkRng, seededRng } from '../core/rng.ts';
 import { formatIssues } from '../config/issues.ts';
-import { httpFaultBackend, layeredBackend } from '../faults/backends.ts';
 import { planFaults } from '../faults/plan.ts';
 import { startTimeline } from '../faults/timeline.ts';
 import { parseExposition } from '../collect/scrape.ts';
@@ -26,7 +25,7 @@ import { createRouter, loadRouterConfig, RouterMetrics } from '../router/index.t
 import { providerEnvName } from '../scenario/templates.ts';
 import { SimClock } from './engine.ts';
 import { driveClients, type ClientModel } from './clients.ts';
-import { DEFAULT_NETWORK, networkBackend, PathState, type NetworkModel } from './network.ts';
+import { DEFAULT_NETWORK, PathState, simFaultBackend, type NetworkModel } from './network.ts';
 import { SimProvider } from './provider.ts';
 import { simTransport } from './transport.ts';
 import { SimUnsupportedError, unsupportedParts } from './unsupported.ts';
@@ -135,15 +134,7 @@ export async function simulateScenario(input: Scenario, options: SimOptions = {}
   const router = createRouter({ config: loaded.value, transport, upstreams, clock, rng: seededRng(seed ^ 0x7a11), metrics });
 
   const warnings: string[] = [];
-  const backend = layeredBackend({
-    http: httpFaultBackend(async (key, faults) => {
-      const sp = providers.get(key);
-      if (!sp) throw new Error(`no provider endpoint ${key}`);
-      sp.setFaults(faults);
-      return clock.now();
-    }),
-    network: networkBackend(paths),
-  });
+  const backend = simFaultBackend(providers, paths, clock);
   // No primeFaults: it warms the live backends' cold paths; a modelled switch is instant.
   const timeline = startTimeline(planned, backend, clock, t0, (f, phase, err) => {
     warnings.push(`fault ${f.name} failed to switch ${phase}: ${err instanceof Error ? err.message : String(err)}`);
