@@ -39,7 +39,7 @@ function world(capacity?: { concurrency: number; queue?: number; serviceTime: Re
   const providers = new Map([['joke', provider]]);
   const paths = new Map([['joke', path]]);
   const transport = simTransport({ clock, rng: seededRng(2), network: { clientLeg: fixed(0), upstreamLeg: fixed(1) }, providers, paths });
-  const backend = simFaultBackend(providers, paths, clock);
+  const backend = simFaultBackend(providers, paths, clock, 0);
   const target: Provider = { key: 'joke', name: 'joke', url: provider.origin };
   /** One call now, aborted after `giveUpMs`; its outcome and when (ms after it was sent). */
   const call = async (giveUpMs = 500) => {

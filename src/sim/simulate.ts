@@ -64,9 +64,16 @@ export const SIM_EPOCH = Date.UTC(2026, 0, 1);
  * live runs (README, "Virtual time"). A lognormal: mostly a fraction of a ms, sometimes a
  * scheduling hiccup of a few.
  */
-export const DEFAULT_PROVIDER_OVERHEAD: Distribution = { distribution: 'lognormal', p50: 0.3, p99: 3 };
+export const DEFAULT_PROVIDER_OVERHEAD: Distribution = { distribution: 'lognormal', p50: 0.6, p99: 1.5 };
 
 const SCRAPE_EVERY_MS = 1000;
+/**
+ * How late after each whole second a live scrape takes its reading: the collector's timer
+ * fires at least a millisecond after it is due (Node's setTimeout). It matters at a window's
+ * edge: an SLO on a router counter takes the scrape nearest the edge, and a fault that ends
+ * at 3.5 s is equidistant from exact scrapes at 3 s and 4 s, where live is not.
+ */
+const SCRAPE_LAG_MS = 1;
 
 /** A simulated run's id: the virtual start time as a live id has it, and the seed (`20260101T000000.000Z-sim7`). */
 export function simRunId(seed: number): string {
@@ -140,7 +147,7 @@ export async function simulateScenario(input: Scenario, options: SimOptions = {}
     warnings.push(`fault ${f.name} failed to switch ${phase}: ${err instanceof Error ? err.message : String(err)}`);
   });
 
-  // The router's own registry, scraped every simulated second from t = 0 as the collector does live.
+  // The router's own registry, scraped every simulated second from t = 0 as the collector does live (a lag behind each second, as live).
   const scrapes: MetricScrape[] = [];
   let scraping = true;
   const scrape = async () => {
@@ -152,7 +159,7 @@ export async function simulateScenario(input: Scenario, options: SimOptions = {}
     void scrape();
     clock.schedule(SCRAPE_EVERY_MS, scrapeLoop);
   };
-  clock.schedule(0, scrapeLoop);
+  clock.schedule(SCRAPE_LAG_MS, scrapeLoop);
 
   const client: ClientModel = { clientLeg: network.clientLeg, rng: forkRng(seed, 'sim:client') };
   const load = await driveClients(scenario, router, clock, t0, client);
