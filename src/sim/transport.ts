@@ -106,7 +106,8 @@ export function simTransport(opts: SimTransportOptions): SimTransport {
           if (settled) return;
           void provider.serve(req.method, req.path, req.headers as Record<string, string | string[]>, req.body, gone.signal).then((answer) => {
             if (settled) return;
-            if ('dropped' in answer) return fail('UND_ERR_SOCKET', 'other side closed');
+            // The provider dropped the connection (a hang released, a body cut): the router hears of it a leg later.
+            if ('dropped' in answer) return after(leg(), () => fail('UND_ERR_SOCKET', 'other side closed'));
             const down = hits(path, 'downstream');
             const downStop = stopper(down);
             const back = leg() + extraLatency(down);
