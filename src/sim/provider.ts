@@ -100,7 +100,8 @@ export class SimProvider {
       const resolutionContext = { baseUrl: this.origin, quiet: true };
       let response: Response | undefined;
       for (const handler of this.#chain.handlers()) {
-        const result = await (handler as HttpHandler).run({ request: request.clone(), requestId, resolutionContext });
+        // A clone per handler, as the fixture server does, where there is a body a handler may read; a bodiless request can be shared.
+        const result = await (handler as HttpHandler).run({ request: hasBody ? request.clone() : request, requestId, resolutionContext });
         if (result?.response) {
           response = result.response;
           break;
