@@ -105,6 +105,12 @@ describe('the simulator agrees with live runs', () => {
         const fmt = (v: number) => (c.metric === 'availability' ? `${(v * 100).toFixed(2)} %` : v.toFixed(3));
         table.push(`  ${c.metric.padEnd(14)} live ${fmt(c.live).padStart(10)}  sim ${fmt(c.sim).padStart(10)}  ${c.tolerance.padEnd(30)} ${c.ok === undefined ? '-' : c.ok ? 'ok' : 'OUT'}`);
       }
+      // Each SLO's own measure over its window, for the reader (the verdicts are what is judged).
+      live.slos.forEach((l, i) => {
+        const v = sim.slos[i]!;
+        const fmt = (x: number | null) => (x === null ? '—' : Number(x.toPrecision(4)).toString());
+        table.push(`  SLO ${l.name.slice(0, 40).padEnd(40)} ${l.window.slice(0, 28).padEnd(28)} live ${fmt(l.value).padStart(9)} ${l.passed ? '✓' : '✗'}  sim ${fmt(v.value).padStart(9)} ${v.passed ? '✓' : '✗'}`);
+      });
       expect(S.verdicts, 'every SLO verdict agrees').toBe(L.verdicts);
       expect(sim.verdict).toBe(live.verdict);
       expect(checks.filter((c) => c.ok === false).map((c) => `${c.metric}: live ${c.live}, sim ${c.sim} (${c.tolerance})`)).toEqual([]);
