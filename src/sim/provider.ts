@@ -13,7 +13,7 @@
 import type { HttpHandler } from 'msw';
 import type { Clock } from '../core/clock.ts';
 import { sample, type Distribution } from '../core/distributions.ts';
-import type { Rng } from '../core/rng.ts';
+import { seededRng, type Rng } from '../core/rng.ts';
 import type { Capacity } from '../model/capacity.ts';
 import type { HttpStageFault } from '../model/faults/index.ts';
 import { providerChain, type ProviderChain } from '../providers/provider.ts';
@@ -35,9 +35,12 @@ export interface SimProviderOptions {
   fixture: string;
   capacity?: Capacity;
   clock: Clock;
+  /** The provider stage's draws (fault rates, service times, the fixture's own), as the live provider host seeds them. */
   rng: Rng;
   /** The server's own time per request (parsing, the handler, writing), drawn per request. */
   overhead: Distribution;
+  /** Draws of `overhead`: a stream of its own, so the stage's draws fall as live (default: a fork of the stage's). */
+  overheadRng?: Rng;
 }
 
 export class SimProvider {
@@ -48,7 +51,7 @@ export class SimProvider {
   readonly received: SimReceived[] = [];
   readonly #chain: ProviderChain;
   readonly #clock: Clock;
-  readonly #rng: Rng;
+  readonly #overheadRng: Rng;
   readonly #overhead: Distribution;
   readonly #labels = new Map<string, Promise<string>>();
   #seq = 0;
@@ -59,7 +62,7 @@ export class SimProvider {
     this.region = opts.region;
     this.origin = `http://provider-${index}.sim.invalid`;
     this.#clock = opts.clock;
-    this.#rng = opts.rng;
+    this.#overheadRng = opts.overheadRng ?? seededRng(Math.floor(opts.rng.next() * 0x1_0000_0000));
     this.#overhead = opts.overhead;
     this.#chain = providerChain({ provider: opts.provider, region: opts.region, fixture: opts.fixture, rng: opts.rng, clock: opts.clock, ...(opts.capacity && { capacity: opts.capacity }) });
   }
@@ -91,7 +94,7 @@ export class SimProvider {
     if (gone.aborted) onGone();
     else gone.addEventListener('abort', onGone, { once: true });
     try {
-      await this.#clock.sleep(Math.max(0, sample(this.#overhead, this.#rng)));
+      await this.#clock.sleep(Math.max(0, sample(this.#overhead, this.#overheadRng)));
       const h = new Headers();
       for (const [k, v] of Object.entries(headers)) for (const one of Array.isArray(v) ? v : [v]) h.append(k, one);
       const hasBody = body !== undefined && body.byteLength > 0 && method !== 'GET' && method !== 'HEAD';

@@ -115,8 +115,9 @@ export async function simulateScenario(input: Scenario, options: SimOptions = {}
     if (p.kind !== 'fixture') continue;
     for (const region of p.regions.length ? p.regions : [undefined]) {
       const key = region ? `${p.name}@${region}` : p.name;
+      // The live provider host's stream for the stage (src/run/provider-host.ts), so fault draws fall on the same requests.
       const sp = new SimProvider(
-        { key, provider: p.name, region, fixture: p.fixture, capacity: p.capacity, clock, rng: forkRng(seed, `fixture:${key}`), overhead },
+        { key, provider: p.name, region, fixture: p.fixture, capacity: p.capacity, clock, rng: forkRng(seed, `fixture:${key}`), overhead, overheadRng: forkRng(seed, `sim:overhead:${key}`) },
         providers.size,
       );
       providers.set(key, sp);
