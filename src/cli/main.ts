@@ -9,6 +9,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { runCommand, suiteCommand, validateCommand } from './commands.ts';
 import { initCommand } from './init.ts';
 import { routerCommand, toxiproxyCommand } from './serve.ts';
+import { herdCommand } from './herd.ts';
 import { packageVersion } from './version.ts';
 import { exit } from './exit.ts';
 import { checkOverrides } from '../scenario/overrides.ts';
@@ -112,6 +113,8 @@ program
   .option('-p, --port <n>', 'API port', port, 8474)
   .option('--seed <n>', 'seed for jitter and toxicity draws', (v) => Number(v), 1)
   .action(async (o) => toxiproxyCommand(o));
+
+herdCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -33,7 +33,8 @@
  * n = 1 for the first retry, so plain exponential's first delay is 2·base = 10; faultline's
  * router numbers retries from 0 (first delay min(cap, base)). The study passes Brooker's n to
  * `backoffDelay`, so the delays are his; the router's own retry policy would back off half as
- * long at every step.
+ * long at every step (`numbering: 'router'` runs the study that way: its times are off the
+ * reference's by up to 44 %, its calls by up to 10.6 %).
  *
  * Speed: one synchronous loop over a binary heap of client indices keyed by each client's next
  * event time (a client has exactly one message in flight), typed arrays reused across
@@ -70,9 +71,14 @@ export const BROOKER_SETUP = { base: 5, cap: 2000, netMean: 10, netSd: 2 } as co
 
 export const BROOKER_CLIENTS: readonly number[] = [1, 2, 5, 10, 25, 50, 100];
 export const BROOKER_REPS = 100;
-/** Bounds on what one call may ask for, so every loop is bounded in count. */
-export const MAX_CLIENTS = 10_000;
-export const MAX_REPS = 100_000;
+/**
+ * Bounds on what one table may ask for, so every loop is bounded in count (and so in time): a
+ * repetition makes at most n(n+1)/2 calls (at least one write succeeds per contention round),
+ * and the whole table at most MAX_CALLS (about half a minute at the benchmark's speed).
+ */
+export const MAX_CLIENTS = 1_000;
+export const MAX_REPS = 10_000;
+export const MAX_CALLS = 100_000_000;
 
 /**
  * How retries are numbered for `backoffDelay`: `brooker` as in the simulator (n = 1 for the
@@ -312,6 +318,7 @@ export function brookerTable(options: BrookerOptions = {}): BrookerTable {
         times[r] = run.time;
         upstreamCalls += run.calls;
         events += run.events;
+        if (upstreamCalls > MAX_CALLS) throw new RangeError(`the table needs more than ${MAX_CALLS.toLocaleString('en')} simulated calls; ask for fewer clients or repetitions`);
       }
       const c = meanSd(calls);
       const t = meanSd(times);
