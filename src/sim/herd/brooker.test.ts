@@ -64,7 +64,7 @@ describe('the model', () => {
     expect(Math.abs(time / 200 - 4 * BROOKER_SETUP.netMean)).toBeLessThan(1);
   });
 
-  it('the heap processes events in time order: the same draws give the same outcome as scanning for the earliest', () => {
+  it('with reads folded in and a heap, the same draws give exactly the outcome of the literal model (reads as events, a scan for the earliest)', () => {
     for (const strategy of BROOKER_STRATEGIES) {
       for (const clients of [3, 17, 64]) {
         const a = brookerRun(strategy, clients, new BufferedRng(seededRng(clients)));
@@ -167,31 +167,35 @@ describe("the post's findings", () => {
   });
 });
 
-/** The same model with the earliest event found by a scan instead of the heap, and the same draws in the same order. */
+/**
+ * The simulator's model literally: reads are events that return the row's version, writes carry
+ * it and succeed if it is still the row's; the earliest pending event found by a scan, not a
+ * heap. Each leg is drawn when the heap model draws it (a read's reply and the write's request
+ * when the read is sent), so the same draws must give exactly the same outcome.
+ */
 function scanRun(strategy: BrookerStrategy, clients: number, rng: BufferedRng) {
   const jitter = BROOKER_JITTER[strategy];
   const net = () => Math.abs(BROOKER_SETUP.netMean + BROOKER_SETUP.netSd * standardNormal(rng));
-  const at: number[] = [];
-  const state = Array.from({ length: clients }, () => ({ write: false, version: 0, attempt: 0, previous: BROOKER_SETUP.base as number, done: false }));
-  for (let c = 0; c < clients; c++) at.push(net());
+  const state = Array.from({ length: clients }, () => ({ readAt: 0, writeAt: 0, reading: true, version: 0, attempt: 0, previous: BROOKER_SETUP.base as number, done: false }));
+  for (const s of state) {
+    s.readAt = net();
+    s.writeAt = s.readAt + net() + net();
+  }
+  const due = (s: (typeof state)[number]) => (s.reading ? s.readAt : s.writeAt);
   let version = 0;
   let calls = 0;
-  let events = 0;
   let finished = 0;
   for (let left = clients; left > 0; ) {
     let c = -1;
-    for (let i = 0; i < clients; i++) if (!state[i]!.done && (c < 0 || at[i]! < at[c]!)) c = i;
+    for (let i = 0; i < clients; i++) if (!state[i]!.done && (c < 0 || due(state[i]!) < due(state[c]!))) c = i;
     const s = state[c]!;
-    const now = at[c]!;
-    events++;
-    if (!s.write) {
+    if (s.reading) {
       s.version = version;
-      at[c] = now + net() + net();
-      s.write = true;
+      s.reading = false;
       continue;
     }
     calls++;
-    const reply = now + net();
+    const reply = s.writeAt + net();
     if (s.version === version) {
       version++;
       finished = Math.max(finished, reply);
@@ -202,8 +206,9 @@ function scanRun(strategy: BrookerStrategy, clients: number, rng: BufferedRng) {
     s.attempt++;
     const delay = jitter === undefined ? 0 : backoffDelay({ base: BROOKER_SETUP.base, cap: BROOKER_SETUP.cap, jitter }, s.attempt, s.previous, rng);
     s.previous = delay;
-    at[c] = reply + net() + delay;
-    s.write = false;
+    s.readAt = reply + net() + delay;
+    s.writeAt = s.readAt + net() + net();
+    s.reading = true;
   }
-  return { calls, time: finished, events };
+  return { calls, time: finished, events: calls };
 }

@@ -37,13 +37,15 @@
  * reference's by up to 44 %, its calls by up to 10.6 %).
  *
  * Speed: one synchronous loop over a binary heap of client indices keyed by each client's next
- * event time (a client has exactly one message in flight), typed arrays reused across
- * repetitions, no allocation or promise per event. Only the server's reads and writes are
- * events: they are the only moments that touch shared state. What a client does on receiving a
- * reply (send its write; stop; back off and read again) depends on nothing but that reply, so
- * its arrival time is folded into the time of the client's next server event (each leg still
- * its own network draw) and the completion time is the latest successful reply's arrival — the
- * simulator's last event. The same model, with half the heap operations.
+ * write (a client has exactly one message in flight), typed arrays reused across repetitions,
+ * no allocation or promise per event. The server's writes are the only events. A read's one
+ * effect is the version it returns, the count of writes that succeeded before it, so a write
+ * succeeds exactly when no write succeeded between its read and itself: the read's time is
+ * kept, not queued. What a client does on a reply (send its write; stop; back off and read
+ * again) depends on nothing but that reply, so those moments are folded into the times of its
+ * next read and write, each network leg still its own draw. The completion time is the latest
+ * successful reply's arrival, the simulator's last event. The same model, with a quarter of
+ * its events.
  */
 import type { Rng } from '../../core/rng.ts';
 import { forkRng } from '../../core/rng.ts';
@@ -129,10 +131,6 @@ export interface BrookerRun {
   events: number;
 }
 
-/** What the server does at a client's next event: read the row for it, or try its write. */
-const SERVER_READ = 0;
-const SERVER_WRITE = 1;
-
 /**
  * Per-client state and the event heap, sized for the largest client count and reused by every
  * repetition (a repetition overwrites what it uses).
@@ -141,9 +139,8 @@ export class BrookerScratch {
   /** The event heap: each entry's time, and the client it belongs to. */
   readonly key: Float64Array;
   readonly id: Int32Array;
-  readonly kind: Uint8Array;
-  /** The version a client last read: its write carries it. */
-  readonly payload: Int32Array;
+  /** When the server read the row for a client's pending write. */
+  readonly readAt: Float64Array;
   readonly attempt: Int32Array;
   /** Decorrelated jitter's previous delay. */
   readonly previous: Float64Array;
@@ -152,8 +149,7 @@ export class BrookerScratch {
     this.capacity = capacity;
     this.key = new Float64Array(capacity);
     this.id = new Int32Array(capacity);
-    this.kind = new Uint8Array(capacity);
-    this.payload = new Int32Array(capacity);
+    this.readAt = new Float64Array(capacity);
     this.attempt = new Int32Array(capacity);
     this.previous = new Float64Array(capacity);
   }
@@ -206,58 +202,52 @@ export function brookerRun(
   if (!Number.isInteger(clients) || clients < 1 || clients > scratch.capacity) throw new RangeError(`clients must be a whole number from 1 to ${scratch.capacity}, not ${clients}`);
   const jitter = BROOKER_JITTER[strategy];
   const opts: BackoffOptions | undefined = jitter === undefined ? undefined : { base: BROOKER_SETUP.base, cap: BROOKER_SETUP.cap, jitter };
-  const { key, id, kind, payload, attempt, previous } = scratch;
+  const { key, id, readAt, attempt, previous } = scratch;
   const shift = numbering === 'router' ? 1 : 0;
 
+  // Each client's first read (start → server), then its write (reply → client → server).
   for (let c = 0; c < clients; c++) {
-    key[c] = networkDelay(rng);
+    const read = networkDelay(rng);
+    readAt[c] = read;
+    key[c] = read + networkDelay(rng) + networkDelay(rng);
     id[c] = c;
-    kind[c] = SERVER_READ;
     attempt[c] = 0;
     previous[c] = BROOKER_SETUP.base;
   }
   let size = clients;
   for (let i = (size >> 1) - 1; i >= 0; i--) placeDown(key, id, size, i, key[i]!, id[i]!);
 
-  let version = 0;
+  /** When the last successful write happened: the row's version changed then. */
+  let lastWrite = -Infinity;
   let calls = 0;
-  let events = 0;
   let finished = 0;
   while (size > 0) {
     const c = id[0]!;
     const now = key[0]!;
-    events++;
-    let next: number;
-    if (kind[c] === SERVER_READ) {
-      // The reply carries the version back; the client sends its write at once.
-      payload[c] = version;
-      next = now + networkDelay(rng) + networkDelay(rng);
-      kind[c] = SERVER_WRITE;
-    } else {
-      calls++;
-      const reply = now + networkDelay(rng);
-      if (payload[c] === version) {
-        // Written: the client is done when the reply reaches it, and leaves the heap.
-        version++;
-        if (reply > finished) finished = reply;
-        size--;
-        if (size > 0) placeDown(key, id, size, 0, key[size]!, id[size]!);
-        continue;
-      }
-      const n = ++attempt[c]!;
-      let delay = 0;
-      if (opts !== undefined) {
-        delay = backoffDelay(opts, n - shift, previous[c]!, rng);
-        previous[c] = delay;
-      }
-      // Python's write_rsp: tm + self.net.delay() + self.backoff.backoff(self.attempt)
-      next = reply + networkDelay(rng) + delay;
-      kind[c] = SERVER_READ;
+    calls++;
+    const reply = now + networkDelay(rng);
+    // The version this client read is still the row's if no write succeeded since its read.
+    if (readAt[c]! > lastWrite) {
+      // Written: the client is done when the reply reaches it, and leaves the heap.
+      lastWrite = now;
+      if (reply > finished) finished = reply;
+      size--;
+      if (size > 0) placeDown(key, id, size, 0, key[size]!, id[size]!);
+      continue;
     }
-    // The root's client has a later event now: put it back in order.
-    placeDown(key, id, size, 0, next, c);
+    const n = ++attempt[c]!;
+    let delay = 0;
+    if (opts !== undefined) {
+      delay = backoffDelay(opts, n - shift, previous[c]!, rng);
+      previous[c] = delay;
+    }
+    // Python's write_rsp: tm + self.net.delay() + self.backoff.backoff(self.attempt), then the
+    // read's reply and the write's request.
+    const read = reply + networkDelay(rng) + delay;
+    readAt[c] = read;
+    placeDown(key, id, size, 0, read + networkDelay(rng) + networkDelay(rng), c);
   }
-  return { calls, time: finished, events };
+  return { calls, time: finished, events: calls };
 }
 
 /**
