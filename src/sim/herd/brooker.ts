@@ -36,6 +36,11 @@
  * long at every step (`numbering: 'router'` runs the study that way: its times are off the
  * reference's by up to 41 % (plain exponential, 10 clients), its calls by up to 11 %).
  *
+ * The randomness is faultline's, not Python's: a seeded Rng (xoroshiro128+, one stream per
+ * table cell) for Python's Mersenne Twister, and the normal legs by the ziggurat
+ * (brooker-normal.ts) for `random.normalvariate`: the same distributions, other draws, so the
+ * tables agree in their means, not number for number.
+ *
  * Speed: one synchronous loop over a binary heap of client indices keyed by each client's next
  * write (a client has exactly one message in flight), typed arrays reused across repetitions,
  * no allocation or promise per event. The server's writes are the only events. A read's one
@@ -196,8 +201,9 @@ export function brookerRun(
   scratch: BrookerScratch = new BrookerScratch(clients),
   numbering: RetryNumbering = 'brooker',
 ): BrookerRun {
-  // A caller's own Rng is buffered here; the table hands in one buffer per cell, so the draws
-  // left in it carry over to the cell's next repetition.
+  // A caller's own Rng is buffered here, and what this run read ahead and did not use is
+  // dropped with the buffer; the table hands in one BufferedRng per cell, so those draws carry
+  // over to the cell's next repetition instead.
   const rng = source instanceof BufferedRng ? source : new BufferedRng(source);
   if (!Number.isInteger(clients) || clients < 1 || clients > scratch.capacity) throw new RangeError(`clients must be a whole number from 1 to ${scratch.capacity}, not ${clients}`);
   const jitter = BROOKER_JITTER[strategy];
