@@ -9,6 +9,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { runCommand, suiteCommand, validateCommand } from './commands.ts';
 import { initCommand } from './init.ts';
 import { routerCommand, toxiproxyCommand } from './serve.ts';
+import { herdCommand } from './herd.ts';
 import { packageVersion } from './version.ts';
 import { exit } from './exit.ts';
 import { simCommand } from './sim.ts';
@@ -115,6 +116,7 @@ program
   .action(async (o) => toxiproxyCommand(o));
 
 simCommand(program);
+herdCommand(program);
 
 try {
   await program.parseAsync(process.argv);
