@@ -109,6 +109,14 @@ module.exports = {
       to: { path: '^src/run/' },
     },
     {
+      name: 'sim-is-an-orchestrator',
+      severity: 'error',
+      comment:
+        'src/sim runs a scenario in virtual time as src/run runs it live, composing the layers below it: only the API, the CLI and the simulator itself may use it (and, as an orchestrator, it may not use src/run, the API or the CLI: the rules for those forbid it).',
+      from: { path: '^src/(?!sim/|cli/|api\\.ts$|index\\.ts$)', pathNot: TESTS },
+      to: { path: '^src/sim/' },
+    },
+    {
       name: 'cli-is-the-shell',
       severity: 'error',
       comment: 'The CLI is a thin shell on top: nothing below it imports it.',

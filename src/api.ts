@@ -12,6 +12,7 @@ import type { ScenarioFile } from './scenario/schema.ts';
 import { applyOverrides, hasOverrides, type ScenarioOverrides } from './scenario/overrides.ts';
 import { executeRun, type RunOptions, type RunOutcome } from './run/run.ts';
 import type { RunResult } from './model/result.ts';
+import { simulateScenario as simulate, type SimOptions, type SimOutcome } from './sim/index.ts';
 
 /**
  * What a scenario can be given as: the path of a YAML file; a scenario document as an object
@@ -134,4 +135,26 @@ export async function runScenarioWithReports(input: ScenarioInput, options: RunS
     ...(options.onStart && { onStart: options.onStart }),
     ...(options.onWarning && { onWarning: options.onWarning }),
   });
+}
+
+/** How `simulateScenario` reads the scenario, and the simulation's own knobs (seed, duration, fine bins, the network model). */
+export interface SimulateScenarioOptions extends LoadOptions, SimOptions {}
+
+/**
+ * Runs a scenario in virtual time: the reference router's own code against modelled
+ * providers and network, the scenario's faults on the live timeline, the result built as a
+ * live run's (`mode: 'sim'`). Deterministic: the same seed gives the same result.json, byte
+ * for byte. Writes nothing (the CLI's `faultline sim` writes the reports).
+ *
+ * Throws `ScenarioError` for an invalid scenario and `SimUnsupportedError` (every problem at
+ * once) for a part the simulator has no model for: a `url` or `command` target, a fault kind
+ * without a model.
+ *
+ * @example
+ *   const { result, stats } = await simulateScenario('scenarios/incidents/retry-storm.yaml', { seed: 7 });
+ *   console.log(result.verdict, stats.simulatedRequests / (stats.wallMs / 1000), 'simulated requests/s');
+ */
+export async function simulateScenario(input: ScenarioInput, options: SimulateScenarioOptions = {}): Promise<SimOutcome> {
+  const scenario = await loadScenario(input, options);
+  return simulate(scenario, options);
 }

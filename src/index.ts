@@ -9,7 +9,10 @@
  *   }, 60_000);
  */
 export { runScenario, loadScenario, validateScenario, ScenarioError } from './api.ts';
-export type { LoadOptions, RunScenarioOptions, ScenarioInput, ScenarioOverrides, Validation } from './api.ts';
+export type { LoadOptions, RunScenarioOptions, ScenarioInput, ScenarioOverrides, SimulateScenarioOptions, Validation } from './api.ts';
+export { simulateScenario } from './api.ts';
+export { SimUnsupportedError } from './sim/index.ts';
+export type { SimOptions, SimOutcome } from './sim/index.ts';
 export { EnvironmentError } from './run/environment.ts';
 export { formatIssues, type ConfigIssue } from './config/issues.ts';
 export { formatSummary } from './report/summary.ts';

@@ -11,6 +11,7 @@ import { initCommand } from './init.ts';
 import { routerCommand, toxiproxyCommand } from './serve.ts';
 import { packageVersion } from './version.ts';
 import { exit } from './exit.ts';
+import { simCommand } from './sim.ts';
 import { checkOverrides } from '../scenario/overrides.ts';
 
 
@@ -112,6 +113,8 @@ program
   .option('-p, --port <n>', 'API port', port, 8474)
   .option('--seed <n>', 'seed for jitter and toxicity draws', (v) => Number(v), 1)
   .action(async (o) => toxiproxyCommand(o));
+
+simCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -7,8 +7,12 @@
  */
 import type { FaultSwitch, MetricSample } from './run.ts';
 
-/** Bumped on any change a consumer of result.json would notice. */
-export const RESULT_FORMAT_VERSION = 1;
+/**
+ * Bumped on any change a consumer of result.json would notice. 2: `mode` (live or simulated)
+ * and the optional `series.upstreamFine`; a dashboard that mixed simulated results with live
+ * ones would be wrong, so a reader of version 1 should not take a version 2 file as one.
+ */
+export const RESULT_FORMAT_VERSION = 2;
 
 /** Per-second series for charts; every array has one entry per second of the run. */
 export interface RunSeries {
@@ -25,6 +29,12 @@ export interface RunSeries {
   p99: (number | null)[];
   /** Requests each fixture provider received, keyed `provider` or `provider@region`. */
   upstream: Record<string, number[]>;
+  /**
+   * Finer upstream-arrival bins, when asked for (`faultline sim --bin 10ms`): `counts[key][i]`
+   * is the requests provider `key` received in [i × binMs, (i + 1) × binMs) ms of the run,
+   * over the series' whole span. A herd shows here; a per-second bin averages it away.
+   */
+  upstreamFine?: { binMs: number; counts: Record<string, number[]> };
 }
 
 /** Where one provider endpoint was reachable during the run, and what it received. */
@@ -52,6 +62,8 @@ export interface ProviderEndpoint {
 export interface RunResult {
   formatVersion: number;
   runId: string;
+  /** `live`: measured on loopback (`faultline run`); `sim`: the router's code in virtual time (`faultline sim`), providers and network modelled. */
+  mode: 'live' | 'sim';
   scenario: { name: string; file: string; description?: string };
   /** ISO time of t = 0. */
   startedAt: string;

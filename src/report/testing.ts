@@ -38,6 +38,7 @@ export function completedRun(): RunResult {
   return {
     formatVersion: RESULT_FORMAT_VERSION,
     runId: '20250314T101500Z-7f3a9c',
+    mode: 'live',
     scenario: {
       name: 'payments-eu-outage',
       file: 'scenarios/payments-eu-outage.yaml',

@@ -17,6 +17,7 @@ const scenario: Scenario = {
 
 const facts = (abortReason?: string): RunFacts => ({
   runId: 'r1',
+  mode: 'live',
   abortReason,
   endpoints: [{ name: 'joke', kind: 'fixture', fixture: 'joke', url: 'http://127.0.0.1:26400', listen: '127.0.0.1:26400', env: 'FAULTLINE_PROVIDER_JOKE_URL' }],
   environment: { node: 'v24', toxiproxy: 'embedded', seed: 7, host: 'h' },

@@ -16,6 +16,8 @@ import { providerEndpoints, runWarnings } from './warnings.ts';
 /** What the result states beyond the data: who the run was, how it ended, where its providers were. */
 export interface RunFacts {
   runId: string;
+  /** How the data was produced: measured live, or simulated. */
+  mode: RunResult['mode'];
   /** Why the run stopped early; undefined for a run that completed. */
   abortReason: string | undefined;
   /** Where each provider endpoint was reachable, in the scenario's order. */
@@ -41,6 +43,7 @@ export function buildResult(scenario: Scenario, data: RunData, facts: RunFacts):
   return {
     formatVersion: RESULT_FORMAT_VERSION,
     runId,
+    mode: facts.mode,
     scenario: { name: scenario.name, file: scenario.file, description: scenario.description },
     startedAt: new Date(data.startedAt).toISOString(),
     durationMs: data.durationMs,

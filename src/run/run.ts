@@ -149,6 +149,7 @@ export async function executeRun(scenario: Scenario, opts: RunOptions): Promise<
   const aborted = abortReason !== undefined || (load?.aborted ?? true);
   const built = buildResult(scenario, data, {
     runId: finalId,
+    mode: 'live',
     abortReason: aborted ? (abortReason ?? 'interrupted') : undefined,
     endpoints: env.providers,
     environment: { node: process.version, toxiproxy: env.toxiproxy, seed: scenario.seed, host: hostname() },

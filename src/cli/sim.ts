@@ -1,0 +1,103 @@
+/**
+ * `faultline sim <scenario>`: the scenario in virtual time (src/sim through the API's
+ * `simulateScenario`), its reports written as a live run's, the same summary and exit codes
+ * as `run` (0 pass, 1 an SLO breached, 2 invalid or unsupported), and one more line: how much
+ * time was simulated, in how much wall time, with how many events.
+ */
+import { join, relative, resolve } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { formatIssues } from '../config/issues.ts';
+import { parseDuration } from '../core/units.ts';
+import { formatDuration } from '../core/units.ts';
+import { simulateScenario, validateScenario } from '../api.ts';
+import { formatSummary } from '../report/summary.ts';
+import { writeReports } from '../report/reporter.ts';
+import { createRunDir } from '../run/run.ts';
+import { checkOverrides } from '../scenario/overrides.ts';
+import { SimUnsupportedError } from '../sim/index.ts';
+import { EXIT } from './commands.ts';
+import { exit } from './exit.ts';
+
+export interface SimFlags {
+  env?: Record<string, string>;
+  duration?: string;
+  seed?: number;
+  bin?: number;
+  reports: string;
+}
+
+const shown = (file: string) => {
+  const rel = relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') ? rel : file;
+};
+
+const variable = (v: string, all: Record<string, string> = {}) => {
+  const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(v);
+  if (!m) throw new InvalidArgumentError('expected KEY=VALUE, KEY being letters, digits and _ (not starting with a digit)');
+  return { ...all, [m[1]!]: m[2]! };
+};
+
+/** Registers `sim` on the program. */
+export function simCommand(program: Command): void {
+  program
+    .command('sim')
+    .description('simulate a scenario in virtual time: the reference router\'s own code, modelled providers and network, the same reports and exit codes as run (0 pass, 1 SLO breached, 2 invalid or unsupported)')
+    .argument('<scenario>', 'scenario YAML file (target.router)')
+    .option('-e, --env <KEY=VALUE>', 'a variable for ${KEY} in the scenario file, repeatable', variable)
+    .option('--duration <duration>', "simulate this long instead of the scenario's duration, e.g. 10m (faults must still fit)", (v: string) => {
+      const bad = checkOverrides({ duration: v });
+      if (bad.length) throw new InvalidArgumentError(bad[0]!.slice('duration: '.length));
+      return v;
+    })
+    .option('--seed <n>', "seed instead of the scenario's", (v: string) => {
+      const n = Number(v);
+      if (!/^-?\d+$/.test(v.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('a seed is a whole number');
+      return n;
+    })
+    .option('--bin <duration>', 'also keep upstream arrivals in bins this wide (result.json series.upstreamFine), e.g. 10ms', (v: string) => {
+      let ms: number;
+      try {
+        ms = parseDuration(v);
+      } catch {
+        throw new InvalidArgumentError('a duration such as 10ms');
+      }
+      if (!(ms > 0)) throw new InvalidArgumentError('a bin is wider than 0ms');
+      return ms;
+    })
+    .option('-o, --reports <dir>', 'where reports/<scenario>/<run-id>/ go', 'reports')
+    .action(async (file: string, o: SimFlags) => exit(await simScenarioCommand(file, o)));
+}
+
+export async function simScenarioCommand(file: string, flags: SimFlags): Promise<number> {
+  const loaded = await validateScenario(resolve(file), {
+    vars: flags.env ?? {},
+    env: process.env,
+    overrides: { ...(flags.duration !== undefined && { duration: flags.duration }), ...(flags.seed !== undefined && { seed: flags.seed }) },
+  });
+  if (!loaded.ok) {
+    console.error(formatIssues(loaded.issues.map((i) => ({ ...i, file: shown(i.file) }))));
+    return EXIT.invalid;
+  }
+  const scenario = loaded.scenario;
+  let outcome;
+  try {
+    outcome = await simulateScenario(scenario, { ...(flags.bin !== undefined && { binMs: flags.bin }) });
+  } catch (err) {
+    if (!(err instanceof SimUnsupportedError)) throw err;
+    console.error(`${scenario.name}: ${err.message}`);
+    return EXIT.invalid;
+  }
+  const { result, stats } = outcome;
+  // The id is the seed's: a second simulation with the same seed gets a numbered folder beside the first.
+  let n = 1;
+  const { dir } = await createRunDir(join(resolve(flags.reports), scenario.name), result.runId, () => `${result.runId}-${++n}`);
+  const files = await writeReports(result, dir);
+  const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+  process.stdout.write(formatSummary(result, { color, reports: files.map(shown) }) + '\n');
+  const perSecond = stats.wallMs > 0 ? Math.round(stats.simulatedRequests / (stats.wallMs / 1000)) : 0;
+  process.stdout.write(
+    `simulated ${formatDuration(result.durationMs)} in ${formatDuration(Math.round(stats.wallMs))} of wall time: ${stats.events} events, ` +
+      `${stats.simulatedRequests} requests, ${stats.upstreamCalls} upstream calls (${perSecond} simulated requests/s)\n`,
+  );
+  return result.verdict === 'fail' ? EXIT.breached : EXIT.pass;
+}

@@ -1,0 +1,157 @@
+/**
+ * A modelled provider: the live provider stage itself (`providerChain`, src/providers/
+ * provider.ts — the active HTTP faults, the capacity queue with its brown-outs, the bundled
+ * fixture's handlers) on the virtual clock, answering in-process instead of over a socket.
+ * It counts what it receives as the fixture server does (src/providers/server.ts): arrival
+ * time, the handler's endpoint label, the status sent, 0 when the answer was cut off (a hang
+ * released, a truncated body, the client gone first).
+ *
+ * What a socket adds is modelled here: the server's own time per request (`overheadMs`, a
+ * loopback fixture answers in a fraction of a millisecond, see ./network.ts for the figure)
+ * and the client leaving (`gone`), which the live server sees as the connection closing.
+ */
+import type { HttpHandler } from 'msw';
+import type { Clock } from '../core/clock.ts';
+import { sample, type Distribution } from '../core/distributions.ts';
+import type { Rng } from '../core/rng.ts';
+import type { Capacity } from '../model/capacity.ts';
+import type { HttpStageFault } from '../model/faults/index.ts';
+import { providerChain, type ProviderChain } from '../providers/provider.ts';
+
+/** One request the provider received (as server.ts's `ReceivedRequest`), in virtual epoch ms. */
+export interface SimReceived {
+  at: number;
+  endpoint: string;
+  status: number;
+}
+
+/** What the provider sends back: a whole answer, or nothing (the connection dropped). */
+export type SimAnswer = { status: number; headers: Record<string, string | string[]>; body: Uint8Array } | { dropped: true };
+
+export interface SimProviderOptions {
+  key: string;
+  provider: string;
+  region?: string;
+  fixture: string;
+  capacity?: Capacity;
+  clock: Clock;
+  rng: Rng;
+  /** The server's own time per request (parsing, the handler, writing), drawn per request. */
+  overhead: Distribution;
+}
+
+export class SimProvider {
+  readonly key: string;
+  readonly provider: string;
+  readonly region: string | undefined;
+  readonly origin: string;
+  readonly received: SimReceived[] = [];
+  readonly #chain: ProviderChain;
+  readonly #clock: Clock;
+  readonly #rng: Rng;
+  readonly #overhead: Distribution;
+  readonly #labels = new Map<string, Promise<string>>();
+  #seq = 0;
+
+  constructor(opts: SimProviderOptions, index: number) {
+    this.key = opts.key;
+    this.provider = opts.provider;
+    this.region = opts.region;
+    this.origin = `http://provider-${index}.sim.invalid`;
+    this.#clock = opts.clock;
+    this.#rng = opts.rng;
+    this.#overhead = opts.overhead;
+    this.#chain = providerChain({ provider: opts.provider, region: opts.region, fixture: opts.fixture, rng: opts.rng, clock: opts.clock, ...(opts.capacity && { capacity: opts.capacity }) });
+  }
+
+  setFaults(faults: HttpStageFault[]): void {
+    this.#chain.setFaults(faults);
+  }
+
+  close(): void {
+    this.#chain.close();
+  }
+
+  /**
+   * Serves one request that has arrived now. `gone` aborts when the client closes the
+   * connection: the request counts as cut off (status 0) from then, as live, though the work
+   * it holds (a place in the capacity queue) goes on.
+   */
+  async serve(method: string, path: string, headers: Record<string, string | string[]>, body: Uint8Array | undefined, gone: AbortSignal): Promise<SimAnswer> {
+    const at = this.#clock.now();
+    const url = new URL(path, this.origin);
+    const endpoint = await this.#label(method, url);
+    let recorded = false;
+    const record = (status: number) => {
+      if (recorded) return;
+      recorded = true;
+      this.received.push({ at, endpoint, status });
+    };
+    const onGone = () => record(0);
+    if (gone.aborted) onGone();
+    else gone.addEventListener('abort', onGone, { once: true });
+    try {
+      await this.#clock.sleep(Math.max(0, sample(this.#overhead, this.#rng)));
+      const h = new Headers();
+      for (const [k, v] of Object.entries(headers)) for (const one of Array.isArray(v) ? v : [v]) h.append(k, one);
+      const hasBody = body !== undefined && body.byteLength > 0 && method !== 'GET' && method !== 'HEAD';
+      const request = new Request(url, { method, headers: h, body: hasBody ? (body as Uint8Array<ArrayBuffer>) : null, signal: gone });
+      const requestId = String(++this.#seq);
+      const resolutionContext = { baseUrl: this.origin, quiet: true };
+      let response: Response | undefined;
+      for (const handler of this.#chain.handlers()) {
+        const result = await (handler as HttpHandler).run({ request: request.clone(), requestId, resolutionContext });
+        if (result?.response) {
+          response = result.response;
+          break;
+        }
+      }
+      if (!response) {
+        const text = JSON.stringify({ error: `provider ${this.provider} has no handler for ${method} ${path}` });
+        record(404);
+        return { status: 404, headers: { 'content-type': 'application/json' }, body: new TextEncoder().encode(text) };
+      }
+      if (response.type === 'error') {
+        record(0);
+        return { dropped: true };
+      }
+      // A streamed body (truncate, slow_body) is read as it comes, on the virtual clock; one
+      // that errors part-way is a dropped connection, as the fixture server destroys it.
+      let payload: Uint8Array;
+      try {
+        payload = new Uint8Array(await response.arrayBuffer());
+      } catch {
+        record(0);
+        return { dropped: true };
+      }
+      const out: Record<string, string | string[]> = {};
+      response.headers.forEach((v, k) => (out[k] = v));
+      out['x-fixture-provider'] = this.provider;
+      if (this.region) out['x-fixture-region'] = this.region;
+      out['content-length'] = String(payload.byteLength);
+      record(gone.aborted ? 0 : response.status);
+      return { status: response.status, headers: out, body: payload };
+    } finally {
+      gone.removeEventListener('abort', onGone);
+    }
+  }
+
+  /** The fixture handler's label for a request (`GET /weather/:city`), as server.ts names it; cached per method and path. */
+  #label(method: string, url: URL): Promise<string> {
+    const id = `${method} ${url.pathname}`;
+    let got = this.#labels.get(id);
+    if (!got) {
+      got = (async () => {
+        const request = new Request(url, { method });
+        const resolutionContext = { baseUrl: this.origin, quiet: true };
+        for (const h of this.#chain.own) {
+          if (h.info.path === '*') continue;
+          if (await h.test({ request, resolutionContext })) return h.info.header;
+        }
+        return id;
+      })();
+      this.#labels.set(id, got);
+    }
+    return got;
+  }
+}
