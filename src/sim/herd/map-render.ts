@@ -38,7 +38,7 @@ export function renderMapTable(map: MetastabilityMap): string {
     const line = (r: string[]) => r.map((x, i) => (i === 0 ? x.padStart(widths[i]!) : x.padEnd(widths[i]!))).join('  ');
     const recovered = map.cells.filter((c) => c.variant === v.name && c.state === 'recovered').length;
     const total = map.loads.length * map.triggersMs.length;
-    lines.push('', `${v.name}${v.router ? ` (${v.router})` : ''}: ${recovered} of ${total} cells recovered`, line(head), ...rows.map(line));
+    lines.push('', `${v.name}: ${recovered} of ${total} cells recovered`, line(head), ...rows.map(line));
   }
   return lines.join('\n');
 }
@@ -89,7 +89,7 @@ export function renderMapHtml(map: MetastabilityMap): string {
           return `<tr><th scope="row">${e(String(load))}</th>${tds}</tr>`;
         })
         .join('\n');
-      const caption = `${v.name}${v.router ? ` — ${v.router}` : ''}: ${recovered} of ${map.loads.length * map.triggersMs.length} cells recovered`;
+      const caption = `${v.name}: ${recovered} of ${map.loads.length * map.triggersMs.length} cells recovered`;
       return `<section><table><caption>${e(caption)}</caption>\n<thead>${header}</thead>\n<tbody>\n${rows}\n</tbody></table></section>`;
     })
     .join('\n');
