@@ -162,7 +162,7 @@ export function registerMetastableCommands(herd: Command): void {
   herd
     .command('metastable')
     .description('the metastable failure of Bronson et al. (HotOS 2021, §2.1) in virtual time, with its variants: lower load, a retry budget, a breaker, jitter; per run: recovered or stuck, when, peak amplification')
-    .option('--scenario <file>', 'the case', 'scenarios/incidents/metastable.yaml')
+    .option('--scenario <file>', 'the case', 'scenarios/incidents/metastable.broken.yaml')
     .option('--seed <n>', "seed instead of the scenario's", seedOf)
     .option('--json', 'print the runs as JSON')
     .action(async (o: MetastableFlags) => exit(await metastableCommand(o)));

@@ -23,7 +23,7 @@ describe.each([
   { load: 70, expected: 'stuck' },
 ])('the metastable map cell $load/s × 2 s', ({ load, expected }) => {
   it(`is ${expected} in virtual time and live alike`, async () => {
-    const base = await loadScenario('scenarios/incidents/metastable.yaml');
+    const base = await loadScenario('scenarios/incidents/metastable.broken.yaml');
     const cell = cellScenario(base, { load, triggerMs: 2000, router: null });
     const scenario = { ...cell, load: { ...cell.load, durationMs: 15_000 } };
     const { result: sim } = await simulateScenario(scenario);

@@ -12,8 +12,8 @@ import { readScenarioFile } from '../../scenario/load.ts';
 import { AS_WRITTEN, buildMap, cellScenario, checkMapSpec, defaultGrid, recoveredShare, stuckEdge, type Simulate } from './map.ts';
 import { escapeHtml, mapJsonRows, renderMapHtml, renderMapTable } from './map-render.ts';
 
-const FILE = resolve('scenarios/incidents/metastable.yaml');
-const BUDGET = resolve('fixtures/routers/metastable.budget.yaml');
+const FILE = resolve('scenarios/incidents/metastable.broken.yaml');
+const BUDGET = resolve('fixtures/routers/metastable.yaml');
 let scenario: Scenario;
 
 beforeAll(async () => {
@@ -26,7 +26,7 @@ beforeAll(async () => {
 const toy: Simulate = async (s) => {
   const rate = s.load.model === 'open' ? s.load.rate : 0;
   const f = s.faults[0]!;
-  const budget = s.target.kind === 'router' && s.target.config.includes('budget');
+  const budget = s.target.kind === 'router' && s.target.config === BUDGET;
   const stuck = !budget && (rate * (f.toMs - f.fromMs)) / 1000 >= 60;
   const n = s.load.durationMs / 1000;
   const ok: number[] = [];
@@ -117,7 +117,7 @@ describe('buildMap', () => {
     expect(table).toMatch(/\n\s*80  ok 1\.5s  STUCK\s+STUCK\s*\n\s*40  ok 1\.5s  ok 1\.0s  STUCK/);
     const rows = mapJsonRows(map);
     expect(rows).toHaveLength(18);
-    expect(rows[17]).toMatchObject({ scenario: 'metastable', variant: 'budget', router: BUDGET, load: 80, triggerMs: 2000, state: 'recovered' });
+    expect(rows[17]).toMatchObject({ scenario: 'metastable-broken', variant: 'budget', router: BUDGET, load: 80, triggerMs: 2000, state: 'recovered' });
   });
 
   it('refuses bad input before running anything', async () => {

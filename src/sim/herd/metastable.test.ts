@@ -31,7 +31,7 @@ let metastable: Scenario;
 const runs = new Map<number, MetastableRun[]>();
 
 beforeAll(async () => {
-  metastable = await scenarioAt('scenarios/incidents/metastable.yaml');
+  metastable = await scenarioAt('scenarios/incidents/metastable.broken.yaml');
   for (const seed of SEEDS) runs.set(seed, await runMetastable(metastable, simulate, { seed }));
 }, 120_000);
 
@@ -78,7 +78,7 @@ describe('the metastability maps', () => {
         scenario: metastable,
         loads: [40, 70],
         triggersMs: [1000, 2000],
-        variants: [AS_WRITTEN, { name: 'budget', router: resolve('fixtures/routers/metastable.budget.yaml') }, { name: 'breaker', router: resolve('fixtures/routers/metastable.breaker.yaml') }],
+        variants: [AS_WRITTEN, { name: 'budget', router: resolve('fixtures/routers/metastable.yaml') }, { name: 'breaker', router: resolve('fixtures/routers/metastable.breaker.yaml') }],
       },
       simulate,
     );

@@ -1,9 +1,9 @@
 /**
  * The metastable case (Bronson, Aghayev, Charapko, Zhu, "Metastable Failures in Distributed
  * Systems", HotOS 2021, §2.1), run with its variants: the scenario as written
- * (scenarios/incidents/metastable.yaml: a vulnerable system — 65 % load behind one
+ * (scenarios/incidents/metastable.broken.yaml: a vulnerable system — 65 % load behind one
  * immediate retry — and a 2 s brown-out), the same at lower load, and the same behind each
- * router config beside its own (`<router>.budget.yaml`, `.breaker.yaml`, `.jitter.yaml`).
+ * router config beside its own (`VARIANTS`: the fix with a retry budget, a breaker, jitter).
  * Each run is judged by `analyzeRecovery` (recovery.ts): recovered, and when, or stuck.
  *
  * The paper's finding, which the runs are checked against (metastable.test.ts):
@@ -25,8 +25,15 @@ import { cellScenario, MapInputError, triggerFault, type Simulate } from './map.
 /** The lower load: 60 % of the scenario's, so that even doubled by the retry it stays below capacity in the case as written (2 × 42/s < 107/s). */
 export const LOWER_LOAD_FRACTION = 0.6;
 
-/** The variant router configs, by the suffix their file has beside the scenario's own. */
-export const VARIANT_SUFFIXES = ['budget', 'breaker', 'jitter'] as const;
+/**
+ * The variant router configs beside the case's own `<stem>.broken.yaml`: the fix, its twin
+ * `<stem>.yaml` (a retry budget), then `<stem>.breaker.yaml` and `<stem>.jitter.yaml`.
+ */
+export const VARIANTS = [
+  { name: 'budget', file: (stem: string) => `${stem}.yaml` },
+  { name: 'breaker', file: (stem: string) => `${stem}.breaker.yaml` },
+  { name: 'jitter', file: (stem: string) => `${stem}.jitter.yaml` },
+] as const;
 
 export interface MetastableCase {
   name: string;
@@ -43,11 +50,11 @@ export interface MetastableRun {
   outcome: RecoveryOutcome;
 }
 
-/** A variant router config's file: `metastable.yaml` → `metastable.budget.yaml`, beside it. */
-export function variantRouter(config: string, suffix: string): string {
+/** A variant's router config, beside the case's `<stem>.broken.yaml`. */
+export function variantRouter(config: string, variant: (typeof VARIANTS)[number]): string {
   const file = basename(config);
-  const dot = file.lastIndexOf('.');
-  return join(dirname(config), dot > 0 ? `${file.slice(0, dot)}.${suffix}${file.slice(dot)}` : `${file}.${suffix}`);
+  if (!file.endsWith('.broken.yaml')) throw new MapInputError(`the case's router config ${file} is not a broken twin (<stem>.broken.yaml): its variants are found beside it as <stem>.yaml, <stem>.breaker.yaml, <stem>.jitter.yaml`);
+  return join(dirname(config), variant.file(file.slice(0, -'.broken.yaml'.length)));
 }
 
 /** The case as written, at lower load, and behind each variant router config. */
@@ -62,9 +69,9 @@ export function metastableCases(scenario: Scenario): MetastableCase[] {
   return [
     { name: 'as written', change: `${rate}/s behind ${basename(config)}`, scenario },
     { name: 'lower load', change: `${lower}/s instead of ${rate}/s`, scenario: cellScenario(scenario, { ...trigger, load: lower, router: null }) },
-    ...VARIANT_SUFFIXES.map((suffix) => {
-      const router = variantRouter(config, suffix);
-      return { name: suffix, change: `router ${basename(router)}`, scenario: cellScenario(scenario, { ...trigger, load: rate, router }) };
+    ...VARIANTS.map((v) => {
+      const router = variantRouter(config, v);
+      return { name: v.name, change: `router ${basename(router)}`, scenario: cellScenario(scenario, { ...trigger, load: rate, router }) };
     }),
   ];
 }
