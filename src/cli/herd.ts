@@ -1,13 +1,20 @@
 /**
- * `faultline herd …`: published results on retries, herds and metastable failures,
- * reproduced in virtual time (src/sim). Each subcommand lives in its own file and registers
- * itself here with one line.
+ * `faultline herd …`: published thundering-herd and retry studies, reproduced in virtual time
+ * (src/sim/herd). Each subcommand is one function that adds itself to the `herd` command, in its
+ * own file (herd-<name>.ts); HERD_SUBCOMMANDS below is the one place they are registered, and
+ * main.ts registers `herd` itself with one line. (The same shape as arch-brooker's herd.ts, so
+ * the two merge into one list.)
  */
 import type { Command } from 'commander';
 import { registerMetastableCommands } from './herd-metastable.ts';
 
-export function registerHerdCommand(program: Command): Command {
-  const herd = program.command('herd').description('reproduce published results on retries and metastable failures in virtual time');
-  registerMetastableCommands(herd);
+/** Adds one subcommand (with its options and action) to `herd`. */
+export type HerdSubcommand = (herd: Command) => void;
+
+export const HERD_SUBCOMMANDS: readonly HerdSubcommand[] = [registerMetastableCommands];
+
+export function herdCommand(program: Command): Command {
+  const herd = program.command('herd').description('published herd and retry studies, reproduced in virtual time with faultline’s own policy code');
+  for (const add of HERD_SUBCOMMANDS) add(herd);
   return herd;
 }

@@ -13,7 +13,7 @@ import { packageVersion } from './version.ts';
 import { exit } from './exit.ts';
 import { simCommand } from './sim.ts';
 import { checkOverrides } from '../scenario/overrides.ts';
-import { registerHerdCommand } from './herd.ts';
+import { herdCommand } from './herd.ts';
 
 
 const program = new Command()
@@ -116,7 +116,7 @@ program
   .action(async (o) => toxiproxyCommand(o));
 
 simCommand(program);
-registerHerdCommand(program);
+herdCommand(program);
 
 try {
   await program.parseAsync(process.argv);
