@@ -17,7 +17,6 @@ import type { ProviderEndpoint, RunResult } from '../model/result.ts';
 import type { Scenario } from '../model/scenario.ts';
 import { forkRng, seededRng } from '../core/rng.ts';
 import { formatIssues } from '../config/issues.ts';
-import { httpFaultBackend, layeredBackend } from '../faults/backends.ts';
 import { planFaults } from '../faults/plan.ts';
 import { startTimeline } from '../faults/timeline.ts';
 import { parseExposition } from '../collect/scrape.ts';
@@ -26,7 +25,7 @@ import { createRouter, loadRouterConfig, RouterMetrics } from '../router/index.t
 import { providerEnvName } from '../scenario/templates.ts';
 import { SimClock } from './engine.ts';
 import { driveClients, type ClientModel } from './clients.ts';
-import { DEFAULT_NETWORK, networkBackend, PathState, type NetworkModel } from './network.ts';
+import { DEFAULT_NETWORK, PathState, simFaultBackend, type NetworkModel } from './network.ts';
 import { SimProvider } from './provider.ts';
 import { simTransport } from './transport.ts';
 import { SimUnsupportedError, unsupportedParts } from './unsupported.ts';
@@ -65,9 +64,16 @@ export const SIM_EPOCH = Date.UTC(2026, 0, 1);
  * live runs (README, "Virtual time"). A lognormal: mostly a fraction of a ms, sometimes a
  * scheduling hiccup of a few.
  */
-export const DEFAULT_PROVIDER_OVERHEAD: Distribution = { distribution: 'lognormal', p50: 0.3, p99: 3 };
+export const DEFAULT_PROVIDER_OVERHEAD: Distribution = { distribution: 'lognormal', p50: 0.6, p99: 1.5 };
 
 const SCRAPE_EVERY_MS = 1000;
+/**
+ * How late after each whole second a live scrape takes its reading: the collector's timer
+ * fires at least a millisecond after it is due (Node's setTimeout). It matters at a window's
+ * edge: an SLO on a router counter takes the scrape nearest the edge, and a fault that ends
+ * at 3.5 s is equidistant from exact scrapes at 3 s and 4 s, where live is not.
+ */
+const SCRAPE_LAG_MS = 1;
 
 /** A simulated run's id: the virtual start time as a live id has it, and the seed (`20260101T000000.000Z-sim7`). */
 export function simRunId(seed: number): string {
@@ -135,21 +141,13 @@ export async function simulateScenario(input: Scenario, options: SimOptions = {}
   const router = createRouter({ config: loaded.value, transport, upstreams, clock, rng: seededRng(seed ^ 0x7a11), metrics });
 
   const warnings: string[] = [];
-  const backend = layeredBackend({
-    http: httpFaultBackend(async (key, faults) => {
-      const sp = providers.get(key);
-      if (!sp) throw new Error(`no provider endpoint ${key}`);
-      sp.setFaults(faults);
-      return clock.now();
-    }),
-    network: networkBackend(paths),
-  });
+  const backend = simFaultBackend(providers, paths, clock);
   // No primeFaults: it warms the live backends' cold paths; a modelled switch is instant.
   const timeline = startTimeline(planned, backend, clock, t0, (f, phase, err) => {
     warnings.push(`fault ${f.name} failed to switch ${phase}: ${err instanceof Error ? err.message : String(err)}`);
   });
 
-  // The router's own registry, scraped every simulated second from t = 0 as the collector does live.
+  // The router's own registry, scraped every simulated second from t = 0 as the collector does live (a lag behind each second, as live).
   const scrapes: MetricScrape[] = [];
   let scraping = true;
   const scrape = async () => {
@@ -161,7 +159,7 @@ export async function simulateScenario(input: Scenario, options: SimOptions = {}
     void scrape();
     clock.schedule(SCRAPE_EVERY_MS, scrapeLoop);
   };
-  clock.schedule(0, scrapeLoop);
+  clock.schedule(SCRAPE_LAG_MS, scrapeLoop);
 
   const client: ClientModel = { clientLeg: network.clientLeg, rng: forkRng(seed, 'sim:client') };
   const load = await driveClients(scenario, router, clock, t0, client);
