@@ -7,7 +7,7 @@
  * the scenario or the user (names, paths, summaries) is HTML-escaped.
  */
 import { PALETTE } from '../../report/charts.ts';
-import type { MapCell, MetastabilityMap } from './map.ts';
+import { loadStates, type MapCell, type MetastabilityMap } from './map.ts';
 
 /** A trigger length as people write it: 500ms, 1.5s, 2s. */
 export function formatLength(ms: number): string {
@@ -30,10 +30,12 @@ export function renderMapTable(map: MetastabilityMap): string {
     `metastability map: ${map.scenario.name}, trigger \`${map.trigger}\` from ${formatLength(map.triggerFromMs)}, run ${formatLength(map.durationMs)}, seed ${map.seed}`,
     `recovered: goodput ≥ ${Math.round(map.criteria.minGoodput * 100)} % and amplification ≤ ${map.criteria.maxAmplification}× every second from then to the end, for ≥ ${formatLength(map.criteria.holdMs)}`,
     `cells: "ok T" recovered T after the trigger ended, STUCK never did, ? too little run after the trigger to tell`,
+    `state: stable, the load recovered from every trigger; vulnerable, some trigger left it stuck (metastable)`,
   ];
-  const head = ['load/s \\ trigger', ...map.triggersMs.map(formatLength)];
+  const head = ['load/s \\ trigger', ...map.triggersMs.map(formatLength), 'state'];
   for (const v of map.variants) {
-    const rows = [...map.loads].sort((a, b) => b - a).map((load) => [String(load), ...map.triggersMs.map((t) => cellText(cellOf(map, v.name, load, t)))]);
+    const states = new Map(loadStates(map, v.name).map((r) => [r.load, r.state]));
+    const rows = [...map.loads].sort((a, b) => b - a).map((load) => [String(load), ...map.triggersMs.map((t) => cellText(cellOf(map, v.name, load, t))), states.get(load)!]);
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     const line = (r: string[]) => r.map((x, i) => (i === 0 ? x.padStart(widths[i]!) : x.padEnd(widths[i]!))).join('  ');
     const recovered = map.cells.filter((c) => c.variant === v.name && c.state === 'recovered').length;
@@ -75,7 +77,8 @@ export function renderMapHtml(map: MetastabilityMap): string {
   const grids = map.variants
     .map((v) => {
       const recovered = map.cells.filter((c) => c.variant === v.name && c.state === 'recovered').length;
-      const header = `<tr><th scope="col">load/s ＼ trigger</th>${map.triggersMs.map((t) => `<th scope="col">${e(formatLength(t))}</th>`).join('')}</tr>`;
+      const header = `<tr><th scope="col">load/s ＼ trigger</th>${map.triggersMs.map((t) => `<th scope="col">${e(formatLength(t))}</th>`).join('')}<th scope="col">state</th></tr>`;
+      const states = new Map(loadStates(map, v.name).map((r) => [r.load, r.state]));
       const rows = loads
         .map((load) => {
           const tds = map.triggersMs
@@ -86,7 +89,7 @@ export function renderMapHtml(map: MetastabilityMap): string {
               return `<td class="${c.state}" title="${e(title)}">${e(cellText(c))}</td>`;
             })
             .join('');
-          return `<tr><th scope="row">${e(String(load))}</th>${tds}</tr>`;
+          return `<tr><th scope="row">${e(String(load))}</th>${tds}<th scope="row">${e(states.get(load)!)}</th></tr>`;
         })
         .join('\n');
       const caption = `${v.name}: ${recovered} of ${map.loads.length * map.triggersMs.length} cells recovered`;
@@ -105,7 +108,7 @@ th{background:#f3f3f3}td.recovered{background:${COLOURS.recovered};color:#fff}td
 </style></head><body>
 <h1>${e(`Metastability map: ${map.scenario.name}`)}</h1>
 <p>${e(map.scenario.file)}</p>
-<p>${e(`Each cell is one simulated run (seed ${map.seed}, ${formatLength(map.durationMs)}): the offered load (rows) and the length of the trigger \`${map.trigger}\`, which starts at ${formatLength(map.triggerFromMs)} (columns). A run recovered when, from some second after the trigger ended to the end of the run and for at least ${formatLength(c.holdMs)}, every second's goodput was ≥ ${Math.round(c.minGoodput * 100)} % of its offered load and the backend received ≤ ${c.maxAmplification}× it; the cell says how long after the trigger. Stuck: it never did.`)}</p>
+<p>${e(`Each cell is one simulated run (seed ${map.seed}, ${formatLength(map.durationMs)}): the offered load (rows) and the length of the trigger \`${map.trigger}\`, which starts at ${formatLength(map.triggerFromMs)} (columns). A run recovered when, from some second after the trigger ended to the end of the run and for at least ${formatLength(c.holdMs)}, every second's goodput was ≥ ${Math.round(c.minGoodput * 100)} % of its offered load and the backend received ≤ ${c.maxAmplification}× it; the cell says how long after the trigger. Stuck: it never did. A load is stable when it recovered from every trigger here, vulnerable when some trigger left it stuck (Bronson et al., HotOS 2021).`)}</p>
 <p class="legend"><span style="background:${COLOURS.recovered}">recovered</span><span style="background:${COLOURS.stuck}">stuck</span><span style="background:${COLOURS.undetermined};color:#222">undetermined</span></p>
 ${grids}
 </body></html>

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../model/result.ts';
 import type { Scenario } from '../../model/scenario.ts';
 import { readScenarioFile } from '../../scenario/load.ts';
-import { AS_WRITTEN, buildMap, cellScenario, checkMapSpec, defaultGrid, recoveredShare, stuckEdge, type Simulate } from './map.ts';
+import { AS_WRITTEN, buildMap, cellScenario, checkMapSpec, defaultGrid, loadStates, recoveredShare, stuckEdge, type Simulate } from './map.ts';
 import { escapeHtml, mapJsonRows, renderMapHtml, renderMapTable } from './map-render.ts';
 
 const FILE = resolve('scenarios/incidents/metastable.broken.yaml');
@@ -110,11 +110,16 @@ describe('buildMap', () => {
       { triggerMs: 2000, lowestStuckLoad: 40 },
     ]);
     expect(() => recoveredShare(map, 'nope')).toThrow(/no variant `nope`/);
+    expect(loadStates(map, 'as written')).toEqual([
+      { load: 20, state: 'stable', shortestStuckTriggerMs: null },
+      { load: 40, state: 'vulnerable', shortestStuckTriggerMs: 2000 },
+      { load: 80, state: 'vulnerable', shortestStuckTriggerMs: 1000 },
+    ]);
 
     const table = renderMapTable(map);
     expect(table).toContain('as written: 6 of 9 cells recovered');
     // Highest load first.
-    expect(table).toMatch(/\n\s*80  ok 1\.5s  STUCK\s+STUCK\s*\n\s*40  ok 1\.5s  ok 1\.0s  STUCK/);
+    expect(table).toMatch(/\n\s*80  ok 1\.5s  STUCK\s+STUCK\s+vulnerable\n\s*40  ok 1\.5s  ok 1\.0s  STUCK\s+vulnerable\n\s*20  .*stable/);
     const rows = mapJsonRows(map);
     expect(rows).toHaveLength(18);
     expect(rows[17]).toMatchObject({ scenario: 'metastable-broken', variant: 'budget', router: BUDGET, load: 80, triggerMs: 2000, state: 'recovered' });

@@ -193,4 +193,19 @@ export function stuckEdge(map: MetastabilityMap, variant: string): { triggerMs: 
   });
 }
 
+/**
+ * Each load's row in Bronson et al.'s words: *stable* when the system recovered from every
+ * trigger on the grid, *vulnerable* when some trigger left it stuck (it is healthy until
+ * then: the stuck cells are its metastable states), *unknown* when a cell was undetermined
+ * and none stuck.
+ */
+export function loadStates(map: MetastabilityMap, variant: string): { load: number; state: 'stable' | 'vulnerable' | 'unknown'; shortestStuckTriggerMs: number | null }[] {
+  return map.loads.map((load) => {
+    const row = map.cells.filter((c) => c.variant === variant && c.load === load);
+    const stuck = row.filter((c) => c.state === 'stuck').map((c) => c.triggerMs);
+    const state = stuck.length ? 'vulnerable' : row.every((c) => c.state === 'recovered') ? 'stable' : 'unknown';
+    return { load, state, shortestStuckTriggerMs: stuck.length ? Math.min(...stuck) : null };
+  });
+}
+
 const round = (x: number) => Math.round(x * 100) / 100;

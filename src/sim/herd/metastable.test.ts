@@ -14,7 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Scenario } from '../../model/scenario.ts';
 import { readScenarioFile } from '../../scenario/load.ts';
 import { simulateScenario } from '../index.ts';
-import { AS_WRITTEN, buildMap, recoveredShare, stuckEdge, type Simulate } from './map.ts';
+import { AS_WRITTEN, buildMap, loadStates, recoveredShare, stuckEdge, type Simulate } from './map.ts';
 import { runMetastable, type MetastableRun } from './metastable.ts';
 import { secondStats } from './recovery.ts';
 
@@ -87,6 +87,8 @@ describe('the metastability maps', () => {
       { triggerMs: 2000, lowestStuckLoad: 70 },
     ]);
     expect(recoveredShare(map, AS_WRITTEN.name)).toBe(0.5);
+    // In the paper's words: 40/s is stable, 70/s vulnerable (its stuck cells metastable).
+    expect(loadStates(map, AS_WRITTEN.name).map((r) => r.state)).toEqual(['stable', 'vulnerable']);
     expect(recoveredShare(map, 'budget')).toBe(1);
     expect(recoveredShare(map, 'breaker')).toBe(1);
   }, 60_000);
