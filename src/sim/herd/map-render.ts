@@ -37,7 +37,7 @@ export function renderMapTable(map: MetastabilityMap): string {
     const states = new Map(loadStates(map, v.name).map((r) => [r.load, r.state]));
     const rows = [...map.loads].sort((a, b) => b - a).map((load) => [String(load), ...map.triggersMs.map((t) => cellText(cellOf(map, v.name, load, t))), states.get(load)!]);
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-    const line = (r: string[]) => r.map((x, i) => (i === 0 ? x.padStart(widths[i]!) : x.padEnd(widths[i]!))).join('  ');
+    const line = (r: string[]) => r.map((x, i) => (i === 0 ? x.padStart(widths[i]!) : x.padEnd(widths[i]!))).join('  ').trimEnd();
     const recovered = map.cells.filter((c) => c.variant === v.name && c.state === 'recovered').length;
     const total = map.loads.length * map.triggersMs.length;
     lines.push('', `${v.name}: ${recovered} of ${total} cells recovered`, line(head), ...rows.map(line));
