@@ -6,11 +6,12 @@
  */
 import type { Command } from 'commander';
 import { brookerSubcommand } from './herd-brooker.ts';
+import { registerMetastableCommands } from './herd-metastable.ts';
 
 /** Adds one subcommand (with its options and action) to `herd`. */
 export type HerdSubcommand = (herd: Command) => void;
 
-export const HERD_SUBCOMMANDS: readonly HerdSubcommand[] = [brookerSubcommand];
+export const HERD_SUBCOMMANDS: readonly HerdSubcommand[] = [brookerSubcommand, registerMetastableCommands];
 
 export function herdCommand(program: Command): Command {
   const herd = program.command('herd').description('published herd and retry studies, reproduced in virtual time with faultline’s own policy code');
