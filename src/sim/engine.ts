@@ -18,7 +18,7 @@
  *
  * Deterministic: events fire in (time, scheduling order); nothing reads the real clock.
  */
-import type { Clock } from '../core/clock.ts';
+import { sleepWith, type Clock } from '../core/clock.ts';
 
 interface Event {
   at: number;
@@ -75,18 +75,7 @@ export class SimClock implements Clock {
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const onAbort = () => {
-        cancel();
-        reject(signal!.reason);
-      };
-      const cancel = this.schedule(ms, () => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      });
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return sleepWith(this, ms, signal);
   }
 
   /** When the next live event is due; undefined when none is. */
