@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { binArrivals, peakToMean, periodicity } from './herd.ts';
+import { binArrivals, finestHerdBin, peakToMean, periodicity } from './herd.ts';
 import { evaluateSlo, parseSlo, printSlo } from './index.ts';
 import { fault, reqs, runData, up } from './testing.ts';
 import type { UpstreamRecord } from '../model/run.ts';
@@ -17,6 +17,13 @@ describe('binArrivals', () => {
   it('counts whole bins from the window start and leaves out the partial last one', () => {
     expect(binArrivals([0, 9, 10, 25, 29.9, 30, 35], 0, 35, 10)).toEqual([2, 1, 2]);
     expect(binArrivals([100, 105, 111], 100, 120, 10)).toEqual([2, 1]);
+  });
+});
+
+describe('finestHerdBin', () => {
+  it('is the finest bin the SLOs name, undefined when none reads the herd', () => {
+    expect(finestHerdBin([{ expr: 'availability >= 99%' }])).toBeUndefined();
+    expect(finestHerdBin([{ expr: 'peak_to_mean(upstream_requests, 20ms) < 3' }, { expr: '-periodicity(upstream_requests, 5ms) > -0.5' }, { expr: 'peak_to_mean(upstream_requests) < 3' }])).toBe(5);
   });
 });
 

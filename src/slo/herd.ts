@@ -13,6 +13,30 @@
  * bounded (−1…1, r(0) = 1), scale-free (a threshold such as `< 0.3` means the same at any
  * load), and peaks at the period itself, read to one bin.
  */
+import type { SloExpr, ValueExpr } from './ast.ts';
+import { parseSlo } from './parse.ts';
+
+/**
+ * The finest bin any of these SLOs' `peak_to_mean`/`periodicity` names; undefined when none
+ * reads the herd. The result keeps its fine bins at this width, so the report draws what the
+ * SLOs judged.
+ */
+export function finestHerdBin(specs: readonly { expr: string | SloExpr }[]): number | undefined {
+  let finest: number | undefined;
+  const walk = (n: ValueExpr): void => {
+    if (n.kind === 'arrivals') finest = Math.min(finest ?? Infinity, n.binMs);
+    else if (n.kind === 'negate') walk(n.operand);
+    else if (n.kind === 'binary') {
+      walk(n.left);
+      walk(n.right);
+    }
+  };
+  for (const spec of specs) {
+    const parsed = typeof spec.expr === 'string' ? parseSlo(spec.expr) : { ok: true as const, expr: spec.expr };
+    if (parsed.ok) walk(parsed.expr.left);
+  }
+  return finest;
+}
 
 /**
  * Counts of `times` (ms) in whole bins of `binMs` from `start`: bin i is [start + i·binMs,
