@@ -313,7 +313,14 @@ function arrivals(node: ArrivalsNode, ctx: Context): Measured {
   }
   const r = periodicity(counts);
   if (!r.ok) return { value: null, reason: r.reason };
-  ctx.notes.push(r.flat ? `every ${node.binMs}ms bin holds the same count: no wave` : `period ${plainNumber(r.lagBins * node.binMs)}ms: lag ${r.lagBins} bins of ${node.binMs}ms, the highest of lags 2–${Math.floor(counts.length / 4)}`);
+  const quarter = Math.floor(counts.length / 4);
+  ctx.notes.push(
+    !r.flat
+      ? `period ${plainNumber(r.lagBins * node.binMs)}ms: lag ${r.lagBins} bins of ${node.binMs}ms, the highest of lags ${r.fromLag}–${quarter}`
+      : r.fromLag === 0
+        ? `every ${node.binMs}ms bin holds the same count: no wave`
+        : `the autocorrelation stays above 0 to a quarter of the window (${quarter} bins): a trend, no wave`,
+  );
   return { value: r.value };
 }
 

@@ -60,11 +60,20 @@ describe('periodicity', () => {
   });
 
   it('a flat train holds no wave (0, flat), a single burst little (its echo is zero)', () => {
-    expect(periodicity(new Array(100).fill(4))).toEqual({ ok: true, value: 0, lagBins: 2, flat: true });
+    expect(periodicity(new Array(100).fill(4))).toEqual({ ok: true, value: 0, lagBins: 0, flat: true, fromLag: 0 });
     const burst = new Array(100).fill(1);
     burst[50] = 30;
     const r = periodicity(burst);
     expect(r.ok && r.value).toBeLessThan(0.05);
+  });
+
+  it('a burst 12 bins wide is no wave, humps 12 wide every 22 bins are: r is searched from its first zero crossing', () => {
+    const hump = (i: number) => (i >= 0 && i < 12 ? 10 : 1);
+    const single = periodicity(Array.from({ length: 300 }, (_, i) => hump(i - 20)));
+    expect(single.ok && single.value).toBeLessThan(0.1);
+    const train = periodicity(Array.from({ length: 300 }, (_, i) => hump(i % 22)));
+    expect(train).toMatchObject({ ok: true, lagBins: 22 });
+    expect(train.ok && train.value).toBeGreaterThan(0.9);
   });
 
   it('is undefined with fewer than 8 bins', () => {

@@ -71,18 +71,21 @@ export const MIN_PERIODICITY_BINS = 8;
 export const MAX_PERIODICITY_WORK = 5e7;
 
 export type Periodicity =
-  | { ok: true; value: number; lagBins: number; flat: boolean }
+  | { ok: true; value: number; lagBins: number; flat: boolean; fromLag: number }
   | { ok: false; reason: string };
 
 /**
- * The highest normalised autocorrelation of the bin counts over lags k = 2 … ⌊n/4⌋ bins, and
- * its lag. r(k) = Σᵢ (xᵢ − x̄)(xᵢ₊ₖ − x̄) / Σᵢ (xᵢ − x̄)², the standard (biased) estimator, so
- * r(0) = 1 and |r(k)| ≤ 1.
- *  - Lag 1 is left out: any burst wider than one bin correlates with its neighbour, a wave or not.
- *  - A quarter of the window: the period then repeats at least four times in it, and every
+ * The highest normalised autocorrelation of the bin counts over lags k from the first lag
+ * at which it falls to 0 (at least 2 bins) to ⌊n/4⌋ bins, and that lag. r(k) = Σᵢ (xᵢ − x̄)(xᵢ₊ₖ − x̄) /
+ * Σᵢ (xᵢ − x̄)², the standard (biased) estimator, so r(0) = 1 and |r(k)| ≤ 1.
+ *  - From the first zero crossing, as autocorrelation pitch detectors search: a burst W bins
+ *    wide correlates with itself at every lag below W, wave or not, and only after r has
+ *    fallen to 0 can a rise again mean the burst repeats. Lag 1 is never taken.
+ *  - To a quarter of the window: the period then repeats at least four times in it, and every
  *    r(k) sums at least ¾ n pairs, so a single burst echoing once is not taken for a wave.
- * Bins all equal (no variance) hold no wave: 0, with `flat` set. On a tie the shortest lag
- * wins (the period, not its multiples).
+ * Bins all equal (no variance), or r never reaching 0 within a quarter of the window (a trend,
+ * no wave short enough to judge): 0, with `flat` set. On a tie the shortest lag wins (the
+ * period, not its multiples).
  */
 export function periodicity(counts: readonly number[]): Periodicity {
   const n = counts.length;
@@ -92,17 +95,24 @@ export function periodicity(counts: readonly number[]): Periodicity {
   const mean = counts.reduce((a, b) => a + b, 0) / n;
   const x = counts.map((c) => c - mean);
   const variance = x.reduce((a, v) => a + v * v, 0);
-  if (variance === 0) return { ok: true, value: 0, lagBins: 2, flat: true };
-  let best = -Infinity;
-  let lagBins = 2;
-  for (let k = 2; k <= maxLag; k++) {
+  if (variance === 0) return { ok: true, value: 0, lagBins: 0, flat: true, fromLag: 0 };
+  const r = (k: number) => {
     let sum = 0;
     for (let i = 0; i + k < n; i++) sum += x[i]! * x[i + k]!;
-    const r = sum / variance;
-    if (r > best + 1e-12) {
-      best = r;
+    return sum / variance;
+  };
+  let fromLag = 1;
+  while (fromLag <= maxLag && r(fromLag) > 0) fromLag++;
+  fromLag = Math.max(2, fromLag);
+  if (fromLag > maxLag) return { ok: true, value: 0, lagBins: 0, flat: true, fromLag };
+  let best = -Infinity;
+  let lagBins = fromLag;
+  for (let k = fromLag; k <= maxLag; k++) {
+    const rk = r(k);
+    if (rk > best + 1e-12) {
+      best = rk;
       lagBins = k;
     }
   }
-  return { ok: true, value: best, lagBins, flat: false };
+  return { ok: true, value: best, lagBins, flat: false, fromLag };
 }
