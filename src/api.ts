@@ -46,6 +46,8 @@ export interface RunScenarioOptions extends LoadOptions {
   onStart?: RunOptions['onStart'];
   /** Problems that do not stop the run (a fault that failed to switch); default: ignored. */
   onWarning?: (message: string) => void;
+  /** Keep upstream arrivals in bins this wide, ms (`series.upstreamFine`); default: the finest bin the SLOs name (`peak_to_mean(upstream_requests, 10ms)`), else none. */
+  binMs?: number;
 }
 
 /** Raised for a scenario that does not validate: `issues` holds every problem, each positioned. */
@@ -134,6 +136,7 @@ export async function runScenarioWithReports(input: ScenarioInput, options: RunS
     ...(options.onProgress && { onProgress: options.onProgress }),
     ...(options.onStart && { onStart: options.onStart }),
     ...(options.onWarning && { onWarning: options.onWarning }),
+    ...(options.binMs !== undefined && { binMs: options.binMs }),
   });
 }
 

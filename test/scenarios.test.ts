@@ -28,9 +28,10 @@ const yamlIn = (sub: string) =>
     .sort()
     .map((f) => (sub === '' ? f : `${sub}/${f}`));
 // `npm start` runs the top level only; scenarios/incidents/ (longer incident reproductions,
-// `faultline suite scenarios/incidents`) gets the same file checks but not the suite budget.
+// `faultline suite scenarios/incidents`) and scenarios/tuning/ get the same file checks but
+// not the suite budget.
 const suiteFiles = yamlIn('');
-const files = [...suiteFiles, ...yamlIn('incidents')];
+const files = [...suiteFiles, ...yamlIn('incidents'), ...yamlIn('tuning')];
 const twins = files.filter((f) => f.endsWith('.broken.yaml'));
 
 async function load(file: string): Promise<Scenario> {

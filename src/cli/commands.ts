@@ -25,6 +25,8 @@ export interface RunFlags extends LoadFlags {
   reports: string;
   toxiproxy?: string;
   progress: boolean;
+  /** `--bin`: fine upstream bins in ms. */
+  bin?: number;
 }
 
 export const EXIT = { pass: 0, breached: 1, invalid: 2, interrupted: 130 } as const;
@@ -164,6 +166,7 @@ async function runOne(scenario: Scenario, flags: RunFlags, signal: AbortSignal):
     return await runScenarioWithReports(scenario, {
       reportsDir: flags.reports,
       ...(toxiproxy !== undefined && { toxiproxy }),
+      ...(flags.bin !== undefined && { binMs: flags.bin }),
       signal,
       onProgress: progress?.update,
       onWarning: (m) => process.stderr.write(`warning: ${m}\n`),

@@ -14,6 +14,7 @@ import { packageVersion } from './version.ts';
 import { exit } from './exit.ts';
 import { simCommand } from './sim.ts';
 import { checkOverrides } from '../scenario/overrides.ts';
+import { parseDuration } from '../core/units.ts';
 
 
 const program = new Command()
@@ -46,6 +47,16 @@ const override = (field: 'duration' | 'rate') => (v: string) => {
   if (bad.length) throw new InvalidArgumentError(bad[0]!.slice(field.length + 2));
   return value;
 };
+const bin = (v: string) => {
+  let ms: number;
+  try {
+    ms = parseDuration(v);
+  } catch {
+    throw new InvalidArgumentError('a duration such as 10ms');
+  }
+  if (!(ms > 0)) throw new InvalidArgumentError('a bin is wider than 0ms');
+  return ms;
+};
 const seed = (v: string) => {
   const n = Number(v);
   if (!/^-?\d+$/.test(v.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('a seed is a whole number');
@@ -70,6 +81,7 @@ scenarioOptions(program
   .option('-o, --reports <dir>', 'where reports/<scenario>/<run-id>/ go', 'reports')
   .option('--toxiproxy <server>', 'embedded (default), container (a real Toxiproxy via testcontainers; needs Docker) or a Toxiproxy API URL on this host (default: $TOXIPROXY_URL, else embedded)')
   .option('--no-progress', 'no progress line, even on a terminal')
+  .option('--bin <duration>', "keep upstream arrivals in bins this wide (result.json series.upstreamFine, the report's herd chart), e.g. 10ms; default: the finest bin the SLOs name, else none", bin)
   .action(async (files: string[], o) => exit(await runCommand(files, o)));
 
 scenarioOptions(program

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildSeries, latencyHistogram, percentileMs, recordLatency } from './series.ts';
+import { buildSeries, fineBins, latencyHistogram, percentileMs, recordLatency } from './series.ts';
 import type { RequestRecord, UpstreamRecord } from '../model/run.ts';
 
 const req = (due: number, latency: number, status: number, route = 'r', error?: string): RequestRecord =>
@@ -72,5 +72,13 @@ describe('buildSeries', () => {
     near(percentileMs(h, 99), 1500);
     near(percentileMs(h, 100), 3000);
     expect(percentileMs(latencyHistogram(), 50)).toBeNull();
+  });
+});
+
+describe('fineBins', () => {
+  it('counts arrivals per provider endpoint in bins of binMs over [0, spanMs), leaving out t < 0 and t ≥ span', () => {
+    const u = (t: number, provider: string, region?: string): UpstreamRecord => ({ t, provider, endpoint: 'GET /', status: 200, ...(region && { region }) });
+    const f = fineBins({ upstream: [u(-1, 'a'), u(0, 'a'), u(9.9, 'a'), u(10, 'a'), u(35, 'b', 'eu'), u(40, 'a')] }, 40, 10);
+    expect(f).toEqual({ binMs: 10, counts: { a: [2, 1, 0, 0], 'b@eu': [0, 0, 0, 1] } });
   });
 });

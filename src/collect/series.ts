@@ -4,7 +4,7 @@
  */
 import { build, type Histogram } from 'hdr-histogram-js';
 import type { RunSeries } from '../model/result.ts';
-import type { RequestRecord, UpstreamRecord } from '../model/run.ts';
+import type { RequestRecord, RunData, UpstreamRecord } from '../model/run.ts';
 
 const BUCKET_MS = 1000;
 
@@ -83,4 +83,22 @@ export function buildSeries(requests: readonly RequestRecord[], upstream: readon
     (series.upstream[key] ??= zeros())[Math.floor(u.t / BUCKET_MS)]!++;
   }
   return series;
+}
+
+/**
+ * Upstream arrivals per provider endpoint (`provider` or `provider@region`, as `upstream`
+ * above) in bins of `binMs` over [0, spanMs): `series.upstreamFine`. Live and simulated runs
+ * both get theirs here (through buildResult), so a herd reads the same in either.
+ */
+export function fineBins(data: Pick<RunData, 'upstream'>, spanMs: number, binMs: number): { binMs: number; counts: Record<string, number[]> } {
+  const n = Math.ceil(spanMs / binMs);
+  const counts: Record<string, number[]> = {};
+  for (const u of data.upstream) {
+    if (u.t < 0) continue;
+    const key = u.region ? `${u.provider}@${u.region}` : u.provider;
+    const row = (counts[key] ??= new Array<number>(n).fill(0));
+    const i = Math.floor(u.t / binMs);
+    if (i < n) row[i]!++;
+  }
+  return { binMs, counts };
 }

@@ -30,7 +30,8 @@ export interface RunSeries {
   /** Requests each fixture provider received, keyed `provider` or `provider@region`. */
   upstream: Record<string, number[]>;
   /**
-   * Finer upstream-arrival bins, when asked for (`faultline sim --bin 10ms`): `counts[key][i]`
+   * Finer upstream-arrival bins, when asked for (`faultline run|sim --bin 10ms`), or at the
+   * finest bin the scenario's SLOs name (`peak_to_mean(upstream_requests, 10ms)`): `counts[key][i]`
    * is the requests provider `key` received in [i × binMs, (i + 1) × binMs) ms of the run,
    * over the series' whole span. A herd shows here; a per-second bin averages it away.
    */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FaultSwitch } from '../model/run.ts';
-import { latencyChart, requestsChart, upstreamChart } from './charts.ts';
+import { fineUpstreamChart, latencyChart, requestsChart, upstreamChart } from './charts.ts';
 import { completedRun } from './testing.ts';
 import type { RunSeries } from '../model/result.ts';
 
@@ -66,5 +66,22 @@ describe('charts', () => {
     expect(upstreamChart(emptySeries(), 0, []).empty).toBe(true);
     expect(requestsChart(emptySeries(), 0, []).empty).toBe(true);
     expect(latencyChart(emptySeries(), 0, []).empty).toBe(true);
+  });
+});
+
+describe('the fine upstream chart', () => {
+  it('is absent without fine bins', () => {
+    const run = completedRun();
+    expect(fineUpstreamChart({ ...run.series, upstreamFine: undefined }, run.durationMs, run.faults)).toBeNull();
+  });
+
+  it('draws each provider per bin and prints its peak-to-mean and dominant period beside it', () => {
+    const run = completedRun();
+    // 5 arrivals every 20 bins of 10 ms over 4 s: peak 5 over a mean of 0.25 = 20, period 200 ms.
+    const counts = Array.from({ length: 400 }, (_, i) => (i % 20 === 0 ? 5 : 0));
+    const chart = fineUpstreamChart({ ...run.series, upstreamFine: { binMs: 10, counts: { '<b>backend</b>': counts } } }, 4000, run.faults)!;
+    expect(chart.empty).toBe(false);
+    expect(chart.lines.map((l) => l.name)).toEqual(['<b>backend</b>']);
+    expect(chart.notes).toEqual(['<b>backend</b>: peak-to-mean 20.0 (peak 5 at 0.00 s), dominant period 200ms (autocorrelation 0.95) — over the whole run']);
   });
 });

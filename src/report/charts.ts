@@ -6,6 +6,7 @@
 import type { FaultSwitch } from '../model/run.ts';
 import { formatMs } from './format.ts';
 import type { RunSeries } from '../model/result.ts';
+import { peakToMean, periodicity } from '../model/herd.ts';
 
 /** Okabe–Ito: distinguishable with the common colour-vision deficiencies, and in greyscale print. */
 export const PALETTE = {
@@ -69,6 +70,8 @@ export interface ChartModel {
   legend: { name: string; colour: string; kind: 'area' | 'line' }[];
   /** Nothing to draw (no buckets, or all zero / null). */
   empty: boolean;
+  /** Figures printed beside the chart (the herd chart's peak-to-mean and period per provider). */
+  notes?: string[];
 }
 
 const WIDTH = 960;
@@ -320,6 +323,46 @@ export function upstreamChart(series: RunSeries, durationMs: number, faults: Fau
     const colour = SERIES_COLOURS[i % SERIES_COLOURS.length]!;
     chart.legend.push({ name: p, colour, kind: 'line' });
     chart.lines.push({ name: p, colour, d: linePath(series.t, series.upstream[p]!, bucket, f.x, y) });
+  });
+  return chart;
+}
+
+/**
+ * Upstream arrivals per fine bin per provider (`series.upstreamFine`), when the result has
+ * them: a herd of synchronised retries shows as spikes at the backoff period, which the
+ * per-second chart averages away. Beside it, per provider over the whole run, the same
+ * peak-to-mean and dominant period the SLO metrics compute (src/model/herd.ts). Null without
+ * fine bins.
+ */
+export function fineUpstreamChart(series: RunSeries, durationMs: number, faults: FaultSwitch[]): ChartModel | null {
+  const fine = series.upstreamFine;
+  if (!fine) return null;
+  const f = frame(series, durationMs, faults);
+  const bin = fine.binMs / 1000;
+  const chart = base(
+    'chart-upstream-fine',
+    `Upstream arrivals per ${formatMs(fine.binMs)} by provider`,
+    `Requests each fixture provider received in each ${formatMs(fine.binMs)} bin, counted at the provider, with fault windows shaded: synchronised retries show as spikes at the backoff period.`,
+    f,
+    `arrivals / ${formatMs(fine.binMs)}`,
+  );
+  const providers = Object.keys(fine.counts).sort();
+  const max = Math.max(0, ...providers.flatMap((p) => fine.counts[p]!));
+  const ticks = linearTicks(max > 0 ? max : 1, 5);
+  const y = (v: number) => f.plot.bottom - (v / ticks.at(-1)!) * f.plot.height;
+  chart.yTicks = ticks.map((v) => ({ pos: round1(y(v)), label: String(v) }));
+  chart.empty = max === 0;
+  const notes: string[] = [];
+  chart.notes = notes;
+  providers.forEach((p, i) => {
+    const counts = fine.counts[p]!;
+    const colour = SERIES_COLOURS[i % SERIES_COLOURS.length]!;
+    chart.legend.push({ name: p, colour, kind: 'line' });
+    chart.lines.push({ name: p, colour, d: linePath(counts.map((_, k) => k * bin), counts, bin, f.x, y) });
+    const ptm = peakToMean(counts);
+    const per = periodicity(counts);
+    const period = !per.ok ? per.reason : per.flat ? 'no wave' : `dominant period ${formatMs(per.lagBins * fine.binMs)} (autocorrelation ${per.value.toFixed(2)})`;
+    notes.push(`${p}: peak-to-mean ${ptm ? `${ptm.value.toFixed(1)} (peak ${counts[ptm.peakBin]} at ${((ptm.peakBin * fine.binMs) / 1000).toFixed(2)} s)` : 'n/a (no arrivals)'}, ${period} — over the whole run`);
   });
   return chart;
 }

@@ -28,6 +28,17 @@ describe('report.html', () => {
     expect(html.match(/<text x="[\d.]+" y="[\d.]+">stripe-eu-down<\/text>/g)).toHaveLength(3);
   });
 
+  it('draws the fine upstream chart when the result has fine bins, its figures escaped beside it', () => {
+    const run = completedRun();
+    const n = Math.ceil((run.series.t.length * 1000) / 10);
+    run.series.upstreamFine = { binMs: 10, counts: { '<img src=x>': Array.from({ length: n }, (_, i) => (i % 20 === 0 ? 5 : 0)) } };
+    const page = renderHtml(run);
+    expect(page.match(/<svg class="chart"/g)).toHaveLength(4);
+    expect(page).toContain('id="chart-upstream-fine"');
+    expect(page).toMatch(/<ul class="chart-notes"><li>&lt;img src&#x3D;x&gt;: peak-to-mean 20\.0 \(peak 5 at 0\.00 s\), dominant period 200ms/);
+    expect(page).not.toContain('<img src=x>');
+  });
+
   it('shows the warnings prominently', () => {
     expect(html).not.toContain('id="warnings"');
     const run = completedRun();

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
 import type { MetricSample } from '../model/run.ts';
-import { latencyChart, requestsChart, upstreamChart } from './charts.ts';
+import { fineUpstreamChart, latencyChart, requestsChart, upstreamChart } from './charts.ts';
 import {
   comparatorSymbol,
   describeLoadModel,
@@ -105,7 +105,7 @@ function viewModel(result: RunResult) {
       throughput: formatRate(result.load.throughput),
       latency: result.load.latency,
     },
-    charts: [requestsChart, latencyChart, upstreamChart].map((chart) => chart(result.series, result.durationMs, result.faults)),
+    charts: [requestsChart, latencyChart, upstreamChart, fineUpstreamChart].flatMap((chart) => chart(result.series, result.durationMs, result.faults) ?? []),
     faults: result.faults.map((f) => ({
       ...f,
       // `outage blackhole`, `error · #2 · ramp rate · cut short`: what the row is, beside the name.

@@ -4,13 +4,13 @@
  * same `RunResult`, whoever produced the data (a live run, src/run/run.ts; a replayed or
  * simulated one).
  */
-import { buildSeries } from '../collect/series.ts';
+import { buildSeries, fineBins } from '../collect/series.ts';
 import type { ProviderEndpoint, RunResult } from '../model/result.ts';
 import { RESULT_FORMAT_VERSION } from '../model/result.ts';
 import type { RunData } from '../model/run.ts';
 import type { Scenario } from '../model/scenario.ts';
 import { isSuccess } from '../model/success.ts';
-import { evaluateSlos, summarizeLatency } from '../slo/index.ts';
+import { evaluateSlos, finestHerdBin, summarizeLatency } from '../slo/index.ts';
 import { providerEndpoints, runWarnings } from './warnings.ts';
 
 /** What the result states beyond the data: who the run was, how it ended, where its providers were. */
@@ -23,6 +23,13 @@ export interface RunFacts {
   /** Where each provider endpoint was reachable, in the scenario's order. */
   endpoints: readonly Omit<ProviderEndpoint, 'requests'>[];
   environment: RunResult['environment'];
+  /**
+   * Keep upstream arrivals in bins this wide (`series.upstreamFine`; `--bin`). Absent: the
+   * finest bin any of the scenario's SLOs names (`peak_to_mean(upstream_requests, 10ms)`), so a
+   * scenario that judges the herd can draw it; else none, keeping result.json small (10 ms
+   * bins are 100 numbers per provider per second).
+   */
+  binMs?: number;
 }
 
 export function buildResult(scenario: Scenario, data: RunData, facts: RunFacts): RunResult {
@@ -40,6 +47,9 @@ export function buildResult(scenario: Scenario, data: RunData, facts: RunFacts):
     row.byStatus[u.status] = (row.byStatus[u.status] ?? 0) + 1;
   }
   const load = scenario.load;
+  const series = buildSeries(data.requests, data.upstream, data.durationMs);
+  const binMs = facts.binMs ?? finestHerdBin(scenario.slos);
+  if (binMs !== undefined) series.upstreamFine = fineBins(data, series.t.length * 1000, binMs);
   return {
     formatVersion: RESULT_FORMAT_VERSION,
     runId,
@@ -65,7 +75,7 @@ export function buildResult(scenario: Scenario, data: RunData, facts: RunFacts):
     warnings: runWarnings(scenario, data.upstream, facts.endpoints, { completed: abortReason === undefined }),
     upstream: [...upstream.values()].sort((a, b) => a.provider.localeCompare(b.provider) || (a.region ?? '').localeCompare(b.region ?? '')),
     faults: data.faults,
-    series: buildSeries(data.requests, data.upstream, data.durationMs),
+    series,
     routerMetrics: data.scrapes.at(-1)?.samples ?? [],
     environment: facts.environment,
   };

@@ -30,6 +30,8 @@ export interface RunOptions {
   onWarning?: (message: string) => void;
   runId?: string;
   clock?: Clock;
+  /** Keep upstream arrivals in bins this wide in the result (`series.upstreamFine`); default: the finest bin the SLOs name, else none. */
+  binMs?: number;
 }
 
 export interface RunOutcome {
@@ -153,6 +155,7 @@ export async function executeRun(scenario: Scenario, opts: RunOptions): Promise<
     abortReason: aborted ? (abortReason ?? 'interrupted') : undefined,
     endpoints: env.providers,
     environment: { node: process.version, toxiproxy: env.toxiproxy, seed: scenario.seed, host: hostname() },
+    ...(opts.binMs !== undefined && { binMs: opts.binMs }),
   });
   const result = { ...built, warnings: [...built.warnings, ...targetProblems] };
   const files = await writeReports(result, dir);

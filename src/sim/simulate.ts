@@ -181,26 +181,12 @@ export async function simulateScenario(input: Scenario, options: SimOptions = {}
     abortReason: undefined,
     endpoints,
     environment: { node: 'simulated', toxiproxy: 'none (network modelled)', seed, host: 'simulated' },
+    ...(options.binMs !== undefined && { binMs: options.binMs }),
   });
-  let result: RunResult = { ...built, warnings: [...built.warnings, ...warnings] };
-  if (options.binMs !== undefined) result = { ...result, series: { ...result.series, upstreamFine: fineBins(data, result.series.t.length * 1000, options.binMs) } };
+  const result: RunResult = { ...built, warnings: [...built.warnings, ...warnings] };
   return {
     result,
     data,
     stats: { events: clock.events, simulatedRequests: load.requests.length, upstreamCalls: transport.calls, wallMs: performance.now() - wallStart },
   };
-}
-
-/** Upstream arrivals per provider endpoint in bins of `binMs` over [0, spanMs). */
-export function fineBins(data: RunData, spanMs: number, binMs: number): { binMs: number; counts: Record<string, number[]> } {
-  const n = Math.ceil(spanMs / binMs);
-  const counts: Record<string, number[]> = {};
-  for (const u of data.upstream) {
-    if (u.t < 0) continue;
-    const key = u.region ? `${u.provider}@${u.region}` : u.provider;
-    const row = (counts[key] ??= new Array<number>(n).fill(0));
-    const i = Math.floor(u.t / binMs);
-    if (i < n) row[i]!++;
-  }
-  return { binMs, counts };
 }

@@ -66,6 +66,27 @@ export interface LatencyNode {
   span: Span;
 }
 
+/**
+ * The herd signature, from the providers' arrivals in fine bins of `binMs` over the window:
+ * `peak_to_mean(upstream_requests{provider="backend"}, 10ms)`, `periodicity(upstream_requests, 10ms)`.
+ * Definitions in herd.ts.
+ */
+export type ArrivalStat = 'peak_to_mean' | 'periodicity';
+export interface ArrivalsNode {
+  kind: 'arrivals';
+  stat: ArrivalStat;
+  selector: LabelMatcher[];
+  binMs: number;
+  span: Span;
+}
+
+/** `recovery_time(brownout)`: how long after the fault's last switch-off the run recovered (recovery.ts); `fault` null: every fault of the run. */
+export interface RecoveryNode {
+  kind: 'recovery';
+  fault: string | null;
+  span: Span;
+}
+
 export interface BinaryNode {
   kind: 'binary';
   op: '+' | '-' | '*' | '/';
@@ -81,7 +102,7 @@ export interface NegateNode {
 }
 
 /** The measured side of an SLO. */
-export type ValueExpr = NumberNode | MetricNode | RouterMetricNode | LatencyNode | BinaryNode | NegateNode;
+export type ValueExpr = NumberNode | MetricNode | RouterMetricNode | LatencyNode | ArrivalsNode | RecoveryNode | BinaryNode | NegateNode;
 
 /**
  * A whole SLO: `left comparator threshold`. The threshold is a constant, so a verdict can
@@ -124,6 +145,10 @@ function print(node: ValueExpr, parent: number, rightOperand: boolean): string {
       return node.name + printSelector(node.selector);
     case 'latency':
       return `${printStat(node.stat)}(latency${printSelector(node.selector)})`;
+    case 'arrivals':
+      return `${node.stat}(upstream_requests${printSelector(node.selector)}, ${plainNumber(node.binMs)}ms)`;
+    case 'recovery':
+      return `recovery_time(${node.fault === null ? '' : /^[A-Za-z_][A-Za-z0-9_]*$/.test(node.fault) ? node.fault : quote(node.fault)})`;
     case 'negate':
       return `-${print(node.operand, NEGATE_PRECEDENCE, false)}`;
     case 'binary': {

@@ -6,7 +6,7 @@
 import type { LabelMatcher, LiteralUnit, SloExpr, ValueExpr } from './ast.ts';
 import { printValue } from './ast.ts';
 import type { QuantityKind } from './metrics.ts';
-import { BUILTIN_METRICS, LATENCY_LABELS, STATUS_PATTERN, routerMetricKind } from './metrics.ts';
+import { BUILTIN_METRICS, FUNCTION_METRICS, LATENCY_LABELS, STATUS_PATTERN, routerMetricKind } from './metrics.ts';
 import { closest } from '../core/suggest.ts';
 import type { SloVerdict } from '../model/result.ts';
 
@@ -47,6 +47,13 @@ export function kindOf(node: ValueExpr): KindResult {
       const bad = checkSelector('latency', node.selector, LATENCY_LABELS);
       return bad ? { ok: false, error: bad } : ok('duration');
     }
+    case 'arrivals': {
+      const meta = FUNCTION_METRICS[node.stat];
+      const bad = checkSelector(`${node.stat}(upstream_requests)`, node.selector, meta.labels);
+      return bad ? { ok: false, error: bad } : ok(meta.kind);
+    }
+    case 'recovery':
+      return ok(FUNCTION_METRICS.recovery_time.kind);
     case 'router_metric':
       // Router metrics are open-ended: any labels may be real, so none are checked.
       return ok(routerMetricKind(node.name));

@@ -4,8 +4,10 @@
  */
 import type { MetricSample, MetricScrape, RequestRecord, RunData, UpstreamRecord } from '../model/run.ts';
 import type { SloVerdict } from '../model/result.ts';
-import type { LabelMatcher, LatencyNode, MetricNode, RouterMetricNode, SloExpr, ValueExpr } from './ast.ts';
-import { printSlo, printValue } from './ast.ts';
+import type { ArrivalsNode, LabelMatcher, LatencyNode, MetricNode, RecoveryNode, RouterMetricNode, SloExpr, ValueExpr } from './ast.ts';
+import { plainNumber, printSlo, printValue } from './ast.ts';
+import { binArrivals, peakToMean, periodicity } from './herd.ts';
+import { analyzeRecovery, perSecond } from './recovery.ts';
 import { validateSlo, verdictUnit } from './check.ts';
 import { formatCount, formatOffset, formatPair, BROKE, HOLDS, holds, margin } from './format.ts';
 import { latencyDistribution, latencyOf, statOf } from './latency.ts';
@@ -83,7 +85,11 @@ export function evaluateSlo(spec: SloSpec, data: RunData): SloVerdict {
   const [v, t] = formatPair(value, threshold, unit);
   const relation = passed ? HOLDS[expr.comparator] : BROKE[expr.comparator];
   const over = { requests: formatCount(samples, 'request'), upstream: formatCount(samples, 'upstream call'), router: formatCount(samples, 'scrape') + ' of /metrics' }[basis];
-  const message = `${label} ${v} ${relation} ${t} over ${over}: ${margin(value, expr.comparator, threshold, unit, passed)}`;
+  const notes = ctx.notes.length ? ` (${ctx.notes.join('; ')})` : '';
+  // +∞ is recovery_time's "never": no margin to print. result.json writes it as null (JSON has no ∞); the message says never.
+  const message = Number.isFinite(value)
+    ? `${label} ${v} ${relation} ${t} over ${over}: ${margin(value, expr.comparator, threshold, unit, passed)}${notes}`
+    : `${label} is ${value > 0 ? '+' : '−'}∞ (never) ${relation} ${t} over ${over}${notes}`;
   return { ...base, range, passed, value, samples, message };
 }
 
@@ -127,6 +133,8 @@ interface Context {
   upstream: UpstreamRecord[];
   /** All scrapes, by time. */
   scrapes: MetricScrape[];
+  /** What a measure adds to the verdict's message (the waves' period, why never recovered). */
+  notes: string[];
 }
 
 function context(data: RunData, range: WindowRange): Context {
@@ -137,6 +145,7 @@ function context(data: RunData, range: WindowRange): Context {
     requests: data.requests.filter((r) => inWindow(r.due, range, end)),
     upstream: data.upstream.filter((u) => inWindow(u.t, range, end)),
     scrapes: [...data.scrapes].sort((a, b) => a.t - b.t),
+    notes: [],
   };
 }
 
@@ -154,7 +163,11 @@ function sourceOf(node: ValueExpr): MetricSource {
         found.add(BUILTIN_METRICS[n.name].source);
         return;
       case 'latency':
+      case 'recovery':
         found.add('requests');
+        return;
+      case 'arrivals':
+        found.add('upstream');
         return;
       case 'router_metric':
         found.add('router');
@@ -190,6 +203,10 @@ function evaluate(node: ValueExpr, ctx: Context): Measured {
       return latency(node, ctx);
     case 'router_metric':
       return routerMetric(node, ctx);
+    case 'arrivals':
+      return arrivals(node, ctx);
+    case 'recovery':
+      return recovery(node, ctx);
     case 'negate': {
       const m = evaluate(node.operand, ctx);
       return m.value === null ? m : { value: -m.value };
@@ -276,6 +293,57 @@ function latency(node: LatencyNode, ctx: Context): Measured {
   const d = latencyDistribution(ctx.requests.filter((r) => requestMatches(r, node.selector)).map(latencyOf));
   if (!d) return { value: null, reason: `no requests${selectorText(node.selector)} with a latency were due in the window` };
   return { value: statOf(d, node.stat) };
+}
+
+// ---------------------------------------------------------------------------------------
+// The herd signature and recovery
+
+function arrivals(node: ArrivalsNode, ctx: Context): Measured {
+  const [start, end] = ctx.range;
+  const times = ctx.upstream.filter((u) => upstreamMatches(u, node.selector)).map((u) => u.t);
+  const counts = binArrivals(times, start, end, node.binMs);
+  const what = `upstream_requests${selectorText(node.selector)}`;
+  if (counts.length === 0) return { value: null, reason: `the window (${formatOffset(end - start)}) is shorter than one ${node.binMs}ms bin` };
+  const total = counts.reduce((a, b) => a + b, 0);
+  if (total === 0) return { value: null, reason: `no ${what} arrived in the window's ${counts.length} whole bins of ${node.binMs}ms, so ${node.stat} is undefined` };
+  if (node.stat === 'peak_to_mean') {
+    const p = peakToMean(counts)!;
+    ctx.notes.push(`peak ${counts[p.peakBin]} in the ${node.binMs}ms bin at ${formatOffset(start + p.peakBin * node.binMs)}, mean ${(total / counts.length).toFixed(2)} over ${counts.length} bins`);
+    return { value: p.value };
+  }
+  const r = periodicity(counts);
+  if (!r.ok) return { value: null, reason: r.reason };
+  const quarter = Math.floor(counts.length / 4);
+  ctx.notes.push(
+    !r.flat
+      ? `period ${plainNumber(r.lagBins * node.binMs)}ms: lag ${r.lagBins} bins of ${node.binMs}ms, the highest of lags ${r.fromLag}–${quarter}`
+      : r.fromLag === 0
+        ? `every ${node.binMs}ms bin holds the same count: no wave`
+        : `the autocorrelation stays above 0 to a quarter of the window (${quarter} bins): a trend, no wave`,
+  );
+  return { value: r.value };
+}
+
+/**
+ * recovery_time: judged on the whole run, whatever the window, because recovery means
+ * staying healthy to the run's end (recovery.ts). Never recovered: +∞, so any `<` fails.
+ */
+function recovery(node: RecoveryNode, ctx: Context): Measured {
+  const { data } = ctx;
+  const names = [...new Set(data.faults.map((f) => f.fault))];
+  if (node.fault !== null && !names.includes(node.fault)) {
+    const guess = closest(node.fault, names);
+    return { value: null, reason: `no fault named \`${node.fault}\` in this run (its faults: ${names.join(', ') || 'none'})${guess ? `; did you mean \`${guess}\`?` : ''}` };
+  }
+  if (names.length === 0) return { value: null, reason: 'this run has no fault: there is no trigger to recover from' };
+  const outcome = analyzeRecovery({ series: perSecond(data), durationMs: data.durationMs, faults: data.faults }, node.fault === null ? {} : { trigger: node.fault });
+  if (outcome.state === 'undetermined') return { value: null, reason: `the run is too short to tell: ${outcome.summary}` };
+  if (outcome.state === 'stuck') {
+    ctx.notes.push(`never recovered — ${outcome.summary}`);
+    return { value: Infinity };
+  }
+  ctx.notes.push(`healthy from ${formatOffset(outcome.recoveredAtMs!)} to the end; the trigger ended at ${formatOffset(outcome.triggerEndMs)}`);
+  return { value: outcome.recoveredAfterMs! };
 }
 
 // ---------------------------------------------------------------------------------------

@@ -20,3 +20,6 @@ export type { LatencyDistribution } from './latency.ts';
 export { latencyDistribution, latencyOf, summarizeLatency } from './latency.ts';
 export type { SloSpec } from './evaluate.ts';
 export { evaluateSlo, evaluateSlos } from './evaluate.ts';
+export type { RecoveryCriteria, RecoveryOptions, RecoveryOutcome, RecoverySeries, SecondStats } from './recovery.ts';
+export { analyzeRecovery, perSecond, RECOVERY_DEFAULTS, secondStats, triggerWindow } from './recovery.ts';
+export { binArrivals, finestHerdBin, peakToMean, periodicity } from './herd.ts';

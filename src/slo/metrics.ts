@@ -44,6 +44,43 @@ export const BUILTIN_METRICS: Readonly<Record<BuiltinMetricName, BuiltinMetric>>
   },
 };
 
+/** A metric written as a call: its signature as the grammar reads it, beside what a built-in has. */
+export interface FunctionMetric extends BuiltinMetric {
+  signature: string;
+}
+
+/**
+ * The metrics written as calls. The herd signature reads the providers' arrivals (ground
+ * truth) in fine bins over the window (herd.ts); recovery_time reads the whole run (the
+ * healthy stretch must reach its end; recovery.ts). Kept apart from BUILTIN_METRICS because a
+ * bare `periodicity` is not a metric: the parser and the checker read both tables.
+ */
+export const FUNCTION_METRICS: Readonly<Record<'peak_to_mean' | 'periodicity' | 'recovery_time', FunctionMetric>> = {
+  peak_to_mean: {
+    kind: 'ratio',
+    source: 'upstream',
+    labels: ['provider', 'region', 'endpoint', 'status'],
+    signature: 'peak_to_mean(upstream_requests{…}, 10ms)',
+    doc: 'the largest count of provider arrivals in one bin (default 10ms) over the mean count per bin in the window; 1 is flat, a herd is ≫ 1',
+  },
+  periodicity: {
+    kind: 'ratio',
+    source: 'upstream',
+    labels: ['provider', 'region', 'endpoint', 'status'],
+    signature: 'periodicity(upstream_requests{…}, 10ms)',
+    doc: 'the highest normalised autocorrelation (−1…1) of the binned provider arrivals over lags from 2 bins to a quarter of the window; the verdict names the lag (the waves\' period)',
+  },
+  recovery_time: {
+    kind: 'duration',
+    source: 'requests',
+    labels: [],
+    signature: 'recovery_time(<fault>)',
+    doc: "time from the fault's last switch-off until the run was healthy (goodput ≥ 90 %, amplification ≤ 1.5) every second to its end, at least 5 s; +∞ if it never recovered",
+  },
+};
+
+export const FUNCTION_NAMES = Object.keys(FUNCTION_METRICS) as (keyof typeof FUNCTION_METRICS)[];
+
 /** Labels a latency statistic may select by: `p99(latency{route="checkout", status="2xx"})`. */
 export const LATENCY_LABELS: readonly string[] = REQUEST_LABELS;
 

@@ -13,7 +13,10 @@
  *   expr          = term , { ( "+" | "-" ) , term } ;             (* left-associative *)
  *   term          = unary , { ( "*" | "/" ) , unary } ;           (* binds tighter than + - *)
  *   unary         = "-" , unary | primary ;
- *   primary       = quantity | statistic | metric | "(" , expr , ")" ;
+ *   primary       = quantity | statistic | herd | recovery | metric | "(" , expr , ")" ;
+ *   herd          = ( "peak_to_mean" | "periodicity" ) , "(" , "upstream_requests" , [ selector ] , [ "," , quantity ] , ")" ;
+ *                                                               (* the bin: a duration, default 10ms *)
+ *   recovery      = "recovery_time" , "(" , [ name | string ] , ")" ;   (* a fault's name; none: every fault *)
  *   statistic     = stat_name , "(" , "latency" , [ selector ] , ")" ;
  *   stat_name     = "min" | "max" | "mean" | percentile ;
  *   percentile    = "p" , digits , [ "." , digits ] ;             (* p99, p99.9, p75; p999 = p99.9, p9999 = p99.99 *)
@@ -41,6 +44,11 @@
  *   throughput          responses (any status) completed per second        {route, status}
  *   latency             due → end, ms; only inside a statistic             {route, status}
  *   upstream_requests   calls the fixture providers received               {provider, region, endpoint, status}
+ *   peak_to_mean(upstream_requests, 10ms)   largest bin count / mean bin count (herd.ts)
+ *   periodicity(upstream_requests, 10ms)    highest autocorrelation of the bins, lags 2 bins
+ *                       to a quarter of the window; the verdict names its period (herd.ts)
+ *   recovery_time(fault) time from the fault's last switch-off to recovery (recovery.ts);
+ *                       +∞ when the run never recovered
  *   any other name      a router metric from /metrics: for `_total`, `_count`, `_bucket`, `_sum`
  *                       names its increase over the window, else its last value (gauge)
  * A status selector is a class ("5xx"), a code ("503") or "error" (status 0). Router metric
@@ -51,10 +59,10 @@
  * The threshold is a constant so that a verdict can report it as one number. Units are
  * checked after parsing (check.ts): `p99(latency) < 99%` parses but is refused.
  */
-import type { Comparator, LabelMatcher, LatencyStat, NumberNode, SloExpr, Span, ValueExpr } from './ast.ts';
+import type { ArrivalStat, Comparator, LabelMatcher, LatencyStat, NumberNode, SloExpr, Span, ValueExpr } from './ast.ts';
 import { validateSlo } from './check.ts';
 import type { SloError } from './check.ts';
-import { BUILTIN_NAMES, isBuiltinMetric } from './metrics.ts';
+import { BUILTIN_NAMES, FUNCTION_NAMES, isBuiltinMetric } from './metrics.ts';
 import { closest } from '../core/suggest.ts';
 
 export type ParseResult = { ok: true; expr: SloExpr } | { ok: false; error: { message: string; offset: number } };
@@ -213,6 +221,8 @@ const RATE_UNITS: Record<string, number> = { s: 1, m: 60, min: 60, h: 3600 };
 
 const STAT_NAMES = ['p50', 'p90', 'p95', 'p99', 'p999', 'min', 'max', 'mean'];
 const STAT_LIST = 'p50, p90, p95, p99, p999, pNN such as p75 or p99.9, min, max, mean';
+/** The bin of `peak_to_mean(upstream_requests)` without one: fine enough to see a herd of retries tens of ms apart. */
+export const DEFAULT_BIN_MS = 10;
 const STAT_ALIASES: Record<string, string> = { avg: 'mean', average: 'mean', median: 'p50', med: 'p50' };
 
 class Parser {
@@ -300,7 +310,10 @@ class Parser {
       return { ...inner, span: { start: t.start, end: close.end } };
     }
     if (t.type === 'ident') {
-      if (this.#peekAt(1).text === '(' && this.#peekAt(1).type === 'op') return this.#statistic();
+      const call = this.#peekAt(1).text === '(' && this.#peekAt(1).type === 'op';
+      if (call && (t.text === 'peak_to_mean' || t.text === 'periodicity')) return this.#arrivals();
+      if (call && t.text === 'recovery_time') return this.#recovery();
+      if (call) return this.#statistic();
       return this.#metric();
     }
     const prev = this.#pos > 0 ? this.#tokens[this.#pos - 1]! : undefined;
@@ -314,6 +327,9 @@ class Parser {
     if (name === 'latency') {
       this.#fail('expected a statistic of latency such as p99(latency) or mean(latency), found bare `latency`: latency is a distribution, not one number', t);
     }
+    if ((FUNCTION_NAMES as string[]).includes(name)) {
+      this.#fail(`expected \`(\` after \`${name}\`, found ${describe(this.#peek())}: write ${name === 'recovery_time' ? 'recovery_time(<fault>)' : `${name}(upstream_requests, 10ms)`}`, this.#peek());
+    }
     if (isStatName(name)) {
       this.#fail(`expected \`(\` after \`${name}\`, found ${describe(this.#peek())}: write ${name}(latency)`, this.#peek());
     }
@@ -321,7 +337,7 @@ class Parser {
     const span = { start: t.start, end: selector.end };
     if (isBuiltinMetric(name)) return { kind: 'metric', name, selector: selector.matchers, span };
     // Router metrics are open-ended, but a near miss of a built-in is a typo, not a new metric.
-    const guess = closest(name, [...BUILTIN_NAMES, 'latency']);
+    const guess = closest(name, [...BUILTIN_NAMES, 'latency', ...FUNCTION_NAMES]);
     if (guess) this.#fail(`expected a metric, found \`${name}\`, which faultline does not measure; did you mean \`${guess}\`?`, t);
     return { kind: 'router_metric', name, selector: selector.matchers, span };
   }
@@ -350,6 +366,63 @@ class Parser {
     return { kind: 'latency', stat, selector: selector.matchers, span: { start: fn.start, end: close.end } };
   }
 
+  /** `peak_to_mean(upstream_requests{…}, 10ms)`, `periodicity(…)`. */
+  #arrivals(): ValueExpr {
+    const fn = this.#next();
+    const open = this.#next();
+    const arg = this.#peek();
+    if (arg.type !== 'ident' || arg.text !== 'upstream_requests') {
+      const guess = arg.type === 'ident' ? closest(arg.text, ['upstream_requests']) : undefined;
+      const hint = guess
+        ? `; did you mean \`${guess}\`?`
+        : arg.type === 'ident' && isBuiltinMetric(arg.text)
+          ? `: ${fn.text}() reads the providers' arrivals, so it takes upstream_requests, not \`${arg.text}\``
+          : '';
+      this.#fail(`expected \`upstream_requests\` inside \`${fn.text}(\`, found ${describe(arg)}${hint}`, arg);
+    }
+    this.#pos++;
+    const selector = this.#selector();
+    let binMs = DEFAULT_BIN_MS;
+    let sep = this.#peek();
+    if (sep.type === 'op' && sep.text === ',') {
+      this.#pos++;
+      const n = this.#peek();
+      if (n.type !== 'number') this.#fail(`expected a bin width such as 10ms after \`${fn.text}(upstream_requests, \`, found ${describe(n)}`, n);
+      const bin = this.#quantity(false);
+      if (bin.unit !== 'ms') this.#fail(`expected a bin width with a duration unit (e.g. 10ms), found \`${this.#source(bin.span)}\``, n);
+      if (!(bin.value >= 1)) this.#fail(`expected a bin width of at least 1ms, found \`${this.#source(bin.span)}\`: arrivals are timed to the millisecond`, n);
+      binMs = bin.value;
+      sep = this.#peek();
+    }
+    if (sep.type !== 'op' || sep.text !== ')') {
+      this.#fail(`expected \`,\` and a bin width, or \`)\` to close \`${fn.text}(\` at offset ${open.start}, found ${describe(sep)}`, sep);
+    }
+    this.#pos++;
+    return { kind: 'arrivals', stat: fn.text as ArrivalStat, selector: selector.matchers, binMs, span: { start: fn.start, end: sep.end } };
+  }
+
+  /** `recovery_time(brownout)`, `recovery_time("eu-outage")`, `recovery_time()`. */
+  #recovery(): ValueExpr {
+    const fn = this.#next();
+    const open = this.#next();
+    const arg = this.#peek();
+    let fault: string | null = null;
+    if (arg.type === 'ident' || arg.type === 'string') {
+      this.#pos++;
+      fault = arg.text;
+      const dash = this.#peek();
+      if (arg.type === 'ident' && dash.type === 'op' && dash.text === '-' && !dash.spaced) {
+        this.#fail(`expected \`)\` after the fault name \`${arg.text}\`, found \`-\`: quote a name with dashes, e.g. recovery_time("${arg.text}-…")`, dash);
+      }
+    }
+    const close = this.#peek();
+    if (close.type !== 'op' || close.text !== ')') {
+      this.#fail(`expected a fault's name and \`)\` to close \`recovery_time(\` at offset ${open.start}, found ${describe(close)}`, close);
+    }
+    this.#pos++;
+    return { kind: 'recovery', fault, span: { start: fn.start, end: close.end } };
+  }
+
   #statName(fn: Token): LatencyStat {
     const name = fn.text;
     if (name === 'min' || name === 'max' || name === 'mean') return { kind: name };
@@ -368,9 +441,11 @@ class Parser {
     if (name === 'p' && this.#peek().type === 'number') {
       this.#fail(`expected a latency statistic, found k6's \`p(${this.#peek().text})\`: write p${this.#peek().text}(latency)`, fn);
     }
+    const fnGuess = closest(name, FUNCTION_NAMES);
+    if (fnGuess) return this.#fail(`expected a function (${FUNCTION_NAMES.join(', ')}) or a latency statistic, found \`${name}(\`; did you mean \`${fnGuess}\`?`, fn);
     const guess = STAT_ALIASES[name.toLowerCase()] ?? closest(name, STAT_NAMES);
     const hint = guess ? `; did you mean \`${guess}\`?` : '';
-    return this.#fail(`expected a latency statistic (${STAT_LIST}), found \`${name}(\`${hint}`, fn);
+    return this.#fail(`expected a latency statistic (${STAT_LIST}) or a function (${FUNCTION_NAMES.join(', ')}), found \`${name}(\`${hint}`, fn);
   }
 
   #selector(): { matchers: LabelMatcher[]; end: number } {

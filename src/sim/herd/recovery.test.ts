@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { RunSeries } from '../../model/result.ts';
 import type { FaultSwitch } from '../../model/run.ts';
-import { analyzeRecovery, secondStats, triggerWindow } from './recovery.ts';
+import { analyzeRecovery, perSecond, secondStats, triggerWindow } from './recovery.ts';
+import { buildSeries } from '../../collect/series.ts';
 
 /** A run of `ok.length` seconds: per second the successes, failures (5xx) and upstream calls. */
 function run(ok: number[], failed: number[], calls: number[], faults: FaultSwitch[] = [brownout(2000, 4000)]) {
@@ -101,5 +102,16 @@ describe('analyzeRecovery', () => {
 
   it('triggerWindow spans every occurrence', () => {
     expect(triggerWindow([brownout(2000, 3000), brownout(5000, 6000)])).toEqual({ startMs: 2000, endMs: 6000 });
+  });
+});
+
+describe('perSecond (the SLO layer buckets raw data itself)', () => {
+  it('gives the counts buildSeries gives, so recovery_time and this study read one definition', () => {
+    const statuses = [200, 200, 503, 0, 404, 302, 500];
+    const requests = Array.from({ length: 700 }, (_, i) => ({ due: i * 14.3 - 20, sent: 0, end: 0, status: statuses[i % statuses.length]!, route: 'r' }));
+    const upstream = Array.from({ length: 900 }, (_, i) => ({ t: i * 11.7 - 5, provider: i % 3 ? 'a' : 'b', ...(i % 5 ? {} : { region: 'eu' }), endpoint: 'GET /', status: 200 }));
+    const full = buildSeries(requests, upstream, 10_000);
+    const own = perSecond({ requests, upstream, durationMs: 10_000 });
+    expect(own).toEqual({ t: full.t, ok: full.ok, status4xx: full.status4xx, status5xx: full.status5xx, errors: full.errors, upstream: full.upstream });
   });
 });
