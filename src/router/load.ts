@@ -65,8 +65,9 @@ export interface RouterLoadOptions {
  */
 export async function loadRouterConfig(file: string, options: RouterLoadOptions = {}): Promise<Loaded<RouterConfig>> {
   const applied: AppliedOverride[] = [];
-  const inspected = await inspectYamlFile(file, RouterConfigSchema, inspectOptions(options, applied));
-  return compileLoaded(inspected, file, localFiles(dirname(resolve(file))), options, applied);
+  const own = new Set<ConfigIssue>();
+  const inspected = await inspectYamlFile(file, RouterConfigSchema, inspectOptions(options, applied, own));
+  return compileLoaded(inspected, file, localFiles(dirname(resolve(file))), options, applied, own);
 }
 
 /**
@@ -75,16 +76,18 @@ export async function loadRouterConfig(file: string, options: RouterLoadOptions 
  */
 export function parseRouterConfig(text: string, file = '<router>', files?: ConfigFiles, options: RouterLoadOptions = {}): Loaded<RouterConfig> {
   const applied: AppliedOverride[] = [];
-  return compileLoaded(inspectYaml(text, file, RouterConfigSchema, inspectOptions(options, applied)), file, files, options, applied);
+  const own = new Set<ConfigIssue>();
+  return compileLoaded(inspectYaml(text, file, RouterConfigSchema, inspectOptions(options, applied, own)), file, files, options, applied, own);
 }
 
-function inspectOptions(options: RouterLoadOptions, applied: AppliedOverride[]): InspectOptions {
+function inspectOptions(options: RouterLoadOptions, applied: AppliedOverride[], own: Set<ConfigIssue>): InspectOptions {
   const set = options.set;
   if (!set?.length) return {};
   return {
     prepare: (value) => {
       const r = applyDocOverrides(value, set, ROUTER_PATH_RULES);
       applied.push(...r.applied);
+      for (const i of r.issues) own.add(i);
       return r.issues;
     },
   };
@@ -96,9 +99,12 @@ function compileLoaded(
   files = localFiles(file.startsWith('<') ? process.cwd() : dirname(file)),
   options: RouterLoadOptions = {},
   applied: AppliedOverride[] = [],
+  own = new Set<ConfigIssue>(),
 ): Loaded<RouterConfig> {
-  // Issues the overrides caused belong to the lines they are written at, not the router file's.
-  const placed = (issues: ConfigIssue[]) => (options.set?.length ? sortIssues(repositionIssues(issues, applied, options.note)) : issues);
+  // Issues the overrides caused belong to the lines they are written at, not the router file's;
+  // those of a setting that could not be applied are there already.
+  const placed = (issues: ConfigIssue[]) =>
+    options.set?.length ? sortIssues([...issues.filter((i) => own.has(i)), ...repositionIssues(issues.filter((i) => !own.has(i)), applied, options.note)]) : issues;
   if (inspected.issues.length > 0) return { ok: false, issues: placed(inspected.issues) };
   const raw = inspected.value as RouterFile;
   const compiled = compileRouterConfig(raw, inspected.locate, file, readMaterial(raw, files));
