@@ -27,7 +27,8 @@ export interface RunFlags extends LoadFlags {
   progress: boolean;
 }
 
-export const EXIT = { pass: 0, breached: 1, invalid: 2, interrupted: 130 } as const;
+export { EXIT } from './exit.ts';
+import { EXIT } from './exit.ts';
 
 const useColor = () => process.stdout.isTTY === true && !process.env.NO_COLOR;
 
