@@ -11,6 +11,7 @@ import { progressLine } from '../load/progress.ts';
 import { formatDuration } from '../core/units.ts';
 import { probeDocker } from '../toxiproxy/container.ts';
 import { parseToxiproxyChoice } from '../toxiproxy/servers.ts';
+import { runVariants } from './variants.ts';
 
 /** What `run`, `suite` and `validate` take besides the files: `${VAR}` values and overrides. */
 export interface LoadFlags {
@@ -25,6 +26,8 @@ export interface RunFlags extends LoadFlags {
   reports: string;
   toxiproxy?: string;
   progress: boolean;
+  /** `run --variants` (all) or `--variants a,b`: each scenario's base and variants, side by side (variants.ts). */
+  variants?: true | string;
 }
 
 export { EXIT } from './exit.ts';
@@ -181,6 +184,27 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<numb
   const sig = interruptible();
   let code: number = EXIT.pass;
   try {
+    if (flags.variants !== undefined) {
+      for (const scenario of scenarios) {
+        if (sig.signal.aborted) break;
+        const c = await runVariants(scenario, flags.variants, {
+          reports: flags.reports,
+          color: useColor(),
+          aborted: () => sig.signal.aborted,
+          runOne: async (s) => {
+            try {
+              return await runOne(s, flags, sig.signal);
+            } catch (err) {
+              if (!(err instanceof EnvironmentError)) throw err;
+              console.error(`${s.name}: the environment did not start: ${err.message}`);
+              return undefined;
+            }
+          },
+        });
+        code = Math.max(code, c);
+      }
+      return sig.interrupted() ? EXIT.interrupted : code;
+    }
     for (const scenario of scenarios) {
       if (sig.signal.aborted) break;
       try {

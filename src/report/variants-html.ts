@@ -34,6 +34,8 @@ export function renderVariantsHtml(runs: readonly VariantRun[], scenarioText: st
     met: runs.filter((r) => metExpectation(r.result)).length,
     total: runs.length,
     allMet: runs.every((r) => metExpectation(r.result)),
+    variantCount: runs.length - 1,
+    oneVariant: runs.length === 2,
     names: runs.map((r) => r.name),
     table: sloNames.map((name) => ({ name, cells: runs.map((r, i) => cellOf(r, name, i === 0)) })),
     verdicts: runs.map((r) => ({ ...outcome(r.result), met: metExpectation(r.result) })),
