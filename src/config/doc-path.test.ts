@@ -33,6 +33,8 @@ describe('parseDocPath', () => {
     ['routes[]', /is empty/],
     ['routes[a]x', /expected \. after \]/],
     ['re try', /not a key/],
+    ['__proto__.polluted', /not a setting/],
+    ['providers[__proto__].x', /not a setting/],
   ])('rejects %j', (text, message) => {
     const r = parseDocPath(text);
     expect(r.ok).toBe(false);
@@ -122,6 +124,13 @@ describe('applyDocOverrides', () => {
     ]);
     for (const i of r.issues) expect(i).toMatchObject({ file: 's.yaml', line: 7, column: 12, path: 'variants[0].set["x"]' });
     expect(r.issues[0]!.expected).toMatch(/top-level field \(name, providers, routes, rateLimit\)/);
+  });
+  it('reaches only the fields of the document itself, never a prototype', () => {
+    const doc = router();
+    const r = applyDocOverrides(doc, [o('constructor.prototype.polluted', 1), o('providers[toString].x', 1), o('toString', 'off')], ROUTER);
+    expect(r.applied).toEqual([]);
+    expect(r.issues).toHaveLength(3);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
   it('without shorthand rules, a path starts at the top level', () => {
     const doc = { load: { rate: '60/s' }, faults: [{ name: 'brownout', to: '3s' }] };

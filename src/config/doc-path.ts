@@ -86,12 +86,15 @@ export function parseDocPath(text: string): { ok: true; segments: PathSegment[] 
     let key = '';
     while (i < text.length && text[i] !== '.' && text[i] !== '[') key += text[i++];
     if (key === '' || /\s|\]/.test(key)) return fail(key === '' ? `a key is missing at character ${i + 1}` : `\`${key}\` is not a key (no spaces or ])`);
+    // A key that would reach an object's prototype, not a setting.
+    if (key === '__proto__') return fail('`__proto__` is not a setting');
     const seg: PathSegment = { key };
     if (text[i] === '[') {
       const close = text.indexOf(']', i);
       if (close < 0) return fail(`the [ at character ${i + 1} is never closed`);
       const pick = text.slice(i + 1, close).trim();
       if (pick === '') return fail(`the [] after \`${key}\` is empty (a name, an index or *)`);
+      if (pick === '__proto__') return fail('`__proto__` is not a setting');
       seg.pick = pick;
       i = close + 1;
       if (i < text.length && text[i] !== '.') return fail(`expected . after ] at character ${i + 1}`);
@@ -158,7 +161,7 @@ function startsOf(root: Raw, segments: PathSegment[], rules: PathRules): { prefi
   for (const c of short.within) {
     const coll = root[c];
     const entries: [string | number, unknown][] = Array.isArray(coll) ? coll.map((v, i) => [i, v]) : Object.entries(rec(coll) ?? {});
-    for (const [k, item] of entries) if (rec(item) && first in rec(item)!) starts.push({ prefix: [c, k], segments });
+    for (const [k, item] of entries) if (rec(item) && Object.hasOwn(rec(item)!, first)) starts.push({ prefix: [c, k], segments });
   }
   if (starts.length) return starts;
   const hint = closest(first, short.roots);
@@ -177,11 +180,11 @@ function walkAndSet(root: Raw, prefix: (string | number)[], segments: PathSegmen
       const where = path.length ? formatPath(path) : 'the top level';
       if (!m) return `${where} is not a mapping, so it has no \`${seg.key}\``;
       if (last) {
-        if (remove && !(seg.key in m)) return `${where} has no \`${seg.key}\` to remove`;
+        if (remove && !Object.hasOwn(m, seg.key)) return `${where} has no \`${seg.key}\` to remove`;
         next.push({ node: m, path: [...path, seg.key] });
         continue;
       }
-      if (!(seg.key in m)) {
+      if (!Object.hasOwn(m, seg.key)) {
         const hint = closest(seg.key, Object.keys(m));
         return `${where} has no \`${seg.key}\`${hint ? ` (did you mean \`${hint}\`?)` : ''}; to add a block, set \`${segments
           .slice(0, s + 1)
@@ -243,7 +246,7 @@ function pick(coll: unknown, key: string, p: string, rules: PathRules): [string 
   const m = rec(coll);
   if (!m) return 'is not a list or a mapping, so nothing in it can be picked';
   if (p === '*') return Object.entries(m);
-  if (p in m) return [[p, m[p]]];
+  if (Object.hasOwn(m, p)) return [[p, m[p]]];
   const hint = closest(p, Object.keys(m));
   return `has no \`${p}\`${hint ? ` (did you mean \`${hint}\`?)` : ''}; there are: ${Object.keys(m).join(', ') || 'none'}`;
 }
