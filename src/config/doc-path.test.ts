@@ -155,3 +155,34 @@ describe('repositionIssues', () => {
     expect(out[2]).toMatchObject({ file: 'r.yaml', line: 9, message: 'other (with variant x)' });
   });
 });
+
+describe('any path, any value (fast-check)', () => {
+  it('never throws, never reaches a prototype; each override is applied or has issues at its own place', async () => {
+    const fc = (await import('fast-check')).default;
+    const objectProto = Object.getOwnPropertyNames(Object.prototype);
+    const arrayProto = Object.getOwnPropertyNames(Array.prototype);
+    // Few keys and short paths, so the hostile ones (`__proto__.x`, `providers[__proto__].x`) come up often.
+    const key = fc.constantFrom('retry', 'budget', 'routes', 'providers', 'breaker', '__proto__', 'constructor', 'prototype', 'x', '');
+    const pick = fc.constantFrom('', '', '', '[0]', '[*]', '[/api/**]', '[backend]', '[__proto__]', '[', ']');
+    const path = fc.array(fc.tuple(key, pick).map(([k, p]) => k + p), { minLength: 1, maxLength: 3 }).map((parts) => parts.join('.'));
+    const value = fc.oneof(fc.constant('off'), fc.constant(null), fc.string(), fc.integer(), fc.dictionary(fc.string(), fc.string()));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(path, value), { minLength: 1, maxLength: 4 }), (pairs) => {
+        const doc = router();
+        const r = applyDocOverrides(doc, pairs.map(([p, v]) => o(p, v)), ROUTER);
+        expect(Object.getOwnPropertyNames(Object.prototype)).toEqual(objectProto);
+        expect(Object.getOwnPropertyNames(Array.prototype)).toEqual(arrayProto);
+        const plain = (v: unknown): void => {
+          if (v === null || typeof v !== 'object') return;
+          expect([Object.prototype, Array.prototype]).toContain(Object.getPrototypeOf(v));
+          Object.values(v).forEach(plain);
+        };
+        plain(doc);
+        for (const i of r.issues) expect(i).toMatchObject(at);
+        // Each override is applied, or is one issue.
+        expect(r.applied.length + r.issues.length).toBe(pairs.length);
+      }),
+      { numRuns: 500, seed: 20261203 },
+    );
+  });
+});
