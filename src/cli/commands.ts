@@ -96,7 +96,7 @@ export async function validateCommand(paths: string[], flags: LoadFlags = {}): P
   const loaded = await loadAll(expanded.files, flags);
   const scenarios = loaded.scenarios;
   const issues = [...expanded.issues, ...loaded.issues];
-  for (const s of scenarios) console.log(`ok  ${shown(s.file)}  (${s.name}: ${s.faults.length} faults, ${s.slos.length} SLOs)`);
+  for (const s of scenarios) console.log(`ok  ${shown(s.file)}  (${s.name}: ${s.faults.length} faults, ${s.slos.length} SLOs${s.variants?.length ? `, ${s.variants.length} variants` : ''})`);
   if (issues.length) {
     console.error(formatIssues(issues));
     console.error(`\n${issues.length} problem${issues.length === 1 ? '' : 's'} in ${new Set(issues.map((i) => i.file)).size} file(s)`);

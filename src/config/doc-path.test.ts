@@ -144,13 +144,14 @@ describe('repositionIssues', () => {
   it('moves issues on overridden values to the override, and notes the rest', () => {
     const applied = [{ override: o('retry.backoff.jitter', 'nope'), paths: [['routes', 0, 'retry', 'backoff', 'jitter']] }];
     const issues = [
-      { file: 'r.yaml', line: 3, column: 5, path: 'routes[0].retry.backoff.jitter', message: 'must be one of none, full' },
+      { file: 'r.yaml', line: 3, column: 5, path: 'routes[0].retry.backoff.jitter', message: 'must be one of none, full', found: '"full" (the file\'s old value)' },
       { file: 'r.yaml', line: 3, column: 5, path: 'routes[0].retry.backoff.jitterish', message: 'not under it' },
       { file: 'r.yaml', line: 9, column: 1, path: 'routes[1]', message: 'other' },
     ];
     const out = repositionIssues(issues, applied, 'with variant x');
     expect(out[0]).toMatchObject({ file: 's.yaml', line: 7, column: 12, path: 'variants[0].set["x"]' });
     expect(out[0]!.message).toBe('`retry.backoff.jitter: nope` sets routes[0].retry.backoff.jitter in r.yaml: must be one of none, full');
+    expect(out[0]!.found).toBe('"nope"');
     expect(out[1]).toMatchObject({ file: 'r.yaml', line: 3, message: 'not under it (with variant x)' });
     expect(out[2]).toMatchObject({ file: 'r.yaml', line: 9, message: 'other (with variant x)' });
   });

@@ -265,6 +265,9 @@ export function repositionIssues(issues: readonly ConfigIssue[], applied: readon
       .sort((x, y) => y.path.length - x.path.length)[0];
     if (!owner) return note ? { ...i, message: `${i.message} (${note})` } : i;
     const o = owner.a.override;
-    return { ...i, ...o.at, message: `\`${o.path}: ${typeof o.value === 'string' ? o.value : JSON.stringify(o.value)}\` sets ${i.path} in ${i.file}: ${i.message}` };
+    // What the issue found is read from the file's text, where the old value stands: the new one is the override's.
+    const { found: _old, ...rest } = i;
+    const found = i.path === owner.path && i.found !== undefined ? { found: JSON.stringify(o.value) } : {};
+    return { ...rest, ...o.at, ...found, message: `\`${o.path}: ${typeof o.value === 'string' ? o.value : JSON.stringify(o.value)}\` sets ${i.path} in ${i.file}: ${i.message}` };
   });
 }
