@@ -156,3 +156,15 @@ describe('variants: each a whole scenario', () => {
     if (mine.ok && theirs.ok) expect({ ...mine.value, name: '' }).toEqual({ ...theirs.value, name: '' });
   });
 });
+
+describe('overrides on a scenario already loaded', () => {
+  it('reach its variants too', async () => {
+    const { applyOverrides } = await import('./overrides.ts');
+    const r = parseScenario(scenario('  - { name: x, set: { load.rate: 80/s } }\n'), 's.yaml', ctx);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const o = applyOverrides(r.scenario, { duration: '5s', seed: 9 });
+    expect(o.ok).toBe(true);
+    if (o.ok) expect(o.scenario.variants![0]!.scenario).toMatchObject({ seed: 9, load: { durationMs: 5000, rate: 80 } });
+  });
+});
