@@ -8,7 +8,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type Handlebars from 'handlebars';
-import { latencyChart, requestsChart, upstreamChart } from './charts.ts';
+import { latencyChart, requestsChart, upstreamChart, type SharedScale } from './charts.ts';
+import type { RunSeries } from '../model/result.ts';
 import { comparatorSymbol, formatSloPair, outcome } from './format.ts';
 import { reportHandlebars } from './html.ts';
 import { differsFromBase, metExpectation, type VariantRun } from './variants.ts';
@@ -29,6 +30,7 @@ export function renderVariantsHtml(runs: readonly VariantRun[], scenarioText: st
     const pair = formatSloPair(s);
     return { passed: s.passed, value: pair.value, limit: `${comparatorSymbol(s.comparator)} ${pair.threshold}`, differs: !first && differsFromBase(base, s) };
   };
+  const scales = sharedScales(runs.map((r) => r.result.series));
   const view = {
     scenario: base.scenario,
     met: runs.filter((r) => metExpectation(r.result)).length,
@@ -48,13 +50,32 @@ export function renderVariantsHtml(runs: readonly VariantRun[], scenarioText: st
       report: r.reportHtml,
       resultJson: r.resultJson,
       slos: r.result.slos.map((s) => ({ ...cellOf(r, s.name, i === 0), name: s.name })),
-      // Ids prefixed per run: a page holds each chart once per run.
-      charts: [requestsChart, latencyChart, upstreamChart].map((chart) => {
-        const c = chart(r.result.series, r.result.durationMs, r.result.faults);
+      // One y scale per kind of chart across the runs, so a 4× amplification looks 4× as tall;
+      // ids prefixed per run: a page holds each chart once per run.
+      charts: ([[requestsChart, scales.requests], [latencyChart, scales.latency], [upstreamChart, scales.upstream]] as const).map(([chart, scale]) => {
+        const c = chart(r.result.series, r.result.durationMs, r.result.faults, scale);
         return { ...c, id: `run${i}-${c.id}` };
       }),
     })),
     scenarioText,
   };
   return compiled(view);
+}
+
+/** The largest (and, for latency, smallest positive) value each chart shows over all runs. */
+function sharedScales(all: RunSeries[]): { requests: SharedScale; latency: SharedScale; upstream: SharedScale } {
+  let requests = 0;
+  let upstream = 0;
+  let latencyMax = 0;
+  let latencyMin = Infinity;
+  for (const s of all) {
+    s.t.forEach((_, i) => (requests = Math.max(requests, (s.ok[i] ?? 0) + (s.status4xx[i] ?? 0) + (s.status5xx[i] ?? 0) + (s.errors[i] ?? 0))));
+    for (const values of Object.values(s.upstream)) for (const v of values) upstream = Math.max(upstream, v);
+    for (const v of [...s.p50, ...s.p99]) {
+      if (v === null || !Number.isFinite(v) || v < 0) continue;
+      latencyMax = Math.max(latencyMax, v);
+      if (v > 0) latencyMin = Math.min(latencyMin, v);
+    }
+  }
+  return { requests: { max: requests }, latency: { max: latencyMax, ...(Number.isFinite(latencyMin) && { min: latencyMin }) }, upstream: { max: upstream } };
 }

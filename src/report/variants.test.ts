@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../model/result.ts';
 import { PARTIAL_URLS } from './html.ts';
 import { completedRun } from './testing.ts';
+import { upstreamChart } from './charts.ts';
 import { renderVariantsHtml, VARIANTS_TEMPLATE_URL } from './variants-html.ts';
 import { differsFromBase, formatVariantTable, metExpectation, variantRows, type VariantRun } from './variants.ts';
 
@@ -59,6 +60,21 @@ describe('variants side by side', () => {
     expect(html.match(/<svg class="chart"/g)).toHaveLength(6);
     expect(html).toMatch(/class="differs">✓ 300ms/);
     expect(html).toContain("default-src 'none'");
+  });
+
+  it('the runs\' charts share one y scale per kind, so a 4× amplification draws 4× as tall', () => {
+    const amplified: RunResult = { ...fixed, series: { ...fixed.series, upstream: Object.fromEntries(Object.entries(fixed.series.upstream).map(([k, v]) => [k, v.map((x) => x * 4)])) } };
+    const html = renderVariantsHtml([runs[0]!, { ...runs[1]!, result: amplified }], '');
+    const ticks = (id: string) => {
+      const figure = html.slice(html.indexOf(`id="${id}"`), html.indexOf('</figure>', html.indexOf(`id="${id}"`)));
+      return [...figure.matchAll(/dx="-6" dy="4" text-anchor="end">([^<]*)</g)].map((m) => m[1]);
+    };
+    expect(ticks('run0-chart-upstream').length).toBeGreaterThan(1);
+    expect(ticks('run0-chart-upstream')).toEqual(ticks('run1-chart-upstream'));
+    // Alone, the base's upstream chart would stop far lower.
+    expect(upstreamChart(base.series, base.durationMs, base.faults).yTicks.at(-1)!.label).not.toBe(ticks('run0-chart-upstream').at(-1));
+    expect(ticks('run0-chart-requests')).toEqual(ticks('run1-chart-requests'));
+    expect(ticks('run0-chart-latency')).toEqual(ticks('run1-chart-latency'));
   });
 
   it('its template and the shared chart partials never use triple-stash', () => {
