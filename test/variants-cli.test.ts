@@ -92,6 +92,10 @@ describe('sim --variants', () => {
     const none = await cli(['sim', join(root, 'scenarios/incidents/retry-storm.broken.yaml'), '--variants', '-o', reports]);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('retry-storm-broken: the scenario has no variants:');
+    // The value is optional, so a file right after --variants would be read as names: said, exit 2.
+    const misplaced = await cli(['sim', '--variants', STORM, '-o', reports]);
+    expect(misplaced.code).toBe(2);
+    expect(misplaced.stderr).toContain('put --variants after the scenario file, or write --variants=a,b');
   }, 30_000);
 
   it('a variant that does not meet its expectation makes the exit code 1, marked in its column', async () => {

@@ -16,7 +16,7 @@ import { createRunDir } from '../run/run.ts';
 import { checkOverrides } from '../scenario/overrides.ts';
 import { SimUnsupportedError, type SimOutcome } from '../sim/index.ts';
 import { EXIT } from './exit.ts';
-import { runVariants } from './variants.ts';
+import { runVariants, variantNamesFlag } from './variants.ts';
 import type { Scenario } from '../model/scenario.ts';
 import type { RunResult } from '../model/result.ts';
 import { exit } from './exit.ts';
@@ -70,7 +70,7 @@ export function simCommand(program: Command): void {
       return ms;
     })
     .option('-o, --reports <dir>', 'where reports/<scenario>/<run-id>/ go', 'reports')
-    .option('--variants [names]', "also simulate the scenario's variants (all, or those named: a,b), each after the base; one table and a comparison page (exit 0 only if every run met its expectation)")
+    .option('--variants [names]', "also simulate the scenario's variants (all, or those named: a,b), each after the base; one table and a comparison page (exit 0 only if every run met its expectation)", variantNamesFlag)
     .action(async (file: string, o: SimFlags) => exit(await simScenarioCommand(file, o)));
 }
 

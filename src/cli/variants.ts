@@ -12,6 +12,7 @@
  */
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
+import { InvalidArgumentError } from 'commander';
 import { closest } from '../core/suggest.ts';
 import type { RunResult } from '../model/result.ts';
 import type { Scenario, ScenarioVariant } from '../model/scenario.ts';
@@ -22,6 +23,17 @@ import { EXIT } from './exit.ts';
 
 /** One run's outcome as `--variants` needs it; undefined when it could not run (the reason already printed). */
 export type RunOne = (scenario: Scenario) => Promise<{ result: RunResult; dir: string } | undefined>;
+
+/**
+ * `--variants a,b`'s value: variant names. A file there is the scenario read as names (the
+ * value is optional, so `--variants x.yaml` takes the file): say where `--variants` goes.
+ */
+export function variantNamesFlag(v: string): string {
+  if (!/^[a-z0-9][a-z0-9-]*(\s*,\s*[a-z0-9][a-z0-9-]*)*$/.test(v.trim())) {
+    throw new InvalidArgumentError(`expected variant names like no-jitter,no-budget, found ${JSON.stringify(v)}; put --variants after the scenario file, or write --variants=a,b`);
+  }
+  return v;
+}
 
 /** The variants `--variants` names (`true`: all), or the reason it names none. */
 export function pickVariants(scenario: Scenario, pick: true | string): ScenarioVariant[] | string {
