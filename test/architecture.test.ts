@@ -25,7 +25,8 @@ interface Cruised {
 
 /** Runs dependency-cruiser over `src` in `cwd` with the project's rules; its JSON report. */
 function cruise(cwd: string, ...flags: string[]): { report: Cruised } {
-  const r = spawnSync(process.execPath, [depcruise, 'src', '--config', join(root, '.dependency-cruiser.cjs'), '--output-type', 'json', ...flags], { cwd, encoding: 'utf8', timeout: 120_000 });
+  // spawnSync's default 1 MB buffer cut the JSON report short once src/ passed ~345 modules.
+  const r = spawnSync(process.execPath, [depcruise, 'src', '--config', join(root, '.dependency-cruiser.cjs'), '--output-type', 'json', ...flags], { cwd, encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
   if (!r.stdout) throw new Error(`dependency-cruiser printed nothing (exit ${r.status}): ${r.stderr}`);
   return { report: JSON.parse(r.stdout) as Cruised };
 }

@@ -11,6 +11,7 @@ import { progressLine } from '../load/progress.ts';
 import { formatDuration } from '../core/units.ts';
 import { probeDocker } from '../toxiproxy/container.ts';
 import { parseToxiproxyChoice } from '../toxiproxy/servers.ts';
+import { runVariants } from './variants.ts';
 
 /** What `run`, `suite` and `validate` take besides the files: `${VAR}` values and overrides. */
 export interface LoadFlags {
@@ -27,9 +28,12 @@ export interface RunFlags extends LoadFlags {
   progress: boolean;
   /** `--bin`: fine upstream bins in ms. */
   bin?: number;
+  /** `run --variants` (all) or `--variants a,b`: each scenario's base and variants, side by side (variants.ts). */
+  variants?: true | string;
 }
 
-export const EXIT = { pass: 0, breached: 1, invalid: 2, interrupted: 130 } as const;
+export { EXIT } from './exit.ts';
+import { EXIT } from './exit.ts';
 
 const useColor = () => process.stdout.isTTY === true && !process.env.NO_COLOR;
 
@@ -94,7 +98,7 @@ export async function validateCommand(paths: string[], flags: LoadFlags = {}): P
   const loaded = await loadAll(expanded.files, flags);
   const scenarios = loaded.scenarios;
   const issues = [...expanded.issues, ...loaded.issues];
-  for (const s of scenarios) console.log(`ok  ${shown(s.file)}  (${s.name}: ${s.faults.length} faults, ${s.slos.length} SLOs)`);
+  for (const s of scenarios) console.log(`ok  ${shown(s.file)}  (${s.name}: ${s.faults.length} faults, ${s.slos.length} SLOs${s.variants?.length ? `, ${s.variants.length} variants` : ''})`);
   if (issues.length) {
     console.error(formatIssues(issues));
     console.error(`\n${issues.length} problem${issues.length === 1 ? '' : 's'} in ${new Set(issues.map((i) => i.file)).size} file(s)`);
@@ -183,6 +187,27 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<numb
   const sig = interruptible();
   let code: number = EXIT.pass;
   try {
+    if (flags.variants !== undefined) {
+      for (const scenario of scenarios) {
+        if (sig.signal.aborted) break;
+        const c = await runVariants(scenario, flags.variants, {
+          reports: flags.reports,
+          color: useColor(),
+          aborted: () => sig.signal.aborted,
+          runOne: async (s) => {
+            try {
+              return await runOne(s, flags, sig.signal);
+            } catch (err) {
+              if (!(err instanceof EnvironmentError)) throw err;
+              console.error(`${s.name}: the environment did not start: ${err.message}`);
+              return undefined;
+            }
+          },
+        });
+        code = Math.max(code, c);
+      }
+      return sig.interrupted() ? EXIT.interrupted : code;
+    }
     for (const scenario of scenarios) {
       if (sig.signal.aborted) break;
       try {

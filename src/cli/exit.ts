@@ -16,3 +16,6 @@ function drained(stream: NodeJS.WriteStream): Promise<void> {
     else stream.write('', () => resolve());
   });
 }
+
+/** The command line's exit codes: every SLO held (or every run met its expectation), one breached, invalid input or environment, interrupted. */
+export const EXIT = { pass: 0, breached: 1, invalid: 2, interrupted: 130 } as const;

@@ -13,6 +13,7 @@ import { herdCommand } from './herd.ts';
 import { packageVersion } from './version.ts';
 import { exit } from './exit.ts';
 import { simCommand } from './sim.ts';
+import { variantNamesFlag } from './variants.ts';
 import { checkOverrides } from '../scenario/overrides.ts';
 import { parseDuration } from '../core/units.ts';
 
@@ -82,6 +83,7 @@ scenarioOptions(program
   .option('--toxiproxy <server>', 'embedded (default), container (a real Toxiproxy via testcontainers; needs Docker) or a Toxiproxy API URL on this host (default: $TOXIPROXY_URL, else embedded)')
   .option('--no-progress', 'no progress line, even on a terminal')
   .option('--bin <duration>', "keep upstream arrivals in bins this wide (result.json series.upstreamFine, the report's herd chart), e.g. 10ms; default: the finest bin the SLOs name, else none", bin)
+  .option('--variants [names]', "also run each scenario's variants (all, or those named: a,b), one after the other after the base; one table and a comparison page (exit 0 only if every run met its expectation)", variantNamesFlag)
   .action(async (files: string[], o) => exit(await runCommand(files, o)));
 
 scenarioOptions(program

@@ -14,8 +14,11 @@ import { formatSummary } from '../report/summary.ts';
 import { writeReports } from '../report/reporter.ts';
 import { createRunDir } from '../run/run.ts';
 import { checkOverrides } from '../scenario/overrides.ts';
-import { SimUnsupportedError } from '../sim/index.ts';
-import { EXIT } from './commands.ts';
+import { SimUnsupportedError, type SimOutcome } from '../sim/index.ts';
+import { EXIT } from './exit.ts';
+import { runVariants, variantNamesFlag } from './variants.ts';
+import type { Scenario } from '../model/scenario.ts';
+import type { RunResult } from '../model/result.ts';
 import { exit } from './exit.ts';
 
 export interface SimFlags {
@@ -24,6 +27,8 @@ export interface SimFlags {
   seed?: number;
   bin?: number;
   reports: string;
+  /** `--variants` (all) or `--variants a,b`: the base and these variants, side by side (variants.ts). */
+  variants?: true | string;
 }
 
 const shown = (file: string) => {
@@ -65,6 +70,7 @@ export function simCommand(program: Command): void {
       return ms;
     })
     .option('-o, --reports <dir>', 'where reports/<scenario>/<run-id>/ go', 'reports')
+    .option('--variants [names]', "also simulate the scenario's variants (all, or those named: a,b), each after the base; one table and a comparison page (exit 0 only if every run met its expectation)", variantNamesFlag)
     .action(async (file: string, o: SimFlags) => exit(await simScenarioCommand(file, o)));
 }
 
@@ -79,20 +85,27 @@ export async function simScenarioCommand(file: string, flags: SimFlags): Promise
     return EXIT.invalid;
   }
   const scenario = loaded.scenario;
-  let outcome;
-  try {
-    outcome = await simulateScenario(scenario, { ...(flags.bin !== undefined && { binMs: flags.bin }) });
-  } catch (err) {
-    if (!(err instanceof SimUnsupportedError)) throw err;
-    console.error(`${scenario.name}: ${err.message}`);
+  const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+  if (flags.variants !== undefined) {
+    return runVariants(scenario, flags.variants, {
+      reports: flags.reports,
+      color,
+      runOne: async (s) => {
+        const r = await simOne(s, flags);
+        if ('unsupported' in r) {
+          console.error(`${s.name}: ${r.unsupported}`);
+          return undefined;
+        }
+        return r;
+      },
+    });
+  }
+  const r = await simOne(scenario, flags);
+  if ('unsupported' in r) {
+    console.error(`${scenario.name}: ${r.unsupported}`);
     return EXIT.invalid;
   }
-  const { result, stats } = outcome;
-  // The id is the seed's: a second simulation with the same seed gets a numbered folder beside the first.
-  let n = 1;
-  const { dir } = await createRunDir(join(resolve(flags.reports), scenario.name), result.runId, () => `${result.runId}-${++n}`);
-  const files = await writeReports(result, dir);
-  const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+  const { result, stats, files } = r;
   process.stdout.write(formatSummary(result, { color, reports: files.map(shown) }) + '\n');
   const perSecond = stats.wallMs > 0 ? Math.round(stats.simulatedRequests / (stats.wallMs / 1000)) : 0;
   process.stdout.write(
@@ -100,4 +113,21 @@ export async function simScenarioCommand(file: string, flags: SimFlags): Promise
       `${stats.simulatedRequests} requests, ${stats.upstreamCalls} upstream calls (${perSecond} simulated requests/s)\n`,
   );
   return result.verdict === 'fail' ? EXIT.breached : EXIT.pass;
+}
+
+/** One scenario simulated and its reports written; what the simulator cannot model, in words. */
+async function simOne(scenario: Scenario, flags: SimFlags): Promise<{ result: RunResult; stats: SimOutcome['stats']; dir: string; files: string[] } | { unsupported: string }> {
+  let outcome;
+  try {
+    outcome = await simulateScenario(scenario, { ...(flags.bin !== undefined && { binMs: flags.bin }) });
+  } catch (err) {
+    if (!(err instanceof SimUnsupportedError)) throw err;
+    return { unsupported: err.message };
+  }
+  const { result, stats } = outcome;
+  // The id is the seed's: a second simulation with the same seed gets a numbered folder beside the first.
+  let n = 1;
+  const { dir } = await createRunDir(join(resolve(flags.reports), scenario.name), result.runId, () => `${result.runId}-${++n}`);
+  const files = await writeReports(result, dir);
+  return { result, stats, dir, files };
 }

@@ -27,13 +27,47 @@ export interface Scenario {
   load: LoadSpec;
   faults: FaultSpec[];
   slos: SloSpec[];
+  /**
+   * The scenario's `variants:`, each a whole scenario of its own (its settings applied, its
+   * router settings on its target), in file order; absent when it has none. A variant's own
+   * scenario has no variants.
+   */
+  variants?: ScenarioVariant[];
+}
+
+/** One of a scenario's `variants:`: the base with some settings changed, by path. */
+export interface ScenarioVariant {
+  name: string;
+  description?: string;
+  /** As written: path → value (`retry.budget: off`). */
+  set: Record<string, unknown>;
+  /** The base with the settings applied, named `<base>~<variant>`, `expect` the variant's (default the base's). */
+  scenario: Scenario;
+}
+
+/**
+ * A router setting by path (`retry.backoff.jitter: none`) applied to the router config's
+ * document before it is validated (src/config/doc-path.ts); `at` is where it is written, for
+ * the issues it causes.
+ */
+export interface RouterSetting {
+  path: string;
+  value: unknown;
+  at: { file: string; line: number; column: number; path: string };
 }
 
 /**
  * The system under test: the reference router with a config (absolute path), a service the
  * user runs (`url`), or one faultline starts for the run (`command`).
  */
-export type ScenarioTarget = { kind: 'router'; config: string } | UrlTarget | CommandTarget;
+export type ScenarioTarget = RouterTarget | UrlTarget | CommandTarget;
+
+/** The reference router with a config file, and settings by path applied to it first (a variant's). */
+export interface RouterTarget {
+  kind: 'router';
+  config: string;
+  set?: RouterSetting[];
+}
 
 /** A service already running at `url`. */
 export interface UrlTarget {

@@ -201,8 +201,18 @@ function base(id: string, title: string, description: string, f: Frame, yLabel: 
   };
 }
 
+/**
+ * A y range several charts share, so charts drawn side by side (the variants' comparison page)
+ * read on one scale: the axis reaches at least `max`, and (latency) counts `min` as the
+ * smallest positive value when choosing a log scale.
+ */
+export interface SharedScale {
+  max?: number;
+  min?: number;
+}
+
 /** Requests per second, stacked by outcome, as step areas (each bucket is drawn over its full second). */
-export function requestsChart(series: RunSeries, durationMs: number, faults: FaultSwitch[]): ChartModel {
+export function requestsChart(series: RunSeries, durationMs: number, faults: FaultSwitch[], scale: SharedScale = {}): ChartModel {
   const f = frame(series, durationMs, faults);
   const chart = base('chart-requests', 'Requests per second by outcome', 'Stacked requests per second: ok, 4xx, 5xx and network errors, with fault windows shaded.', f, 'requests / s');
   const layers = [
@@ -213,7 +223,7 @@ export function requestsChart(series: RunSeries, durationMs: number, faults: Fau
   ];
   const n = series.t.length;
   const totals = series.t.map((_, i) => layers.reduce((sum, l) => sum + (l.values[i] ?? 0), 0));
-  const max = Math.max(0, ...totals);
+  const max = Math.max(0, scale.max ?? 0, ...totals);
   const bucket = bucketWidth(series);
   const ticks = linearTicks(max > 0 ? max : 1, 5);
   const y = (v: number) => f.plot.bottom - (v / ticks.at(-1)!) * f.plot.height;
@@ -266,13 +276,13 @@ function linePath(t: number[], values: (number | null)[], bucket: number, x: (s:
  * Latency p50 and p99 per second. A log scale when the values span more than two decades (a
  * retry storm's tail next to a healthy median), so both stay readable; linear otherwise.
  */
-export function latencyChart(series: RunSeries, durationMs: number, faults: FaultSwitch[]): ChartModel {
+export function latencyChart(series: RunSeries, durationMs: number, faults: FaultSwitch[], scale: SharedScale = {}): ChartModel {
   const f = frame(series, durationMs, faults);
   const values = [...series.p50, ...series.p99].filter((v): v is number => v !== null && Number.isFinite(v) && v >= 0);
   const positive = values.filter((v) => v > 0);
-  const max = Math.max(0, ...values);
-  const min = positive.length > 0 ? Math.min(...positive) : 0;
-  const log = positive.length > 0 && max / min > 100;
+  const max = Math.max(0, scale.max ?? 0, ...values);
+  const min = Math.min(...positive, ...(scale.min !== undefined && scale.min > 0 ? [scale.min] : []), Infinity);
+  const log = Number.isFinite(min) && max / min > 100;
   const chart = base(
     'chart-latency',
     'Latency per second (p50, p99)',
@@ -303,7 +313,7 @@ export function latencyChart(series: RunSeries, durationMs: number, faults: Faul
 }
 
 /** Requests each fixture provider received per second: failover and retry amplification show here. */
-export function upstreamChart(series: RunSeries, durationMs: number, faults: FaultSwitch[]): ChartModel {
+export function upstreamChart(series: RunSeries, durationMs: number, faults: FaultSwitch[], scale: SharedScale = {}): ChartModel {
   const f = frame(series, durationMs, faults);
   const chart = base(
     'chart-upstream',
@@ -313,7 +323,7 @@ export function upstreamChart(series: RunSeries, durationMs: number, faults: Fau
     'upstream requests / s',
   );
   const providers = Object.keys(series.upstream).sort();
-  const max = Math.max(0, ...providers.flatMap((p) => series.upstream[p]!));
+  const max = Math.max(0, scale.max ?? 0, ...providers.flatMap((p) => series.upstream[p]!));
   const ticks = linearTicks(max > 0 ? max : 1, 5);
   const y = (v: number) => f.plot.bottom - (v / ticks.at(-1)!) * f.plot.height;
   chart.yTicks = ticks.map((v) => ({ pos: round1(y(v)), label: String(v) }));

@@ -34,6 +34,13 @@ hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 /** Where the template lives; exported so a test can check it never uses triple-stash. */
 export const TEMPLATE_URL = new URL('./templates/report.hbs', import.meta.url);
 
+/** One chart and its CSS, shared with the variants' comparison page (variants-html.ts). */
+export const PARTIAL_URLS = { chart: new URL('./templates/chart.hbs', import.meta.url), chartStyle: new URL('./templates/chart-style.hbs', import.meta.url) };
+for (const [name, url] of Object.entries(PARTIAL_URLS)) hb.registerPartial(name, readFileSync(url, 'utf8'));
+
+/** The handlebars instance with the report's helpers and partials, for the other pages drawn like it. */
+export const reportHandlebars = hb;
+
 let compiled: Handlebars.TemplateDelegate | undefined;
 
 function template(): Handlebars.TemplateDelegate {

@@ -27,8 +27,8 @@ export type {
   RouterFile,
   ThrottleConfig,
 } from './config.ts';
-export { loadRouterConfig, localFiles, parseRouterConfig, readMaterial } from './load.ts';
-export type { ConfigFiles } from './load.ts';
+export { loadRouterConfig, localFiles, parseRouterConfig, readMaterial, ROUTER_PATH_RULES } from './load.ts';
+export type { ConfigFiles, RouterLoadOptions } from './load.ts';
 export { ARM_HEADER, FALLBACK_HEADER, MODEL_HEADER, PROVIDER_HEADER } from './messages.ts';
 export type { RouterRequest, RouterResponse } from './messages.ts';
 export { BREAKER_STATE_CODE, CANARY_STATE_CODE, RouterMetrics, routerMetricNames } from './metrics.ts';

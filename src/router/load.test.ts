@@ -92,3 +92,50 @@ describe('router config loader', () => {
     ]);
   });
 });
+
+describe('settings by path (a scenario variant)', () => {
+  const file = `${root}fixtures/routers/retry-storm.yaml`;
+  const text = readFileSync(file, 'utf8');
+  const at = { file: 'scenario.yaml', line: 40, column: 12, path: 'variants[0].set["retry.backoff.jitter"]' };
+  it('changes the compiled config: a jitter by shorthand, a block removed, a base by the route', () => {
+    const r = parseRouterConfig(text, file, undefined, {
+      set: [
+        { path: 'retry.backoff.jitter', value: 'none', at },
+        { path: 'retry.budget', value: 'off', at },
+        { path: 'routes[/api/**].retry.backoff.base', value: '10ms', at },
+        { path: 'routes[/api/**].retry.backoff.cap', value: '10ms', at },
+      ],
+    });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const retry = r.value.routes[0]!.retry!;
+    expect(retry.backoff).toMatchObject({ base: 10, cap: 10, jitter: 'none' });
+    expect(retry.budget).toBeUndefined();
+    // The base file is untouched.
+    const base = parseRouterConfig(text, file);
+    expect(base.ok && base.value.routes[0]!.retry!.budget).toBeTruthy();
+  });
+  it("a value the schema rejects is an issue at the override's line, naming the router field", () => {
+    const r = parseRouterConfig(text, file, undefined, {
+      set: [
+        { path: 'retry.backoff.jitter', value: 'sometimes', at },
+        { path: 'routes[/api/**].timeout', value: 'soon', at: { ...at, line: 41 } },
+        { path: 'retry.nonsense', value: 1, at: { ...at, line: 42 } },
+        { path: 'routes[/apx/**].timeout', value: '1s', at: { ...at, line: 43 } },
+      ],
+      note: 'with variant v',
+    });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.issues.map((i) => [i.file, i.line])).toEqual([
+      ['scenario.yaml', 40],
+      ['scenario.yaml', 41],
+      ['scenario.yaml', 42],
+      ['scenario.yaml', 43],
+    ]);
+    expect(r.issues[0]!.message).toMatch(/^`retry\.backoff\.jitter: sometimes` sets routes\[0\]\.retry\.backoff\.jitter in .*retry-storm\.yaml: /);
+    expect(r.issues[1]!.message).toMatch(/routes\[0\]\.timeout/);
+    expect(r.issues[2]!.message).toMatch(/unknown field `nonsense`/);
+    expect(r.issues[3]!.message).toMatch(/no item has match "\/apx\/\*\*"/);
+  });
+});

@@ -13,7 +13,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { loadYamlFile, parseYaml, type Loaded } from '../config/load.ts';
+import { applyDocOverrides, repositionIssues, type AppliedOverride, type DocOverride, type PathRules } from '../config/doc-path.ts';
+import { sortIssues, type ConfigIssue } from '../config/issues.ts';
+import { inspectYaml, inspectYamlFile, type InspectOptions, type Loaded, type YamlInspection } from '../config/load.ts';
 import { compileRouterConfig, RouterConfigSchema, type RouterConfig, type RouterFile } from './config.ts';
 import type { ConfigMaterial, FileRead } from './schema-kit.ts';
 
@@ -33,26 +35,80 @@ export function localFiles(dir: string): ConfigFiles {
 }
 
 /**
+ * How paths read a router file (src/config/doc-path.ts): a route is picked by its `match`
+ * (routes have no name), a provider by its key; a path starting with a key that is no
+ * top-level field (`retry.backoff.jitter`, `breaker.failureRate`) means that key in every
+ * route and every provider that has it. `rateLimit` is both a top-level field and a route's:
+ * the bare path is the top level's; a route's is `routes[/x].rateLimit`.
+ */
+export const ROUTER_PATH_RULES: PathRules = {
+  names: { routes: ['match'] },
+  shorthand: { roots: Object.keys(RouterConfigSchema.properties), within: ['routes', 'providers'], what: 'route or provider' },
+};
+
+/** What a router file is loaded with besides itself. */
+export interface RouterLoadOptions {
+  /**
+   * Settings by path (`retry.budget: off`, `routes[/api/**].timeout: 1s`), applied to the
+   * document before it is validated, so the schema and compile step judge them; their issues
+   * are positioned where each override is written (a scenario's variant).
+   */
+  set?: readonly DocOverride[];
+  /** Added to the issues the overrides did not cause, e.g. `with variant no-jitter`. */
+  note?: string;
+}
+
+/**
  * Reads, validates and compiles a router file; every issue at once, each with its line.
  * `locate` positions paths of the file as written (`['routes', 0, 'timeout']`). Files the
  * config names (an LLM registry, JWT keys) are read relative to its folder.
  */
-export async function loadRouterConfig(file: string): Promise<Loaded<RouterConfig>> {
-  return compileLoaded(await loadYamlFile<RouterFile>(file, RouterConfigSchema), file, localFiles(dirname(resolve(file))));
+export async function loadRouterConfig(file: string, options: RouterLoadOptions = {}): Promise<Loaded<RouterConfig>> {
+  const applied: AppliedOverride[] = [];
+  const own = new Set<ConfigIssue>();
+  const inspected = await inspectYamlFile(file, RouterConfigSchema, inspectOptions(options, applied, own));
+  return compileLoaded(inspected, file, localFiles(dirname(resolve(file))), options, applied, own);
 }
 
 /**
  * As `loadRouterConfig`, from text (tests, configs embedded in a scenario). Files it names
  * are read relative to `files.dir`: by default the folder of `file`, or the working directory.
  */
-export function parseRouterConfig(text: string, file = '<router>', files?: ConfigFiles): Loaded<RouterConfig> {
-  return compileLoaded(parseYaml<RouterFile>(text, file, RouterConfigSchema), file, files);
+export function parseRouterConfig(text: string, file = '<router>', files?: ConfigFiles, options: RouterLoadOptions = {}): Loaded<RouterConfig> {
+  const applied: AppliedOverride[] = [];
+  const own = new Set<ConfigIssue>();
+  return compileLoaded(inspectYaml(text, file, RouterConfigSchema, inspectOptions(options, applied, own)), file, files, options, applied, own);
 }
 
-function compileLoaded(loaded: Loaded<RouterFile>, file: string, files = localFiles(file.startsWith('<') ? process.cwd() : dirname(file))): Loaded<RouterConfig> {
-  if (!loaded.ok) return loaded;
-  const compiled = compileRouterConfig(loaded.value, loaded.locate, file, readMaterial(loaded.value, files));
-  return compiled.ok ? { ok: true, value: compiled.value, locate: loaded.locate } : compiled;
+function inspectOptions(options: RouterLoadOptions, applied: AppliedOverride[], own: Set<ConfigIssue>): InspectOptions {
+  const set = options.set;
+  if (!set?.length) return {};
+  return {
+    prepare: (value) => {
+      const r = applyDocOverrides(value, set, ROUTER_PATH_RULES);
+      applied.push(...r.applied);
+      for (const i of r.issues) own.add(i);
+      return r.issues;
+    },
+  };
+}
+
+function compileLoaded(
+  inspected: YamlInspection,
+  file: string,
+  files = localFiles(file.startsWith('<') ? process.cwd() : dirname(file)),
+  options: RouterLoadOptions = {},
+  applied: AppliedOverride[] = [],
+  own = new Set<ConfigIssue>(),
+): Loaded<RouterConfig> {
+  // Issues the overrides caused belong to the lines they are written at, not the router file's;
+  // those of a setting that could not be applied are there already.
+  const placed = (issues: ConfigIssue[]) =>
+    options.set?.length ? sortIssues([...issues.filter((i) => own.has(i)), ...repositionIssues(issues.filter((i) => !own.has(i)), applied, options.note)]) : issues;
+  if (inspected.issues.length > 0) return { ok: false, issues: placed(inspected.issues) };
+  const raw = inspected.value as RouterFile;
+  const compiled = compileRouterConfig(raw, inspected.locate, file, readMaterial(raw, files));
+  return compiled.ok ? { ok: true, value: compiled.value, locate: inspected.locate } : { ok: false, issues: placed(compiled.issues) };
 }
 
 /**

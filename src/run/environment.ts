@@ -160,7 +160,7 @@ export async function startEnvironment(spec: EnvironmentSpec): Promise<Environme
     if (spec.target.kind === 'router') {
       const router = await startWorker(siblingModule('./router-host.ts', import.meta.url), 'router');
       workers.push(router);
-      const r = await router.call<{ url: string }>('start', { config: spec.target.config, upstreams, seed: spec.seed });
+      const r = await router.call<{ url: string }>('start', { config: spec.target.config, set: spec.target.set ?? [], upstreams, seed: spec.seed });
       targetUrl = r.url;
       metricsUrl = `${r.url}/metrics`;
     } else if (spec.target.kind === 'command') {

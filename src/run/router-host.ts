@@ -5,6 +5,7 @@
 import { seededRng } from '../core/rng.ts';
 import { systemClock } from '../core/clock.ts';
 import { formatIssues } from '../config/issues.ts';
+import type { RouterSetting } from '../model/scenario.ts';
 import { loadRouterConfig, startRouter } from '../router/index.ts';
 import { serveWorker } from './worker.ts';
 
@@ -12,8 +13,9 @@ let router: { url: string; close(): Promise<void> } | undefined;
 
 serveWorker(
   {
-    async start(args: { config: string; upstreams: Record<string, string>; seed: number }) {
-      const loaded = await loadRouterConfig(args.config);
+    async start(args: { config: string; set: RouterSetting[]; upstreams: Record<string, string>; seed: number }) {
+      // A variant's router settings, applied as the scenario loader checked them.
+      const loaded = await loadRouterConfig(args.config, { set: args.set });
       if (!loaded.ok) throw new Error(`invalid router config:\n${formatIssues(loaded.issues)}`);
       router = await startRouter({
         config: loaded.value,

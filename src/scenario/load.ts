@@ -12,12 +12,13 @@
  *   if (!r.ok) { console.error(formatIssues(r.issues)); process.exitCode = 2; }
  */
 import { readFileSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { inspectYaml, inspectYamlFile, type InspectOptions, type Loaded, type YamlInspection } from '../config/load.ts';
 import { issueAt, sortIssues, type ConfigIssue, type Locate } from '../config/issues.ts';
 import { closest } from '../core/suggest.ts';
 import { lookupIn } from '../config/interpolate.ts';
-import { localFiles, parseRouterConfig, routerMetricNames, type RouterConfig } from '../router/index.ts';
+import { localFiles, parseRouterConfig, routerMetricNames, type RouterConfig, type RouterLoadOptions } from '../router/index.ts';
 import { applyOverridesToDocument, explainOverrides, hasOverrides, type ScenarioOverrides } from './overrides.ts';
 import { checkRouterProviders, checkSloMetrics } from './target-checks.ts';
 import { DURATION_PATTERN, formatDuration, parseDuration, parseRate, RATE_PATTERN } from '../core/units.ts';
@@ -30,6 +31,7 @@ import { normalizeMatch } from '../model/match.ts';
 import { ScenarioSchema, type ScenarioFile } from './schema.ts';
 import { checkFaultTiming, inferRampParam, withTiming } from './timelines.ts';
 import { checkRunnable } from './runnable.ts';
+import { withVariants } from './variants.ts';
 import { checkProviderSource, checkTarget, normalizeProviderSource, normalizeTarget } from './targets.ts';
 
 export type ScenarioLoaded = { ok: true; scenario: Scenario } | { ok: false; issues: ConfigIssue[] };
@@ -39,8 +41,8 @@ export interface ScenarioContext {
   fileExists(absPath: string): boolean;
   /** Whether a folder exists at this absolute path (a command target's `cwd`); not checked when absent. */
   dirExists?(absPath: string): boolean;
-  /** The reference router's config at this absolute path, loaded (the cross-checks with it); not checked when absent. */
-  routerConfig?(absPath: string): Loaded<RouterConfig>;
+  /** The reference router's config at this absolute path, loaded (the cross-checks with it), with a variant's settings; not checked when absent. */
+  routerConfig?(absPath: string, options?: RouterLoadOptions): Loaded<RouterConfig>;
 }
 
 /** How a scenario file is read: variables for `${VAR}`, and values that replace the file's own. */
@@ -63,7 +65,14 @@ export interface ScenarioLoadOptions {
  */
 export async function readScenarioFile(file: string, options: ScenarioLoadOptions = {}): Promise<ScenarioLoaded> {
   const opts = { ...options, env: options.env ?? process.env };
-  return settle(await inspectYamlFile(file, ScenarioSchema, inspectOptions(file, opts)), file, fileContext, opts);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    // The config loader words a file that cannot be read.
+    return settle(await inspectYamlFile(file, ScenarioSchema, inspectOptions(file, opts)), file, fileContext, opts);
+  }
+  return parseScenario(text, file, fileContext, opts);
 }
 
 /** The local file system as `parseScenario` sees it: what `readScenarioFile` uses (router config cross-checks included). */
@@ -71,14 +80,22 @@ export const fileContext: ScenarioContext = { fileExists: isFile, dirExists: isD
 
 /** The pure core of `readScenarioFile`: the file's text in, the file system seen only through `ctx`, variables only from `options`. */
 export function parseScenario(text: string, file: string, ctx: ScenarioContext, options: ScenarioLoadOptions = {}): ScenarioLoaded {
-  return settle(inspectYaml(text, file, ScenarioSchema, inspectOptions(file, options)), file, ctx, options);
+  const first = inspectYaml(text, file, ScenarioSchema, inspectOptions(file, options));
+  const base = settle(first, file, ctx, options);
+  if (!first.wellFormed || !Array.isArray(rec(first.value)?.variants)) return base;
+  // Each variant: the file read again, its settings applied after the overrides, then every check.
+  return withVariants(base, first, file, {
+    inspect: (prepare) => inspectYaml(text, file, ScenarioSchema, inspectOptions(file, options, prepare)),
+    settle: (r, router) => settle(r, file, ctx.routerConfig ? { ...ctx, routerConfig: (abs) => ctx.routerConfig!(abs, router) } : ctx, options),
+  });
 }
 
-function inspectOptions(file: string, options: ScenarioLoadOptions): InspectOptions {
+function inspectOptions(file: string, options: ScenarioLoadOptions, then?: (value: unknown, locate: Locate) => ConfigIssue[]): InspectOptions {
   const overrides = options.overrides;
+  const own = hasOverrides(overrides) ? (value: unknown, locate: Locate) => applyOverridesToDocument(value, overrides, file, locate) : undefined;
   return {
     vars: lookupIn(options.vars, options.env),
-    ...(hasOverrides(overrides) && { prepare: (value: unknown, locate: Locate) => applyOverridesToDocument(value, overrides, file, locate) }),
+    ...((own || then) && { prepare: (value: unknown, locate: Locate) => [...(own?.(value, locate) ?? []), ...(then?.(value, locate) ?? [])] }),
   };
 }
 
@@ -92,14 +109,14 @@ function settle(r: YamlInspection, file: string, ctx: ScenarioContext, options: 
   return { ok: true, scenario: normalizeScenario(r.value as ScenarioFile, file) };
 }
 
-function readRouterConfig(absPath: string): Loaded<RouterConfig> {
+function readRouterConfig(absPath: string, options?: RouterLoadOptions): Loaded<RouterConfig> {
   let text: string;
   try {
     text = readFileSync(absPath, 'utf8');
   } catch (err) {
     return { ok: false, issues: [{ file: absPath, line: 1, column: 1, path: '', message: `cannot read the router config: ${(err as Error).message}` }] };
   }
-  return parseRouterConfig(text, absPath, localFiles(path.dirname(absPath)));
+  return parseRouterConfig(text, absPath, localFiles(path.dirname(absPath)), options);
 }
 
 /**

@@ -133,5 +133,15 @@ export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): { ok: 
     });
     out = { ...out, load: { ...out.load, durationMs: ms }, faults };
   }
+  // Each variant runs as long, as fast and with the same seed as its base.
+  if (scenario.variants?.length && !issues.length) {
+    const variants = [];
+    for (const v of scenario.variants) {
+      const r = applyOverrides(v.scenario, o);
+      if (!r.ok) issues.push(...r.issues.map((i) => ({ ...i, message: `${i.message} (variant ${v.name})` })));
+      else variants.push({ ...v, scenario: r.scenario });
+    }
+    out = { ...out, variants };
+  }
   return issues.length ? { ok: false, issues } : { ok: true, scenario: out };
 }

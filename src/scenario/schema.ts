@@ -304,6 +304,22 @@ const Slo = Type.Object(
   { additionalProperties: false, description: 'A resilience SLO the run is judged on.' },
 );
 
+const Variant = Type.Object(
+  {
+    name: name('Name of the variant, in the comparison table and its run folder (<scenario>~<name>). Unique within the scenario.'),
+    description: Type.Optional(Type.String({ description: 'What the variant changes, and why, in a sentence.' })),
+    expect: Type.Optional(
+      Type.Union([Type.Literal('pass'), Type.Literal('fail')], { description: "The verdict this variant should get (a broken twin as a variant expects fail). Default: the scenario's." }),
+    ),
+    set: Type.Record(Type.String({ minLength: 1 }), Type.Unknown(), {
+      minProperties: 1,
+      description:
+        'Settings by path → value, as written in the files: router settings (`retry.backoff.jitter: none` on every route with a retry, `routes[/api/**].timeout: 1s`, `providers[backend].breaker.failureRate: 20%`, `retry.budget: off` removes a block, a mapping adds one) and scenario settings (`load.rate: 80/s`, `faults[brownout].to: 4s`; `scenario.` or `router.` before a path says which file it means).',
+    }),
+  },
+  { additionalProperties: false, description: 'The scenario with some settings changed: run after the base by `run --variants` and `sim --variants`, side by side.' },
+);
+
 /** The scenario file's schema. */
 export const ScenarioSchema = Type.Object(
   {
@@ -320,6 +336,7 @@ export const ScenarioSchema = Type.Object(
     load: Load,
     faults: Type.Optional(Type.Array(Fault, { description: 'Faults and when they are on. Default none.' })),
     slos: Type.Array(Slo, { minItems: 1, description: 'The SLOs the run is judged on; at least one.' }),
+    variants: Type.Optional(Type.Array(Variant, { description: 'Variants of this scenario with settings changed by path, compared side by side with it. Default none.' })),
   },
   {
     additionalProperties: false,

@@ -98,7 +98,7 @@ export async function simulateScenario(input: Scenario, options: SimOptions = {}
   const planned = planFaults(scenario);
   const problems = unsupportedParts(scenario, planned);
   if (problems.length > 0 || scenario.target.kind !== 'router') throw new SimUnsupportedError(problems);
-  const loaded = await loadRouterConfig(scenario.target.config);
+  const loaded = await loadRouterConfig(scenario.target.config, { set: scenario.target.set ?? [] });
   if (!loaded.ok) throw new SimUnsupportedError([`the router config ${scenario.target.config} is invalid:\n${formatIssues(loaded.issues)}`]);
 
   const seed = scenario.seed;
