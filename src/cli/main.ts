@@ -14,8 +14,7 @@ import { packageVersion } from './version.ts';
 import { exit } from './exit.ts';
 import { simCommand } from './sim.ts';
 import { variantNamesFlag } from './variants.ts';
-import { checkOverrides } from '../scenario/overrides.ts';
-import { parseDuration } from '../core/units.ts';
+import { bin, override, seed, variable } from './flags.ts';
 
 
 const program = new Command()
@@ -35,34 +34,6 @@ const port = (v: string) => {
 };
 const collect = (v: string, all: string[]) => [...all, v];
 
-/** `-e KEY=VALUE`, repeatable: a variable for `${KEY}` in scenario files (the last one wins). */
-const variable = (v: string, all: Record<string, string> = {}) => {
-  const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(v);
-  if (!m) throw new InvalidArgumentError('expected KEY=VALUE, KEY being letters, digits and _ (not starting with a digit)');
-  return { ...all, [m[1]!]: m[2]! };
-};
-const override = (field: 'duration' | 'rate') => (v: string) => {
-  // A bare number is per second, as in a scenario file.
-  const value = field === 'rate' && /^\s*\d+(\.\d+)?\s*$/.test(v) ? `${v.trim()}/s` : v;
-  const bad = checkOverrides({ [field]: value });
-  if (bad.length) throw new InvalidArgumentError(bad[0]!.slice(field.length + 2));
-  return value;
-};
-const bin = (v: string) => {
-  let ms: number;
-  try {
-    ms = parseDuration(v);
-  } catch {
-    throw new InvalidArgumentError('a duration such as 10ms');
-  }
-  if (!(ms > 0)) throw new InvalidArgumentError('a bin is wider than 0ms');
-  return ms;
-};
-const seed = (v: string) => {
-  const n = Number(v);
-  if (!/^-?\d+$/.test(v.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('a seed is a whole number');
-  return n;
-};
 /** The options run, suite and validate take: `-e` variables and the overrides. */
 const scenarioOptions = (cmd: Command, overrides = true) => {
   cmd.option('-e, --env <KEY=VALUE>', 'a variable for ${KEY} in scenario files, repeatable (looked up before the process environment)', variable);

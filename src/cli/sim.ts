@@ -5,21 +5,20 @@
  * time was simulated, in how much wall time, with how many events.
  */
 import { join, relative, resolve } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import { type Command } from 'commander';
 import { formatIssues } from '../config/issues.ts';
-import { parseDuration } from '../core/units.ts';
 import { formatDuration } from '../core/units.ts';
 import { simulateScenario, validateScenario } from '../api.ts';
 import { formatSummary } from '../report/summary.ts';
 import { writeReports } from '../report/reporter.ts';
 import { createRunDir } from '../run/run.ts';
-import { checkOverrides } from '../scenario/overrides.ts';
 import { SimUnsupportedError, type SimOutcome } from '../sim/index.ts';
 import { EXIT } from './exit.ts';
 import { runVariants, variantNamesFlag } from './variants.ts';
 import type { Scenario } from '../model/scenario.ts';
 import type { RunResult } from '../model/result.ts';
 import { exit } from './exit.ts';
+import { bin, override, seed, variable } from './flags.ts';
 
 export interface SimFlags {
   env?: Record<string, string>;
@@ -36,11 +35,6 @@ const shown = (file: string) => {
   return rel && !rel.startsWith('..') ? rel : file;
 };
 
-const variable = (v: string, all: Record<string, string> = {}) => {
-  const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(v);
-  if (!m) throw new InvalidArgumentError('expected KEY=VALUE, KEY being letters, digits and _ (not starting with a digit)');
-  return { ...all, [m[1]!]: m[2]! };
-};
 
 /** Registers `sim` on the program. */
 export function simCommand(program: Command): void {
@@ -49,26 +43,9 @@ export function simCommand(program: Command): void {
     .description('simulate a scenario in virtual time: the reference router\'s own code, modelled providers and network, the same reports and exit codes as run (0 pass, 1 SLO breached, 2 invalid or unsupported)')
     .argument('<scenario>', 'scenario YAML file (target.router)')
     .option('-e, --env <KEY=VALUE>', 'a variable for ${KEY} in the scenario file, repeatable', variable)
-    .option('--duration <duration>', "simulate this long instead of the scenario's duration, e.g. 10m (faults must still fit)", (v: string) => {
-      const bad = checkOverrides({ duration: v });
-      if (bad.length) throw new InvalidArgumentError(bad[0]!.slice('duration: '.length));
-      return v;
-    })
-    .option('--seed <n>', "seed instead of the scenario's", (v: string) => {
-      const n = Number(v);
-      if (!/^-?\d+$/.test(v.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('a seed is a whole number');
-      return n;
-    })
-    .option('--bin <duration>', 'also keep upstream arrivals in bins this wide (result.json series.upstreamFine), e.g. 10ms', (v: string) => {
-      let ms: number;
-      try {
-        ms = parseDuration(v);
-      } catch {
-        throw new InvalidArgumentError('a duration such as 10ms');
-      }
-      if (!(ms > 0)) throw new InvalidArgumentError('a bin is wider than 0ms');
-      return ms;
-    })
+    .option('--duration <duration>', "simulate this long instead of the scenario's duration, e.g. 10m (faults must still fit)", override('duration'))
+    .option('--seed <n>', "seed instead of the scenario's", seed)
+    .option('--bin <duration>', 'also keep upstream arrivals in bins this wide (result.json series.upstreamFine), e.g. 10ms', bin)
     .option('-o, --reports <dir>', 'where reports/<scenario>/<run-id>/ go', 'reports')
     .option('--variants [names]', "also simulate the scenario's variants (all, or those named: a,b), each after the base; one table and a comparison page (exit 0 only if every run met its expectation)", variantNamesFlag)
     .action(async (file: string, o: SimFlags) => exit(await simScenarioCommand(file, o)));
