@@ -268,6 +268,21 @@ describe('parseScenario', () => {
     expect(found[5]).toMatchObject({ expected: 'run', found: '"always"' });
   });
 
+  it('checks the fault recovery_time names, as a window\'s, when the scenario loads', () => {
+    const text = scenario([
+      ...BASE,
+      'faults:',
+      '  - {name: brownout, target: {provider: pay}, layer: http, kind: error, status: 503, from: 2s, to: 4s}',
+      'slos:',
+      '  - {name: r1, expr: recovery_time(brownot) < 2s}',
+      '  - {name: r2, expr: recovery_time(brownout) < 2s}',
+      '  - {name: r3, expr: recovery_time() < 2s}',
+    ]);
+    const found = issues(parseScenario(text, 's.yaml', anyFile));
+    expect(brief(found)).toEqual(['9:22 slos[0].expr recovery_time names an unknown fault `brownot` (did you mean `brownout`?)']);
+    expect(found[0]!.expected).toBe('one of: brownout');
+  });
+
   it('rejects a load with the other model’s fields, naming the model they belong to', () => {
     const text = scenario([...BASE.slice(0, 4), 'load: {model: closed, rate: 10, duration: 20s, requests: [{path: /}]}', 'slos: [{name: a, expr: availability > 1%}]']);
     expect(brief(issues(parseScenario(text, 's.yaml', anyFile)))).toEqual([

@@ -22,7 +22,7 @@ import { localFiles, parseRouterConfig, routerMetricNames, type RouterConfig, ty
 import { applyOverridesToDocument, explainOverrides, hasOverrides, type ScenarioOverrides } from './overrides.ts';
 import { checkRouterProviders, checkSloMetrics } from './target-checks.ts';
 import { DURATION_PATTERN, formatDuration, parseDuration, parseRate, RATE_PATTERN } from '../core/units.ts';
-import { parseSlo } from '../slo/index.ts';
+import { parseSlo, valueNodes } from '../slo/index.ts';
 import type { LoadSpec, RequestSpec, Scenario } from '../model/scenario.ts';
 import type { SloWindow } from '../model/window.ts';
 import { checkCapacity, normalizeCapacity } from '../model/capacity.ts';
@@ -298,6 +298,16 @@ export function checkScenario(doc: unknown, file: string, locate: Locate, ctx: S
         at([...base, 'expr'], `SLO expression does not parse at column ${parsed.error.offset + 1}: ${parsed.error.message}`, {
           found: JSON.stringify(expr),
         });
+      }
+      // recovery_time(<fault>) names a fault as a window does: an unknown one is a typo to catch now, not when the run is judged.
+      if (parsed.ok) {
+        for (const n of valueNodes(parsed.expr)) {
+          if (n.kind !== 'recovery' || n.fault === null || faultEnds.has(n.fault)) continue;
+          const hint = closest(n.fault, faultEnds.keys());
+          at([...base, 'expr'], `recovery_time names an unknown fault \`${n.fault}\`${hint ? ` (did you mean \`${hint}\`?)` : ''}`, {
+            expected: faultEnds.size ? `one of: ${[...faultEnds.keys()].join(', ')}` : 'the name of a fault (this scenario has none)',
+          });
+        }
       }
     }
     const w = rec(s.window);

@@ -9,7 +9,7 @@
 import { issueAt, type ConfigIssue, type Locate } from '../config/issues.ts';
 import { closest } from '../core/suggest.ts';
 import type { RouterConfig } from '../router/index.ts';
-import { parseSlo, type SloExpr, type ValueExpr } from '../slo/index.ts';
+import { parseSlo, valueNodes, type SloExpr } from '../slo/index.ts';
 
 type Raw = Record<string, unknown>;
 const rec = (v: unknown): Raw | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Raw) : undefined);
@@ -98,17 +98,7 @@ export type Exported =
 
 /** Router metric names (the non-built-in ones) in an SLO, with their label selectors. */
 function routerMetrics(expr: SloExpr): { name: string; labels: string[] }[] {
-  const out: { name: string; labels: string[] }[] = [];
-  const walk = (n: ValueExpr): void => {
-    if (n.kind === 'router_metric') out.push({ name: n.name, labels: n.selector.map((m) => m.label) });
-    else if (n.kind === 'negate') walk(n.operand);
-    else if (n.kind === 'binary') {
-      walk(n.left);
-      walk(n.right);
-    }
-  };
-  walk(expr.left);
-  return out;
+  return valueNodes(expr).flatMap((n) => (n.kind === 'router_metric' ? [{ name: n.name, labels: n.selector.map((m) => m.label) }] : []));
 }
 
 /** Each SLO's metric names (and their labels) against what the target exports. */

@@ -118,6 +118,21 @@ export interface SloExpr {
   span: Span;
 }
 
+/** Every value node of an SLO's measured side, outermost first: what checks of the names it uses walk. */
+export function valueNodes(expr: SloExpr): ValueExpr[] {
+  const out: ValueExpr[] = [];
+  const walk = (n: ValueExpr): void => {
+    out.push(n);
+    if (n.kind === 'negate') walk(n.operand);
+    else if (n.kind === 'binary') {
+      walk(n.left);
+      walk(n.right);
+    }
+  };
+  walk(expr.left);
+  return out;
+}
+
 const PRECEDENCE = { '+': 1, '-': 1, '*': 2, '/': 2 } as const;
 const NEGATE_PRECEDENCE = 3;
 

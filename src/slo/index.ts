@@ -6,7 +6,7 @@
  *   if (!v.passed) console.log(v.message);
  */
 export type { BinaryNode, BuiltinMetricName, Comparator, LabelMatcher, LatencyNode, LatencyStat, LiteralUnit, MetricNode, NegateNode, NumberNode, RequestMetricName, RouterMetricNode, SloExpr, Span, ValueExpr } from './ast.ts';
-export { printSlo, printValue } from './ast.ts';
+export { printSlo, printValue, valueNodes } from './ast.ts';
 export type { ParseResult } from './parse.ts';
 export { parseSlo, parseSloSyntax } from './parse.ts';
 export type { SloError } from './check.ts';
