@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadScenario, runScenario } from '../../src/api.ts';
 import { simulateScenario } from '../../src/sim/index.ts';
 import { cellScenario } from '../../src/sim/herd/map.ts';
-import { analyzeRecovery } from '../../src/sim/herd/recovery.ts';
+import { analyzeRecovery } from '../../src/slo/index.ts';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));

@@ -54,6 +54,31 @@ export const passOn = (got: Real | Response | undefined): got is Response | unde
 const STREAMED = new WeakSet<Response>();
 
 /**
+ * The real response with a body that stops after `sent` (possibly none) and then errors, so
+ * the server drops the connection: the client has the head, with the full Content-Length, and
+ * waits for bytes that never come. What truncate and reset do.
+ */
+export function cutShort(got: Real, sent: Uint8Array, faultName: string, why: string): Response {
+  const { res, body, headers } = got;
+  headers.set('content-length', String(body.length)); // the client expects all of it
+  headers.set(FAULT_HEADER, faultName);
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      // What is sent goes out first; the next pull errors, and the server drops the
+      // connection. The error waits one turn of the event loop: MSW's in-process interceptor
+      // sends the head with the first chunk, and would otherwise drop the response before it.
+      start: (c) => c.enqueue(sent),
+      pull: async (c) => {
+        await new Promise((resolve) => setImmediate(resolve));
+        c.error(new Error(why));
+      },
+    },
+    { highWaterMark: 1 },
+  );
+  return streamed(new Response(stream, { status: res.status, statusText: res.statusText, headers }));
+}
+
+/**
  * Marks a response whose body must go out as it comes: the server writes the head at once
  * and then each chunk, and drops the connection if the body stream errors (a truncated
  * body). Other responses are buffered and sent in one write.

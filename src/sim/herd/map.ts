@@ -3,7 +3,7 @@
  * recover once the trigger ends, or stay stuck? Each cell is the scenario with two fields
  * changed on its model — `load.rate` and the trigger fault's window (`toMs` = `fromMs` +
  * the length) — run (in virtual time, by the `simulate` it is given) and judged by
- * `analyzeRecovery` (recovery.ts). Bronson et al.'s stable / vulnerable / metastable states
+ * `analyzeRecovery` (src/slo/recovery.ts). Bronson et al.'s stable / vulnerable / metastable states
  * read off it: at low load every trigger is survived (stable); above some load a long enough
  * trigger tips the system into a state it does not leave (vulnerable → metastable). The
  * edge between them is what a retry budget, a breaker or jitter should move; each router
@@ -14,7 +14,7 @@
 import type { Scenario } from '../../model/scenario.ts';
 import type { FaultSpec } from '../../model/faults/index.ts';
 import type { RunResult } from '../../model/result.ts';
-import { analyzeRecovery, RECOVERY_DEFAULTS, type RecoveryCriteria, type RecoveryOutcome } from './recovery.ts';
+import { analyzeRecovery, RECOVERY_DEFAULTS, type RecoveryCriteria, type RecoveryOutcome } from '../../slo/index.ts';
 
 /** What the map needs of a simulator: `simulateScenario` (src/sim/index.ts) fits. */
 export type Simulate = (scenario: Scenario, options?: { seed?: number }) => Promise<{ result: RunResult }>;

@@ -16,7 +16,7 @@ import { readScenarioFile } from '../../scenario/load.ts';
 import { simulateScenario } from '../index.ts';
 import { AS_WRITTEN, buildMap, loadStates, recoveredShare, stuckEdge, type Simulate } from './map.ts';
 import { runMetastable, type MetastableRun } from './metastable.ts';
-import { secondStats } from './recovery.ts';
+import { secondStats } from '../../slo/index.ts';
 
 const SEEDS = [2021, 7, 4242];
 const simulate: Simulate = (s, o) => simulateScenario(s, o);

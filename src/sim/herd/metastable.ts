@@ -4,7 +4,7 @@
  * (scenarios/incidents/metastable.broken.yaml: a vulnerable system — 65 % load behind one
  * immediate retry — and a 2 s brown-out), the same at lower load, and the same behind each
  * router config beside its own (`VARIANTS`: the fix with a retry budget, a breaker, jitter).
- * Each run is judged by `analyzeRecovery` (recovery.ts): recovered, and when, or stuck.
+ * Each run is judged by `analyzeRecovery` (src/slo/recovery.ts): recovered, and when, or stuck.
  *
  * The paper's finding, which the runs are checked against (metastable.test.ts):
  *  - in the vulnerable state a short trigger leaves the system stuck after it ends: work
@@ -19,7 +19,7 @@
  */
 import { dirname, basename, join } from 'node:path';
 import type { Scenario } from '../../model/scenario.ts';
-import { analyzeRecovery, type RecoveryOutcome } from './recovery.ts';
+import { analyzeRecovery, type RecoveryOutcome } from '../../slo/index.ts';
 import { cellScenario, MapInputError, triggerFault, type Simulate } from './map.ts';
 
 /** The lower load: 60 % of the scenario's, so that even doubled by the retry it stays below capacity in the case as written (2 × 42/s < 107/s). */

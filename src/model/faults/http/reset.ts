@@ -4,10 +4,10 @@
  * head, as a crashing upstream or a proxy losing its peer gives. The client has its status
  * and then a body that never comes.
  *
- * The raw behaviour is truncate's: a streamed response whose body stream errors at once
- * (src/providers/server.ts writes the head, then destroys the socket).
+ * The raw behaviour is truncate's (`cutShort`, ../http-stage.ts): a streamed response whose
+ * body stream errors at once (src/providers/server.ts writes the head, then destroys the socket).
  */
-import { FAULT_HEADER, passOn, real, streamed } from '../http-stage.ts';
+import { cutShort, passOn, real } from '../http-stage.ts';
 import { httpFault, rate, rateOf, type HttpScoped, type RequestKind } from '../kind.ts';
 
 export interface HttpResetFault extends HttpScoped {
@@ -34,22 +34,9 @@ export const reset: RequestKind<HttpResetFault, ResetAction, typeof schema> = {
   async act(f, request, ctx) {
     const got = await real(request, ctx);
     if (passOn(got)) return got;
-    const { res, body, headers } = got;
+    const { body } = got;
     if (body.length === 0) return Response.error(); // no body to withhold: a complete head would be a complete answer
-    headers.set('content-length', String(body.length)); // the client expects all of it
-    headers.set(FAULT_HEADER, f.name);
-    const stream = new ReadableStream<Uint8Array>(
-      {
-        // An empty first chunk: MSW's in-process interceptor sends the head with the first
-        // chunk. The error waits one turn of the event loop, so the head is out first.
-        start: (c) => c.enqueue(new Uint8Array(0)),
-        pull: async (c) => {
-          await new Promise((resolve) => setImmediate(resolve));
-          c.error(new Error(`reset by fault ${f.name} after the head, before ${body.length} bytes of body`));
-        },
-      },
-      { highWaterMark: 1 },
-    );
-    return streamed(new Response(stream, { status: res.status, statusText: res.statusText, headers }));
+    // An empty first chunk: the head goes out with it, and then nothing of the body.
+    return cutShort(got, new Uint8Array(0), f.name, `reset by fault ${f.name} after the head, before ${body.length} bytes of body`);
   },
 };

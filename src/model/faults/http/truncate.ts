@@ -3,7 +3,7 @@ import Type from 'typebox';
 import { parsePercent } from '../../../core/units.ts';
 import { PERCENT } from '../../checks.ts';
 import { MAX_COUNT, percent } from '../../quantities.ts';
-import { FAULT_HEADER, passOn, real, streamed } from '../http-stage.ts';
+import { cutShort, passOn, real } from '../http-stage.ts';
 import { httpFault, rate, rateOf, type HttpScoped, type RequestKind } from '../kind.ts';
 
 export interface HttpTruncateFault extends HttpScoped {
@@ -48,25 +48,10 @@ export const truncate: RequestKind<HttpTruncateFault, TruncateAction, typeof sch
   async act(f, request, ctx) {
     const got = await real(request, ctx);
     if (passOn(got)) return got;
-    const { res, body, headers } = got;
+    const { body } = got;
     if (body.length === 0) return Response.error(); // nothing to cut: drop the connection at once
     const wanted = f.bytes ?? Math.floor(body.length * (f.fraction ?? 0.5));
     const keep = Math.max(0, Math.min(wanted, body.length - 1)); // at least one byte short
-    headers.set('content-length', String(body.length)); // the client expects all of it
-    headers.set(FAULT_HEADER, f.name);
-    const stream = new ReadableStream<Uint8Array>(
-      {
-        // The part goes out first; the next pull errors, and the server drops the connection.
-        // The error waits one turn of the event loop: MSW's in-process interceptor sends the
-        // head with the first chunk, and would otherwise drop the response before sending any.
-        start: (c) => c.enqueue(body.subarray(0, keep)),
-        pull: async (c) => {
-          await new Promise((resolve) => setImmediate(resolve));
-          c.error(new Error(`truncated by fault ${f.name} after ${keep} of ${body.length} bytes`));
-        },
-      },
-      { highWaterMark: 1 },
-    );
-    return streamed(new Response(stream, { status: res.status, statusText: res.statusText, headers }));
+    return cutShort(got, body.subarray(0, keep), f.name, `truncated by fault ${f.name} after ${keep} of ${body.length} bytes`);
   },
 };

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { RunSeries } from '../../model/result.ts';
-import type { FaultSwitch } from '../../model/run.ts';
+import type { RunSeries } from '../model/result.ts';
+import type { FaultSwitch } from '../model/run.ts';
 import { analyzeRecovery, perSecond, secondStats, triggerWindow } from './recovery.ts';
-import { buildSeries } from '../../collect/series.ts';
+import { buildSeries } from '../collect/series.ts';
 
 /** A run of `ok.length` seconds: per second the successes, failures (5xx) and upstream calls. */
 function run(ok: number[], failed: number[], calls: number[], faults: FaultSwitch[] = [brownout(2000, 4000)]) {
