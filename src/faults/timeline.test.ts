@@ -166,6 +166,26 @@ describe('fault timeline', () => {
     expect(tl.switches[0]!.endedEarly).toBeUndefined();
   });
 
+  it('does not mark a fault due off at the end as cut short when the load finished a little early (stop at the planned end)', async () => {
+    const clock = new FakeClock(0);
+    const { backend } = recorder(clock);
+    const tl = startTimeline([fault('to-the-end', 1_000, 5_000)], backend, clock, 0, () => {});
+    // An open load ends at its last arrival once nothing is in flight: 20 ms before the run's planned 5 s.
+    await clock.advanceAsync(4_980);
+    await tl.stop(5_000);
+    expect(tl.switches[0]).toMatchObject({ on: 1_000, off: 4_980 });
+    expect(tl.switches[0]!.endedEarly).toBeUndefined();
+  });
+
+  it('marks it cut short when the run ended (was aborted) before its scheduled off', async () => {
+    const clock = new FakeClock(0);
+    const { backend } = recorder(clock);
+    const tl = startTimeline([fault('long', 1_000, 5_000)], backend, clock, 0, () => {});
+    await clock.advanceAsync(3_000);
+    await tl.stop(2_900);
+    expect(tl.switches[0]).toMatchObject({ on: 1_000, off: 3_000, endedEarly: true });
+  });
+
   it('takes back a switch-on that failed half-way', async () => {
     const clock = new FakeClock(0);
     const log: string[] = [];

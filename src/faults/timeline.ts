@@ -66,8 +66,15 @@ export interface Timeline {
    * out, except a fault's first, which stays to say it never switched on.
    */
   readonly switches: FaultSwitch[];
-  /** Cancels what has not started and switches off every fault still on; recorded as switched. */
-  stop(): Promise<void>;
+  /**
+   * Cancels what has not started and switches off every fault still on; recorded as switched.
+   * `endedAtMs` is when the run ended (ms since t = 0), default now: a fault switched off here
+   * is marked `endedEarly` only if that is before its scheduled off. A run that completed
+   * passes its planned end, because its load may finish a little before it (an open load
+   * stops at its last arrival once nothing is in flight) and a fault due off at the run's end
+   * then ran to the end, it was not cut short.
+   */
+  stop(endedAtMs?: number): Promise<void>;
 }
 
 export type SwitchPhase = 'on' | 'off' | 'step';
@@ -173,9 +180,9 @@ export function startTimeline<F extends TimedFault>(
       if (!stopped) return switches;
       return switches.filter((s, i) => reached.has(i) || (s.occurrence ?? 1) === 1);
     },
-    async stop() {
+    async stop(endedAtMs?: number) {
       stopped = true;
-      const stoppedAt = clock.now() - t0;
+      const stoppedAt = endedAtMs ?? clock.now() - t0;
       for (const cancel of cancels) cancel();
       // Whatever was switched on (or is being switched on) and not yet off is switched off now, in turn.
       const offs = [...reached].filter((i) => !offQueued.has(i)).map((i) => switchOff(i, stoppedAt));

@@ -69,9 +69,19 @@ export interface RunResult {
   /** ISO time of t = 0. */
   startedAt: string;
   durationMs: number;
-  /** `aborted` when interrupted (Ctrl-C, crash): what was measured is still here. */
+  /**
+   * `aborted` when the run stopped before its end — interrupted (Ctrl-C), crashed, or stopped
+   * by an `abortOnFail` SLO's breach (then `abortedOnFail` is set): what was measured is still here.
+   */
   status: 'completed' | 'aborted';
+  /** Why it stopped, e.g. `SLO "availability" breached at 4.0 s: availability 61 % < 99 % …`. */
   abortReason?: string;
+  /**
+   * Set when an SLO marked `abortOnFail` stopped the run: which SLO, and when its breach was
+   * seen (ms since t = 0). Its verdict in `slos` is the one seen then (the breach is decided,
+   * so `verdict` is `fail`); the other SLOs are measured over the part that ran.
+   */
+  abortedOnFail?: { slo: string; atMs: number };
   verdict: 'pass' | 'fail';
   /** What the scenario expects: a broken twin expects `fail`. */
   expected: 'pass' | 'fail';

@@ -8,25 +8,51 @@ import type { RunResult, SloVerdict } from '../model/result.ts';
 export type SloUnit = SloVerdict['unit'];
 export type Comparator = SloVerdict['comparator'];
 
-/** The run's verdict read against what the scenario expects (a broken twin expects `fail`). */
+/**
+ * The run's verdict read against what the scenario expects (a broken twin expects `fail`),
+ * and how it ended. This is the one CI gate: the exit code, the screen's header, junit.xml
+ * and the Markdown summary all come from it, so they cannot disagree.
+ *
+ * - `pass`, `expected-fail`: the gate holds (exit 0). A broken twin that fails is doing its
+ *   job (as vitest's `test.fails`), run alone or in a suite.
+ * - `fail`, `unexpected-pass`: the gate fails (exit 1).
+ * - `aborted`: the run stopped before its end (Ctrl-C, a crash) and its SLOs cannot be
+ *   judged: neither a pass nor a breach (exit 130 when interrupted, else 2). A run stopped by
+ *   an `abortOnFail` SLO is not `aborted` here: its breach is decided, so it is a `fail` (or,
+ *   for a broken twin, an `expected-fail`), and `stoppedEarly` says so.
+ */
 export interface Outcome {
-  kind: 'pass' | 'fail' | 'expected-fail' | 'unexpected-pass';
-  /** Upper-case words for a badge or a verdict line: `PASS`, `FAIL`, `EXPECTED FAIL`, `UNEXPECTED PASS`. */
+  kind: 'pass' | 'fail' | 'expected-fail' | 'unexpected-pass' | 'aborted';
+  /** Upper-case words for a badge or a verdict line: `PASS`, `FAIL`, `EXPECTED FAIL`, `UNEXPECTED PASS`, `ABORTED`. */
   label: string;
   /** True when the verdict is what the scenario expects: the CI gate holds. */
   asExpected: boolean;
   /** One sentence saying what the outcome means. */
   explanation: string;
+  /** The run was stopped by an `abortOnFail` SLO's breach: which, when, why (abortReason). */
+  stoppedEarly?: string;
 }
 
+type OutcomeInput = Pick<RunResult, 'verdict' | 'expected'> & Partial<Pick<RunResult, 'status' | 'abortReason' | 'abortedOnFail'>>;
+
 /**
- * @example outcome({ verdict: 'fail', expected: 'fail' }).label === 'EXPECTED FAIL'
+ * @example outcome({ verdict: 'fail', expected: 'fail', status: 'completed' }).label === 'EXPECTED FAIL'
  */
-export function outcome(result: Pick<RunResult, 'verdict' | 'expected'>): Outcome {
+export function outcome(result: OutcomeInput): Outcome {
+  const stopped = result.status === 'aborted' && result.abortedOnFail !== undefined;
+  if (result.status === 'aborted' && !stopped) {
+    return {
+      kind: 'aborted',
+      label: 'ABORTED',
+      asExpected: false,
+      explanation: `The run stopped before its end (${result.abortReason ?? 'no reason recorded'}): its SLOs were not judged in full, so it is neither a pass nor a breach.`,
+    };
+  }
+  const early = stopped ? { stoppedEarly: result.abortReason ?? `SLO "${result.abortedOnFail!.slo}" breached` } : {};
   if (result.expected === 'pass') {
     return result.verdict === 'pass'
       ? { kind: 'pass', label: 'PASS', asExpected: true, explanation: 'Every SLO held.' }
-      : { kind: 'fail', label: 'FAIL', asExpected: false, explanation: 'At least one SLO was missed.' };
+      : { kind: 'fail', label: 'FAIL', asExpected: false, explanation: stopped ? 'An abortOnFail SLO was breached, so the run stopped early.' : 'At least one SLO was missed.', ...early };
   }
   return result.verdict === 'fail'
     ? {
@@ -34,6 +60,7 @@ export function outcome(result: Pick<RunResult, 'verdict' | 'expected'>): Outcom
         label: 'EXPECTED FAIL',
         asExpected: true,
         explanation: 'A broken twin: its SLOs failed, as expected, so they catch the fault.',
+        ...early,
       }
     : {
         kind: 'unexpected-pass',
@@ -41,6 +68,11 @@ export function outcome(result: Pick<RunResult, 'verdict' | 'expected'>): Outcom
         asExpected: false,
         explanation: 'A broken twin that passed: its SLOs did not catch the fault they are meant to catch.',
       };
+}
+
+/** The CI gate of an outcome, as exit codes and junit.xml carry it. */
+export function gate(o: Outcome): 'pass' | 'fail' | 'aborted' {
+  return o.kind === 'aborted' ? 'aborted' : o.asExpected ? 'pass' : 'fail';
 }
 
 const COMPARATOR_SYMBOLS: Record<Comparator, string> = { '<': '<', '<=': '≤', '>': '>', '>=': '≥', '==': '=', '!=': '≠' };
@@ -78,6 +110,26 @@ export function formatRate(perSecond: number, decimals = 2): string {
 /** A time since the run's start, to the millisecond: `5.012 s`. */
 export function formatOffset(ms: number | null): string {
   return ms === null ? '—' : `${(ms / 1000).toFixed(3)} s`;
+}
+
+/**
+ * A duration or a time since the start in seconds, to the millisecond under 100 s and to the
+ * tenth above, trailing zeros dropped: `12 s`, `4.25 s`, `0.003 s`, `612.4 s`. Every output
+ * (screen, junit.xml, Markdown) writes run times and windows this way.
+ */
+export function formatSeconds(ms: number): string {
+  return `${secondsValue(ms)} s`;
+}
+
+/** `formatSeconds` without the unit, for an XML `time` attribute (an xs:decimal): `12`, `4.25`. */
+export function secondsValue(ms: number): string {
+  if (!Number.isFinite(ms)) return '0';
+  return trimZeros((Math.max(0, ms) / 1000).toFixed(Math.abs(ms) < 100_000 ? 3 : 1));
+}
+
+/** An SLO's window with where it fell in the run: `during joke-5xx (2.003–6.01 s)`, or `(never opened)`. */
+export function formatWindow(slo: Pick<SloVerdict, 'window' | 'range'>): string {
+  return `${slo.window} ${slo.range ? `(${secondsValue(slo.range[0])}–${formatSeconds(slo.range[1])})` : '(never opened)'}`;
 }
 
 /** A duration via the project's formatDuration, except that zero reads `0ms` rather than `0µs`. */

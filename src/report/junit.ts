@@ -1,13 +1,22 @@
 /**
- * junit.xml for CI pages: one `<testsuite>` per run, one `<testcase>` per SLO (classname the
- * scenario, name the SLO). A missed SLO is a `<failure>`; an aborted run adds a `run` testcase
- * with an `<error>`.
+ * junit.xml for CI pages: one `<testsuite>` per run (classname the scenario), one
+ * `<testcase>` per SLO. A suite writes one file with a `<testsuite>` per scenario
+ * (`renderSuiteJunit`). The file says what the exit code says (`outcome`/`gate` in
+ * format.ts): the gate holds exactly when the file has no failure and no error.
  *
- * A broken twin (`expected: fail`) is judged by its expectation, so a CI page stays green when
- * the twin fails as it should: its missed SLOs are passing testcases that say "failed as
- * expected" in `<system-out>`, and if every SLO held, a `verdict` testcase fails instead.
+ * - A missed SLO is a `<failure>` with its message, expression, measured value and window.
+ * - A broken twin (`expect: fail`) is judged by its expectation, as vitest's `test.fails`:
+ *   its missed SLOs are passing testcases that say "failed as expected" in `<system-out>`
+ *   (the run exits 0, alone or in a suite), and if every SLO held, a `verdict` testcase fails
+ *   (exit 1).
+ * - An aborted run (Ctrl-C, a crash) judged nothing in full: every SLO is `<skipped>` with
+ *   what the part that ran showed, and a `run` testcase carries the `<error>` (exit 130 or 2).
+ * - A run stopped by an `abortOnFail` SLO: that SLO is the `<failure>` (or, for a twin, the
+ *   expected failure), the SLOs it cut short are `<skipped>`; no error, since the stop was asked for.
+ *
+ * Times (`time=`) are seconds, to the millisecond.
  */
-import { formatSloPair, outcome } from './format.ts';
+import { formatSeconds, formatSloPair, formatWindow, outcome, secondsValue } from './format.ts';
 import type { RunResult, SloVerdict } from '../model/result.ts';
 
 // XML 1.0 forbids these outright (even escaped): C0 controls other than tab/LF/CR, lone
@@ -41,11 +50,7 @@ function attrs(pairs: Record<string, string | number | undefined>): string {
 
 function detail(slo: SloVerdict): string {
   const pair = formatSloPair(slo);
-  return [
-    `expected: ${slo.expression}, measured: ${pair.value}`,
-    `window: ${slo.window}${slo.range ? ` (${slo.range[0]}–${slo.range[1]} ms)` : ' (never opened)'}`,
-    `samples: ${slo.samples}`,
-  ].join('\n');
+  return [`expected: ${slo.expression}, measured: ${pair.value}`, `window: ${formatWindow(slo)}`, `samples: ${slo.samples}`].join('\n');
 }
 
 interface Case {
@@ -53,64 +58,135 @@ interface Case {
   body: string;
   failed: boolean;
   errored: boolean;
+  skipped: boolean;
 }
 
-/** The junit.xml document for a run. */
-export function renderJunit(result: RunResult): string {
-  const scenario = result.scenario.name;
+const element = (tag: string, message: string, type: string, text: string) =>
+  `\n      <${tag}${attrs({ message, type })}>${escapeXmlText(text)}</${tag}>\n    `;
+
+/** The testcases of one run, as the module comment maps them. */
+function cases(result: RunResult): Case[] {
+  const verdict = outcome(result);
   const twin = result.expected === 'fail';
-  const cases: Case[] = result.slos.map((slo) => {
-    if (slo.passed) return { name: slo.name, body: '', failed: false, errored: false };
+  const stopper = result.abortedOnFail?.slo;
+  const unjudged = verdict.kind === 'aborted' || stopper !== undefined;
+  const stoppedAt = formatSeconds(result.abortedOnFail?.atMs ?? result.durationMs);
+  const list: Case[] = result.slos.map((slo) => {
+    const none = { name: slo.name, body: '', failed: false, errored: false, skipped: false };
+    if (unjudged && slo.name !== stopper) {
+      const why = stopper !== undefined ? `the run stopped at ${stoppedAt} when SLO "${stopper}" breached (abortOnFail)` : `the run was aborted at ${stoppedAt}`;
+      const message = `not judged: ${why}`;
+      return { ...none, skipped: true, body: element('skipped', message, 'aborted', `${message}; over the part that ran: ${slo.message}\n${detail(slo)}`) };
+    }
+    if (slo.passed) return none;
     if (twin) {
       const out = `failed as expected (broken twin): ${slo.message}\n${detail(slo)}`;
-      return { name: slo.name, body: `\n      <system-out>${escapeXmlText(out)}</system-out>\n    `, failed: false, errored: false };
+      return { ...none, body: `\n      <system-out>${escapeXmlText(out)}</system-out>\n    ` };
     }
-    const failure = `<failure${attrs({ message: slo.message, type: 'slo' })}>${escapeXmlText(detail(slo))}</failure>`;
-    return { name: slo.name, body: `\n      ${failure}\n    `, failed: true, errored: false };
+    const message = slo.name === stopper ? `${slo.message} (breached at ${stoppedAt}; abortOnFail stopped the run)` : slo.message;
+    return { ...none, failed: true, body: element('failure', message, 'slo', detail(slo)) };
   });
-  const verdict = outcome(result);
+  const none = { body: '', failed: false, errored: false, skipped: false };
   if (verdict.kind === 'unexpected-pass') {
     const message = 'expected the run to fail (broken twin), but every SLO held';
-    cases.push({
-      name: 'verdict',
-      body: `\n      <failure${attrs({ message, type: 'expected-fail' })}>${escapeXmlText(`${message}: the SLOs do not catch the fault this twin injects`)}</failure>\n    `,
-      failed: true,
-      errored: false,
-    });
+    list.push({ ...none, name: 'verdict', failed: true, body: element('failure', message, 'expected-fail', `${message}: the SLOs do not catch the fault this twin injects`) });
   }
-  if (result.status === 'aborted') {
+  if (verdict.kind === 'aborted') {
     const message = `run aborted: ${result.abortReason ?? 'no reason recorded'}`;
-    const text = `${message}\nmeasured ${result.durationMs} ms before it stopped; the SLO results above cover only that part`;
-    cases.push({ name: 'run', body: `\n      <error${attrs({ message, type: 'aborted' })}>${escapeXmlText(text)}</error>\n    `, failed: false, errored: true });
+    const text = `${message}\nmeasured ${formatSeconds(result.durationMs)} before it stopped; the SLOs are not judged (skipped), what the part that ran showed is in their messages`;
+    list.push({ ...none, name: 'run', errored: true, body: element('error', message, 'aborted', text) });
   }
+  return list;
+}
 
-  const seconds = (result.durationMs / 1000).toFixed(3);
-  const counts = {
-    tests: cases.length,
-    failures: cases.filter((c) => c.failed).length,
-    errors: cases.filter((c) => c.errored).length,
+export interface SuiteCounts {
+  tests: number;
+  failures: number;
+  errors: number;
+  skipped: number;
+}
+
+function count(list: Case[]): SuiteCounts {
+  return {
+    tests: list.length,
+    failures: list.filter((c) => c.failed).length,
+    errors: list.filter((c) => c.errored).length,
+    skipped: list.filter((c) => c.skipped).length,
   };
+}
+
+/** One run's `<testsuite>` element (indented for a `<testsuites>`), and its counts. */
+function testsuite(result: RunResult): { lines: string[]; counts: SuiteCounts } {
+  const scenario = result.scenario.name;
+  const list = cases(result);
+  const counts = count(list);
   const properties = {
     runId: result.runId,
     scenarioFile: result.scenario.file,
     status: result.status,
     verdict: result.verdict,
     expected: result.expected,
+    outcome: outcome(result).kind,
+    ...(result.abortReason !== undefined && { abortReason: result.abortReason }),
     seed: String(result.environment.seed),
     node: result.environment.node,
     toxiproxy: result.environment.toxiproxy,
   };
   const lines = [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites${attrs({ name: 'faultline', ...counts, time: seconds })}>`,
-    `  <testsuite${attrs({ name: scenario, ...counts, skipped: 0, time: seconds, timestamp: result.startedAt, hostname: result.environment.host })}>`,
+    `  <testsuite${attrs({ name: scenario, ...counts, time: secondsValue(result.durationMs), timestamp: result.startedAt, hostname: result.environment.host })}>`,
     '    <properties>',
     ...Object.entries(properties).map(([name, value]) => `      <property${attrs({ name, value })}/>`),
     '    </properties>',
-    ...cases.map((c) => `    <testcase${attrs({ classname: scenario, name: c.name, time: 0 })}${c.body ? `>${c.body}</testcase>` : '/>'}`),
+    ...list.map((c) => `    <testcase${attrs({ classname: scenario, name: c.name, time: 0 })}${c.body ? `>${c.body}</testcase>` : '/>'}`),
     '  </testsuite>',
-    '</testsuites>',
-    '',
   ];
-  return lines.join('\n');
+  return { lines, counts };
+}
+
+/** A scenario of a suite that produced no result (its environment did not start): one errored testcase. */
+export interface SuiteError {
+  scenario: string;
+  message: string;
+}
+
+function errorSuite(e: SuiteError): { lines: string[]; counts: SuiteCounts } {
+  const message = `the environment did not start: ${e.message}`;
+  return {
+    counts: { tests: 1, failures: 0, errors: 1, skipped: 0 },
+    lines: [
+      `  <testsuite${attrs({ name: e.scenario, tests: 1, failures: 0, errors: 1, skipped: 0, time: 0 })}>`,
+      `    <testcase${attrs({ classname: e.scenario, name: 'environment', time: 0 })}>${element('error', message, 'environment', message)}</testcase>`,
+      '  </testsuite>',
+    ],
+  };
+}
+
+function document(suites: { lines: string[]; counts: SuiteCounts }[], seconds: string): string {
+  const total = { tests: 0, failures: 0, errors: 0 };
+  for (const s of suites) {
+    total.tests += s.counts.tests;
+    total.failures += s.counts.failures;
+    total.errors += s.counts.errors;
+  }
+  // `<testsuites>` takes no `skipped` in the JUnit schema CI systems read (Jenkins' junit-10.xsd): it stays on each `<testsuite>`.
+  return ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites${attrs({ name: 'faultline', ...total, time: seconds })}>`, ...suites.flatMap((s) => s.lines), '</testsuites>', ''].join('\n');
+}
+
+/** The junit.xml document for a run. */
+export function renderJunit(result: RunResult): string {
+  return document([testsuite(result)], secondsValue(result.durationMs));
+}
+
+/**
+ * The suite's one junit.xml: a `<testsuite>` per scenario run, in order, and one per
+ * scenario whose environment did not start. `wallMs`: the suite's wall time.
+ */
+export function renderSuiteJunit(results: readonly RunResult[], errors: readonly SuiteError[] = [], wallMs?: number): string {
+  const seconds = secondsValue(wallMs ?? results.reduce((a, r) => a + r.durationMs, 0));
+  return document([...results.map(testsuite), ...errors.map(errorSuite)], seconds);
+}
+
+/** The counts a run's junit.xml carries: what the cross-check tests compare with the exit code. */
+export function junitCounts(result: RunResult): SuiteCounts {
+  return count(cases(result));
 }

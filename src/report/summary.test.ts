@@ -12,7 +12,7 @@ describe('formatSummary', () => {
     const text = formatSummary(completedRun(), { color: false, reports });
     expect(text).not.toMatch(ANSI);
     const lines = text.split('\n');
-    expect(lines[0]).toBe('✗ FAIL  payments-eu-outage  5/6 SLOs held · 20s · run 20250314T101500Z-7f3a9c');
+    expect(lines[0]).toBe('✗ FAIL  payments-eu-outage  5/6 SLOs held · 20 s · run 20250314T101500Z-7f3a9c');
     expect(text).toContain('✓ availability               99.6 % ≥ 99.5 %');
     expect(text).toContain('✗ p99 latency during outage  612.4ms < 400ms (over by 212.4ms)  during stripe-eu-down · 497 samples');
     expect(text).toMatch(/load {4}open 50\/s poisson · 998 requests · availability 99.6 % · 49.9\/s · p50 19.2ms p99 240.5ms max 1.2s/);
@@ -28,7 +28,11 @@ describe('formatSummary', () => {
   });
 
   it('flags an aborted run with its reason', () => {
-    expect(formatSummary(abortedRun(), { color: false })).toContain('⚠ ABORTED: interrupted by SIGINT (Ctrl-C) at 12.4 s');
+    const text = formatSummary(abortedRun(), { color: false });
+    expect(text).toContain('⚠ ABORTED: interrupted by SIGINT (Ctrl-C) at 12.4 s');
+    // The header says ABORTED, not FAIL, and does not count SLOs over part of the run as held.
+    expect(text.split('\n')[0]).toMatch(/^✗ ABORTED {2}payments-eu-outage {2}SLOs not judged \(\d\/6 held over the part that ran\) · stopped at 12.4 s · run /);
+    expect(text).not.toMatch(/SLOs held ·/);
   });
 
   it('puts the warnings at the top, right under the verdict, and keeps the verdict', () => {

@@ -3,7 +3,7 @@
  * margin, the load in one line, and where the reports went.
  */
 import { styleText } from 'node:util';
-import { describeLoadModel, formatCount, formatMs, formatPercent, formatRate, outcome } from './format.ts';
+import { describeLoadModel, formatCount, formatMs, formatPercent, formatRate, formatSeconds, outcome } from './format.ts';
 import type { RunResult } from '../model/result.ts';
 import { sloVerdictLines } from './slo-lines.ts';
 
@@ -26,13 +26,19 @@ export function formatSummary(result: RunResult, opts: SummaryOptions): string {
   const verdict = outcome(result);
   const lines: string[] = [];
 
-  const mark = verdict.asExpected ? paint(['bold', 'green'], `✓ ${verdict.label}`) : paint(['bold', 'red'], `✗ ${verdict.label}`);
-  const slosHeld = `${result.slos.filter((s) => s.passed).length}/${result.slos.length} SLOs held`;
-  lines.push(`${mark}  ${paint('bold', result.scenario.name)}  ${paint('dim', `${slosHeld} · ${formatMs(result.durationMs)} · run ${result.runId}`)}`);
+  const mark = verdict.asExpected
+    ? paint(['bold', 'green'], `✓ ${verdict.label}`)
+    : paint(['bold', verdict.kind === 'aborted' ? 'yellow' : 'red'], `✗ ${verdict.label}`);
+  const held = result.slos.filter((s) => s.passed).length;
+  // An aborted run judged nothing in full: "3/3 SLOs held" would read as a pass.
+  const slosHeld = verdict.kind === 'aborted' ? `SLOs not judged (${held}/${result.slos.length} held over the part that ran)` : `${held}/${result.slos.length} SLOs held`;
+  const ran = verdict.kind === 'aborted' || verdict.stoppedEarly ? `stopped at ${formatSeconds(result.abortedOnFail?.atMs ?? result.durationMs)}` : formatSeconds(result.durationMs);
+  lines.push(`${mark}  ${paint('bold', result.scenario.name)}  ${paint('dim', `${slosHeld} · ${ran} · run ${result.runId}`)}`);
   if (verdict.kind === 'expected-fail' || verdict.kind === 'unexpected-pass') lines.push(`   ${paint('dim', verdict.explanation)}`);
-  if (result.status === 'aborted') {
-    lines.push(paint(['bold', 'yellow'], `⚠ ABORTED: ${result.abortReason ?? 'no reason recorded'}`) + paint('dim', ' (results cover the part that ran)'));
+  if (verdict.kind === 'aborted') {
+    lines.push(paint(['bold', 'yellow'], `⚠ ABORTED: ${result.abortReason ?? 'no reason recorded'}`) + paint('dim', ' (results cover the part that ran; neither a pass nor a breach)'));
   }
+  if (verdict.stoppedEarly) lines.push(paint(['bold', 'red'], `⚠ STOPPED EARLY: ${verdict.stoppedEarly}`) + paint('dim', ' (abortOnFail; the other SLOs cover the part that ran)'));
   // Loud, above the SLOs: a miswired service can meet an SLO by accident, and it should not go unseen.
   for (const w of result.warnings) lines.push(paint(['bold', 'yellow'], `⚠ WARNING: ${w}`));
   lines.push('');

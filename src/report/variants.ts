@@ -11,7 +11,7 @@
  */
 import { styleText } from 'node:util';
 import type { RunResult, SloVerdict } from '../model/result.ts';
-import { formatSloPair } from './format.ts';
+import { formatSloPair, outcome } from './format.ts';
 
 /** One run of the comparison: the base (named `base`) or a variant. */
 export interface VariantRun {
@@ -25,8 +25,8 @@ export interface VariantRun {
   reportHtml: string;
 }
 
-/** Whether a run met its expectation: completed, with the verdict it expected. */
-export const metExpectation = (r: RunResult): boolean => r.status === 'completed' && r.verdict === r.expected;
+/** Whether a run met its expectation: the CI gate of `outcome` (completed, or stopped by an abortOnFail breach, with the verdict it expected). */
+export const metExpectation = (r: RunResult): boolean => outcome(r).asExpected;
 
 type Style = Parameters<typeof styleText>[0];
 

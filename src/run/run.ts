@@ -133,7 +133,8 @@ export async function executeRun(scenario: Scenario, opts: RunOptions): Promise<
       load = await driveLoad(scenario, env, t0, clock, opts);
       t0 = load.startedAt;
     } finally {
-      await timeline.stop();
+      // A completed run ended at its planned end (its load may finish a little before it): no fault due off then was cut short.
+      await timeline.stop(load && !load.aborted ? scenario.load.durationMs : undefined);
       await collector.stopScraping();
     }
     await collector.collectUpstream(t0);
