@@ -48,6 +48,8 @@ export interface RunScenarioOptions extends LoadOptions {
   onWarning?: (message: string) => void;
   /** Keep upstream arrivals in bins this wide, ms (`series.upstreamFine`); default: the finest bin the SLOs name (`peak_to_mean(upstream_requests, 10ms)`), else none. */
   binMs?: number;
+  /** The file reports to write: names (`json`, `html`, `junit`, `markdown`) or `{ name, path }`; default json, html and junit in the run's folder. */
+  reporters?: RunOptions['reporters'];
 }
 
 /** Raised for a scenario that does not validate: `issues` holds every problem, each positioned. */
@@ -137,6 +139,7 @@ export async function runScenarioWithReports(input: ScenarioInput, options: RunS
     ...(options.onStart && { onStart: options.onStart }),
     ...(options.onWarning && { onWarning: options.onWarning }),
     ...(options.binMs !== undefined && { binMs: options.binMs }),
+    ...(options.reporters && { reporters: options.reporters }),
   });
 }
 

@@ -89,15 +89,17 @@ describe('faultline CLI', () => {
     expect(existsSync(join(reports, 'out'))).toBe(false);
   });
 
-  it('a broken twin run alone exits 1 and says which SLO failed and by how much', async () => {
+  it('a broken twin run alone that fails as expected exits 0 (as in a suite, as its junit.xml passes) and says which SLO failed and by how much', async () => {
     const r = await cli(['run', '--reports', reports, fixture('joke-tiny.broken.yaml')]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('✓ EXPECTED FAIL');
     expect(r.stdout).toMatch(/✗ availability +\d+(\.\d+)? % ≥ 99 % \(short by \d+(\.\d+)? points\)/);
     const [runId] = await readdir(join(reports, 'joke-tiny-broken'));
     const result = JSON.parse(await readFile(join(reports, 'joke-tiny-broken', runId!, 'result.json'), 'utf8'));
     expect(result).toMatchObject({ verdict: 'fail', expected: 'fail', status: 'completed' });
     const junit = await readFile(join(reports, 'joke-tiny-broken', runId!, 'junit.xml'), 'utf8');
     expect(junit).toContain('testcase');
+    expect(junit).toMatch(/<testsuites name="faultline" tests="\d+" failures="0" errors="0"/);
   }, 60_000);
 
   it('Ctrl-C mid-run writes the partial result marked aborted, exits 130 and leaves no process', async () => {

@@ -1,5 +1,5 @@
 import { readdir, stat, writeFile, mkdir } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { formatIssues, type ConfigIssue } from '../config/issues.ts';
 import { runScenarioWithReports, validateScenario, type LoadOptions } from '../api.ts';
 import type { ScenarioOverrides } from '../scenario/overrides.ts';
@@ -7,6 +7,12 @@ import type { Scenario } from '../model/scenario.ts';
 import { EnvironmentError } from '../run/environment.ts';
 import { makeRunId, type RunOutcome } from '../run/run.ts';
 import { formatSummary } from '../report/summary.ts';
+import { renderSuiteJunit, type SuiteError } from '../report/junit.ts';
+import { renderSuiteMarkdown } from '../report/markdown.ts';
+import { outcome } from '../report/format.ts';
+import type { ReporterChoice } from '../report/reporter.ts';
+import type { RunResult } from '../model/result.ts';
+import { appendStepSummary, exitCodeOf, planReporting, reportRun, type Reporting } from './reporting.ts';
 import { progressLine } from '../load/progress.ts';
 import { formatDuration } from '../core/units.ts';
 import { probeDocker } from '../toxiproxy/container.ts';
@@ -30,6 +36,8 @@ export interface RunFlags extends LoadFlags {
   bin?: number;
   /** `run --variants` (all) or `--variants a,b`: each scenario's base and variants, side by side (variants.ts). */
   variants?: true | string;
+  /** `--reporter`, repeatable: the reporters (src/cli/reporting.ts); default the screen, json, html, junit. */
+  reporter?: ReporterChoice[];
 }
 
 export { EXIT } from './exit.ts';
@@ -163,7 +171,7 @@ async function toxiproxyUsable(flags: RunFlags): Promise<boolean> {
   return true;
 }
 
-async function runOne(scenario: Scenario, flags: RunFlags, signal: AbortSignal): Promise<RunOutcome> {
+async function runOne(scenario: Scenario, flags: RunFlags, signal: AbortSignal, reporting?: Reporting): Promise<RunOutcome> {
   const progress = flags.progress ? progressLine({ durationMs: scenario.load.durationMs, stream: process.stderr }) : undefined;
   try {
     const toxiproxy = toxiproxyFlag(flags);
@@ -171,6 +179,7 @@ async function runOne(scenario: Scenario, flags: RunFlags, signal: AbortSignal):
       reportsDir: flags.reports,
       ...(toxiproxy !== undefined && { toxiproxy }),
       ...(flags.bin !== undefined && { binMs: flags.bin }),
+      ...(reporting && { reporters: reporting.files }),
       signal,
       onProgress: progress?.update,
       onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
@@ -184,6 +193,11 @@ async function runOne(scenario: Scenario, flags: RunFlags, signal: AbortSignal):
 export async function runCommand(files: string[], flags: RunFlags): Promise<number> {
   const scenarios = await runnable(files, flags);
   if (scenarios === undefined) return EXIT.invalid;
+  const reporting = planReporting(flags.reporter, { single: scenarios.length === 1 && flags.variants === undefined, command: 'run' });
+  if (typeof reporting === 'string') {
+    console.error(reporting);
+    return EXIT.invalid;
+  }
   const sig = interruptible();
   let code: number = EXIT.pass;
   try {
@@ -194,9 +208,10 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<numb
           reports: flags.reports,
           color: useColor(),
           aborted: () => sig.signal.aborted,
+          out: (t) => reporting.human.write(t),
           runOne: async (s) => {
             try {
-              return await runOne(s, flags, sig.signal);
+              return await runOne(s, flags, sig.signal, reporting);
             } catch (err) {
               if (!(err instanceof EnvironmentError)) throw err;
               console.error(`${s.name}: the environment did not start: ${err.message}`);
@@ -211,10 +226,10 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<numb
     for (const scenario of scenarios) {
       if (sig.signal.aborted) break;
       try {
-        const outcome = await runOne(scenario, flags, sig.signal);
-        process.stdout.write(formatSummary(outcome.result, { color: useColor(), reports: outcome.files.map(shown) }) + '\n');
-        if (outcome.result.status === 'aborted') code = Math.max(code, sig.interrupted() ? EXIT.interrupted : EXIT.invalid);
-        else if (outcome.result.verdict === 'fail') code = Math.max(code, EXIT.breached);
+        const run = await runOne(scenario, flags, sig.signal, reporting);
+        await reportRun(run.result, run.files, reporting);
+        // The CI gate (format.ts's outcome): a broken twin that failed as expected exits 0, as its junit.xml passes.
+        code = Math.max(code, exitCodeOf(run.result, sig.interrupted()));
       } catch (err) {
         if (!(err instanceof EnvironmentError)) throw err;
         console.error(`${scenario.name}: the environment did not start: ${err.message}`);
@@ -247,9 +262,15 @@ async function scenarioFiles(dir: string): Promise<string[]> {
 }
 
 /**
- * Runs a folder of scenarios. A scenario "meets its expectation" when its verdict equals its
- * `expect` (a broken twin expects `fail`, like vitest's test.fails), so the suite exits 0
- * when the patterns work and the twins without them are caught.
+ * Runs a folder of scenarios. A scenario "meets its expectation" when its outcome passes the
+ * CI gate (format.ts's `outcome`: its verdict equals its `expect`; a broken twin expects
+ * `fail`, like vitest's test.fails), so the suite exits 0 when the patterns work and the twins
+ * without them are caught.
+ *
+ * Besides each run's own reports, the suite writes one aggregate junit.xml (a `<testsuite>`
+ * per scenario) at `reports/junit.xml` or `--reporter junit=path`, its rows at
+ * `reports/suite-<id>.json` or `json=path` (`json=-`: stdout), and with `markdown`, one
+ * Markdown table at `reports/suite.md` or `markdown=path`, appended to $GITHUB_STEP_SUMMARY.
  */
 export async function suiteCommand(dir: string, flags: RunFlags): Promise<number> {
   const files = await scenarioFiles(dir);
@@ -257,39 +278,78 @@ export async function suiteCommand(dir: string, flags: RunFlags): Promise<number
     console.error(`no scenario files (*.yaml) in ${dir}`);
     return EXIT.invalid;
   }
+  // Paths name the suite's own files (one each), so they are fine however many scenarios run.
+  const reporting = planReporting(flags.reporter, { single: true, command: 'suite' });
+  if (typeof reporting === 'string') {
+    console.error(reporting);
+    return EXIT.invalid;
+  }
+  if (reporting.pathOf('html') !== undefined) {
+    console.error('--reporter html=path: a suite writes one report.html per scenario, in its run folder; choose html without a path');
+    return EXIT.invalid;
+  }
   const scenarios = await runnable(files, flags);
   if (scenarios === undefined) return EXIT.invalid;
+  const say = (line: string) => reporting.human.write(`${line}\n`);
+  // Each run writes its own files in its folder; the paths chosen are the suite's.
+  const perRun: Reporting = { ...reporting, files: reporting.files.map(({ name }) => ({ name })), toStdout: undefined };
   const sig = interruptible();
-  const rows: { scenario: string; expected: string; verdict: string; status: string; met: boolean; dir?: string; error?: string }[] = [];
+  const rows: { scenario: string; expected: string; verdict: string; status: string; outcome: string; met: boolean; dir?: string; error?: string }[] = [];
+  const results: { scenario: string; result?: RunResult; report?: string; error?: string }[] = [];
   const started = Date.now();
   try {
     for (const scenario of scenarios) {
       if (sig.signal.aborted) break;
-      console.log(`▶ ${scenario.name}${scenario.expect === 'fail' ? ' (expected to fail)' : ''}`);
+      say(`▶ ${scenario.name}${scenario.expect === 'fail' ? ' (expected to fail)' : ''}`);
       try {
-        const { result, dir: out } = await runOne(scenario, flags, sig.signal);
-        process.stdout.write(formatSummary(result, { color: useColor() }) + '\n');
-        const met = result.status === 'completed' && result.verdict === result.expected;
-        rows.push({ scenario: scenario.name, expected: result.expected, verdict: result.verdict, status: result.status, met, dir: shown(out) });
+        const { result, dir: out, files: written } = await runOne(scenario, flags, sig.signal, perRun);
+        if (reporting.screen) reporting.screen.write(formatSummary(result, { color: useColor() && reporting.screen === process.stdout }) + '\n');
+        const o = outcome(result);
+        rows.push({ scenario: scenario.name, expected: result.expected, verdict: result.verdict, status: result.status, outcome: o.kind, met: o.asExpected, dir: shown(out) });
+        const html = written.find((f) => f.endsWith('report.html'));
+        results.push({ scenario: scenario.name, result, ...(html && { report: shown(html) }) });
       } catch (err) {
         if (!(err instanceof EnvironmentError)) throw err;
         console.error(`${scenario.name}: the environment did not start: ${err.message}`);
-        rows.push({ scenario: scenario.name, expected: scenario.expect, verdict: 'error', status: 'error', met: false, error: err.message });
+        rows.push({ scenario: scenario.name, expected: scenario.expect, verdict: 'error', status: 'error', outcome: 'error', met: false, error: err.message });
+        results.push({ scenario: scenario.name, error: err.message });
       }
     }
   } finally {
     sig.dispose();
   }
+  const wallMs = Date.now() - started;
   const met = rows.filter((r) => r.met).length;
-  console.log('\nsuite');
+  say('\nsuite');
   for (const r of rows) {
     const mark = r.met ? '✓' : '✗';
-    const note = r.expected === 'fail' ? (r.verdict === 'fail' ? 'failed as expected' : 'passed but was expected to fail') : r.verdict === 'pass' ? 'passed' : 'failed';
-    console.log(`  ${mark} ${r.scenario.padEnd(32)} ${note}${r.status === 'aborted' ? ' (aborted)' : ''}${r.dir ? `  ${r.dir}` : ''}`);
+    const note = r.outcome === 'aborted' ? 'aborted' : r.expected === 'fail' ? (r.verdict === 'fail' ? 'failed as expected' : 'passed but was expected to fail') : r.verdict === 'pass' ? 'passed' : 'failed';
+    say(`  ${mark} ${r.scenario.padEnd(32)} ${note}${r.dir ? `  ${r.dir}` : ''}`);
   }
-  console.log(`${met} of ${rows.length} scenarios met their expectation in ${formatDuration(Date.now() - started)}`);
+  say(`${met} of ${rows.length} scenarios met their expectation in ${formatDuration(wallMs)}`);
+
   await mkdir(flags.reports, { recursive: true });
-  await writeFile(join(flags.reports, `suite-${makeRunId(started)}.json`), JSON.stringify({ dir, rows }, null, 2) + '\n');
+  const suiteFiles: string[] = [];
+  const put = async (name: string, fallback: string, text: string) => {
+    const where = reporting.pathOf(name);
+    if (where === '-') return void process.stdout.write(text);
+    const path = where ?? join(flags.reports, fallback);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, text);
+    suiteFiles.push(path);
+  };
+  const ran = results.filter((r) => r.result).map((r) => r.result!);
+  const errors: SuiteError[] = results.filter((r) => r.error !== undefined).map((r) => ({ scenario: r.scenario, message: r.error! }));
+  // The rows stay written whatever is chosen (as before --reporter): they are the suite's record.
+  await put('json', `suite-${makeRunId(started)}.json`, JSON.stringify({ dir, rows }, null, 2) + '\n');
+  if (reporting.has('junit')) await put('junit', 'junit.xml', renderSuiteJunit(ran, errors, wallMs));
+  if (reporting.has('markdown')) {
+    const links = suiteFiles.map((f) => ({ label: f.split('/').at(-1)!, href: shown(f) }));
+    const markdown = renderSuiteMarkdown(results, { wallMs, links, plainLinks: true });
+    await put('markdown', 'suite.md', markdown);
+    await appendStepSummary(markdown);
+  }
+  for (const f of suiteFiles) say(`  ${shown(f)}`);
   if (sig.interrupted()) return EXIT.interrupted;
   return met === rows.length && rows.length === scenarios.length ? EXIT.pass : EXIT.breached;
 }

@@ -5,6 +5,7 @@
 import { InvalidArgumentError } from 'commander';
 import { parseDuration } from '../core/units.ts';
 import { checkOverrides } from '../scenario/overrides.ts';
+import { parseReporters, REPORTER_NAMES, type ReporterChoice } from '../report/reporter.ts';
 
 /** `-e KEY=VALUE`, repeatable: a variable for `${KEY}` in scenario files (the last one wins). */
 export const variable = (v: string, all: Record<string, string> = {}) => {
@@ -40,3 +41,21 @@ export const seed = (v: string) => {
   if (!/^-?\d+$/.test(v.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('a seed is a whole number');
   return n;
 };
+
+/**
+ * `--reporter summary,json=-` (repeatable, comma-separated, as vitest's): the reporters to use,
+ * each `name` or `name=path` (`-`: standard output). An unknown name is a usage error (exit 2).
+ */
+export const reporter = (v: string, all: ReporterChoice[] = []): ReporterChoice[] => {
+  let parsed: ReporterChoice[];
+  try {
+    parsed = parseReporters(v);
+  } catch (err) {
+    throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+  }
+  if (parsed.length === 0) throw new InvalidArgumentError(`name at least one reporter: ${REPORTER_NAMES.join(', ')}`);
+  return [...all, ...parsed];
+};
+
+/** `--reporter`'s help, on every command that writes results. */
+export const REPORTER_HELP = `reporters, repeatable or comma-separated: ${REPORTER_NAMES.join(', ')}; name=path for a file, json=- for stdout (the screen summary then goes to stderr); default summary,json,html,junit`;

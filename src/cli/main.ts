@@ -14,7 +14,7 @@ import { packageVersion } from './version.ts';
 import { exit } from './exit.ts';
 import { simCommand } from './sim.ts';
 import { variantNamesFlag } from './variants.ts';
-import { bin, override, seed, variable } from './flags.ts';
+import { bin, override, reporter, REPORTER_HELP, seed, variable } from './flags.ts';
 
 
 const program = new Command()
@@ -48,13 +48,14 @@ const scenarioOptions = (cmd: Command, overrides = true) => {
 
 scenarioOptions(program
   .command('run')
-  .description('run scenarios: faults, load, SLO verdict, reports (exit 0 pass, 1 SLO breached, 2 invalid or environment failed)')
+  .description('run scenarios: faults, load, SLO verdict, reports (exit 0 pass or a broken twin that failed as expected, 1 SLO breached, 2 invalid, environment failed or aborted, 130 interrupted)')
   .argument('<scenario...>', 'scenario YAML files'))
   .option('-o, --reports <dir>', 'where reports/<scenario>/<run-id>/ go', 'reports')
   .option('--toxiproxy <server>', 'embedded (default), container (a real Toxiproxy via testcontainers; needs Docker) or a Toxiproxy API URL on this host (default: $TOXIPROXY_URL, else embedded)')
   .option('--no-progress', 'no progress line, even on a terminal')
   .option('--bin <duration>', "keep upstream arrivals in bins this wide (result.json series.upstreamFine, the report's herd chart), e.g. 10ms; default: the finest bin the SLOs name, else none", bin)
   .option('--variants [names]', "also run each scenario's variants (all, or those named: a,b), one after the other after the base; one table and a comparison page (exit 0 only if every run met its expectation)", variantNamesFlag)
+  .option('--reporter <names>', REPORTER_HELP, reporter)
   .action(async (files: string[], o) => exit(await runCommand(files, o)));
 
 scenarioOptions(program
@@ -64,6 +65,7 @@ scenarioOptions(program
   .option('-o, --reports <dir>', 'where reports go', 'reports')
   .option('--toxiproxy <server>', 'embedded (default), container (a real Toxiproxy via testcontainers; needs Docker) or a Toxiproxy API URL on this host (default: $TOXIPROXY_URL, else embedded)')
   .option('--no-progress', 'no progress line, even on a terminal')
+  .option('--reporter <names>', `${REPORTER_HELP}; a suite also writes one junit.xml (reports/junit.xml, or junit=path) and with markdown one suite.md (or markdown=path)`, reporter)
   .action(async (dir: string, o) => exit(await suiteCommand(dir, o)));
 
 scenarioOptions(program

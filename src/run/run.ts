@@ -12,7 +12,7 @@ import type { LoadProgress, LoadResult } from '../load/types.ts';
 import { planFaults } from '../faults/plan.ts';
 import { primeFaults, startTimeline, type Timeline } from '../faults/timeline.ts';
 import type { ProviderEndpoint, RunResult } from '../model/result.ts';
-import { writeReports } from '../report/reporter.ts';
+import { writeReports, type ReporterChoice } from '../report/reporter.ts';
 import { endpointKey, EnvironmentError, startEnvironment, type Environment } from './environment.ts';
 import { buildResult } from '../result/build.ts';
 
@@ -32,6 +32,8 @@ export interface RunOptions {
   clock?: Clock;
   /** Keep upstream arrivals in bins this wide in the result (`series.upstreamFine`); default: the finest bin the SLOs name, else none. */
   binMs?: number;
+  /** The file reports to write (`--reporter`); default json, html, junit in the run's folder. */
+  reporters?: readonly (string | ReporterChoice)[];
 }
 
 export interface RunOutcome {
@@ -159,7 +161,7 @@ export async function executeRun(scenario: Scenario, opts: RunOptions): Promise<
     ...(opts.binMs !== undefined && { binMs: opts.binMs }),
   });
   const result = { ...built, warnings: [...built.warnings, ...targetProblems] };
-  const files = await writeReports(result, dir);
+  const files = await writeReports(result, dir, opts.reporters);
   // The service's own logs, beside the reports.
   return { result, dir, files: [...files, ...env.logs] };
 }
