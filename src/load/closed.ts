@@ -128,6 +128,7 @@ export async function runClosedLoad(opts: ClosedLoadOptions): Promise<ClosedLoad
     const r: RequestRecord = { due: p.sent, sent: p.sent, end: now, status, route: p.route, ok: meetsExpectation(status, p.expect) };
     if (error !== undefined) r.error = error;
     records.push(r);
+    opts.onRecord?.(r);
     if (!r.ok) errors++;
   };
 

@@ -98,6 +98,7 @@ export async function runOpenLoad(opts: OpenLoadOptions): Promise<LoadResult> {
 
   const record = (r: RequestRecord) => {
     records.push(r);
+    opts.onRecord?.(r);
     if (!r.ok) errors++;
   };
   const finish = (f: Flight, status: number, error?: string) => {

@@ -31,6 +31,8 @@ export interface LoadOptions {
   signal?: AbortSignal;
   /** Called about every 250 ms while running, and once at the end. */
   onProgress?: (p: LoadProgress) => void;
+  /** Called with each request as it finishes (the abortOnFail watch judges SLOs over these while the run goes). */
+  onRecord?: (r: RequestRecord) => void;
   /** Epoch ms of t = 0 (to line up with fault schedules); default now. A time in the future is waited for. */
   startAt?: number;
 }

@@ -168,4 +168,6 @@ export interface SloSpec {
   /** The expression as written; src/slo parses it (the loader has checked that it parses). */
   expr: string;
   window: SloWindow;
+  /** `abortOnFail`: stop the run when this SLO is breached, judged live once its window has been open `graceMs`. */
+  abortOnFail?: { graceMs: number };
 }

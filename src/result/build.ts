@@ -10,7 +10,7 @@ import { RESULT_FORMAT_VERSION } from '../model/result.ts';
 import type { RunData } from '../model/run.ts';
 import type { Scenario } from '../model/scenario.ts';
 import { isSuccess } from '../model/success.ts';
-import { evaluateSlos, finestHerdBin, summarizeLatency } from '../slo/index.ts';
+import { evaluateSlos, finestHerdBin, summarizeLatency, type Breach } from '../slo/index.ts';
 import { providerEndpoints, runWarnings } from './warnings.ts';
 
 /** What the result states beyond the data: who the run was, how it ended, where its providers were. */
@@ -30,11 +30,18 @@ export interface RunFacts {
    * bins are 100 numbers per provider per second).
    */
   binMs?: number;
+  /**
+   * The abortOnFail SLO that stopped the run, as seen then (src/slo/abort.ts): its verdict
+   * replaces the one over the data up to the stop, so the result says what stopped the run
+   * (the last requests could otherwise tip it back), and `abortedOnFail` records it.
+   */
+  breach?: Breach;
 }
 
 export function buildResult(scenario: Scenario, data: RunData, facts: RunFacts): RunResult {
   const { runId, abortReason } = facts;
-  const slos = evaluateSlos(scenario.slos, data);
+  const breach = facts.breach;
+  const slos = evaluateSlos(scenario.slos, data).map((v) => (breach && v.name === breach.slo ? breach.verdict : v));
   const requests = data.requests.length;
   // The one definition of success (src/model/success.ts), so the summary's availability is the SLO's.
   const successes = data.requests.filter(isSuccess).length;
@@ -59,6 +66,7 @@ export function buildResult(scenario: Scenario, data: RunData, facts: RunFacts):
     durationMs: data.durationMs,
     status: abortReason === undefined ? 'completed' : 'aborted',
     ...(abortReason === undefined ? {} : { abortReason }),
+    ...(breach && abortReason !== undefined && { abortedOnFail: { slo: breach.slo, atMs: breach.atMs } }),
     // An aborted run cannot vouch for SLOs it did not finish measuring.
     verdict: abortReason === undefined && slos.every((s) => s.passed) ? 'pass' : 'fail',
     expected: scenario.expect,

@@ -15,6 +15,9 @@ import type { ProviderEndpoint, RunResult } from '../model/result.ts';
 import { writeReports, type ReporterChoice } from '../report/reporter.ts';
 import { endpointKey, EnvironmentError, startEnvironment, type Environment } from './environment.ts';
 import { buildResult } from '../result/build.ts';
+import { abortingSlos, dataSoFar, findBreach, type Breach } from '../slo/index.ts';
+import type { RequestRecord, RunData } from '../model/run.ts';
+import type { Collector } from '../collect/collector.ts';
 
 export interface RunOptions {
   /** Folder under which `<scenario>/<run-id>/` is written. */
@@ -107,6 +110,10 @@ export async function executeRun(scenario: Scenario, opts: RunOptions): Promise<
   }
 
   let abortReason: string | undefined;
+  // An abortOnFail SLO's breach stops the load as Ctrl-C does, through its own signal, with its own reason.
+  const onBreach = new AbortController();
+  let breach: Breach | undefined;
+  const loadSignal = opts.signal ? AbortSignal.any([opts.signal, onBreach.signal]) : onBreach.signal;
   const onAbort = () => (abortReason ??= String(opts.signal?.reason ?? 'interrupted'));
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   if (opts.signal?.aborted) onAbort();
@@ -131,10 +138,17 @@ export async function executeRun(scenario: Scenario, opts: RunOptions): Promise<
       opts.onWarning?.(`fault ${which} failed to ${what}: ${err instanceof Error ? err.message : String(err)}`);
     });
     collector.startScraping(t0);
+    const tl = timeline;
+    const stopWatching = watchForBreach(scenario, { t0, clock, collector, env, faults: () => tl.switches }, (b) => {
+      breach = b;
+      abortReason ??= b.reason;
+      onBreach.abort(b.reason);
+    });
     try {
-      load = await driveLoad(scenario, env, t0, clock, opts);
+      load = await driveLoad(scenario, env, t0, clock, { ...opts, signal: loadSignal, onRecord: stopWatching.onRecord });
       t0 = load.startedAt;
     } finally {
+      stopWatching();
       // A completed run ended at its planned end (its load may finish a little before it): no fault due off then was cut short.
       await timeline.stop(load && !load.aborted ? scenario.load.durationMs : undefined);
       await collector.stopScraping();
@@ -156,6 +170,7 @@ export async function executeRun(scenario: Scenario, opts: RunOptions): Promise<
     runId: finalId,
     mode: 'live',
     abortReason: aborted ? (abortReason ?? 'interrupted') : undefined,
+    ...(breach && { breach }),
     endpoints: env.providers,
     environment: { node: process.version, toxiproxy: env.toxiproxy, seed: scenario.seed, host: hostname() },
     ...(opts.binMs !== undefined && { binMs: opts.binMs }),
@@ -166,7 +181,49 @@ export async function executeRun(scenario: Scenario, opts: RunOptions): Promise<
   return { result, dir, files: [...files, ...env.logs] };
 }
 
-function driveLoad(scenario: Scenario, env: Environment, t0: number, clock: Clock, opts: RunOptions): Promise<LoadResult> {
+/** How often the abortOnFail SLOs are judged while load runs (k6 judges its thresholds every 2 s). */
+const ABORT_CHECK_EVERY_MS = 1000;
+
+/**
+ * Judges the scenario's abortOnFail SLOs every second over the data so far (src/slo/abort.ts)
+ * and calls `onBreach` once, at the first breach. No abortOnFail SLO: nothing is scheduled.
+ * The returned function stops the watch; its `onRecord` collects the load's requests.
+ */
+function watchForBreach(
+  scenario: Scenario,
+  run: { t0: number; clock: Clock; collector: Collector; env: Environment; faults: () => RunData['faults'] },
+  onBreach: (b: Breach) => void,
+): (() => void) & { onRecord?: (r: RequestRecord) => void } {
+  const slos = abortingSlos(scenario.slos);
+  if (slos.length === 0) return Object.assign(() => {}, { onRecord: undefined });
+  const requests: RequestRecord[] = [];
+  let stopped = false;
+  let cancel = () => {};
+  const check = async () => {
+    if (stopped) return;
+    const now = run.clock.now() - run.t0;
+    // What the providers received so far: one call to the provider host, read again each second (the run is short and loopback).
+    const upstream = await run.env.collectUpstream(run.t0).catch(() => []);
+    if (stopped) return;
+    const found = findBreach(slos, dataSoFar({ startedAt: run.t0, requests, upstream, faults: run.faults(), scrapes: [...run.collector.scrapes] }, now));
+    if (found) {
+      stopped = true;
+      onBreach(found);
+      return;
+    }
+    cancel = run.clock.schedule(ABORT_CHECK_EVERY_MS, () => void check());
+  };
+  cancel = run.clock.schedule(Math.max(0, run.t0 + ABORT_CHECK_EVERY_MS - run.clock.now()), () => void check());
+  return Object.assign(
+    () => {
+      stopped = true;
+      cancel();
+    },
+    { onRecord: (r: RequestRecord) => void requests.push(r) },
+  );
+}
+
+function driveLoad(scenario: Scenario, env: Environment, t0: number, clock: Clock, opts: RunOptions & { onRecord?: (r: RequestRecord) => void }): Promise<LoadResult> {
   const load = scenario.load;
   const common = {
     target: env.targetUrl,
@@ -177,6 +234,7 @@ function driveLoad(scenario: Scenario, env: Environment, t0: number, clock: Cloc
     clock,
     signal: opts.signal,
     onProgress: opts.onProgress,
+    ...(opts.onRecord && { onRecord: opts.onRecord }),
     startAt: t0,
   };
   return load.model === 'closed'

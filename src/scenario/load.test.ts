@@ -283,6 +283,32 @@ describe('parseScenario', () => {
     expect(found[0]!.expected).toBe('one of: brownout');
   });
 
+  it('reads abortOnFail (true or {grace}) and rejects what could never work, each at its node', () => {
+    const good = ok(
+      parseScenario(
+        scenario([...BASE, 'slos:', '  - {name: a, expr: availability >= 99%, abortOnFail: true}', '  - {name: b, expr: availability >= 99%, abortOnFail: {grace: 5s}}', '  - {name: c, expr: availability >= 99%, abortOnFail: false}']),
+        's.yaml',
+        anyFile,
+      ),
+    );
+    expect(good.slos.map((s) => s.abortOnFail)).toEqual([{ graceMs: 0 }, { graceMs: 5000 }, undefined]);
+    const text = scenario([
+      ...BASE,
+      'faults:',
+      '  - {name: brownout, target: {provider: pay}, layer: http, kind: error, status: 503, from: 2s, to: 4s}',
+      'slos:',
+      '  - {name: a, expr: availability >= 99%, abortOnFail: {grace: 30s}}',
+      '  - {name: b, expr: recovery_time(brownout) < 2s, abortOnFail: true}',
+      '  - {name: c, expr: availability >= 99%, abortOnFail: {grace: soon}}',
+      '  - {name: d, expr: availability >= 99%, abortOnFail: {after: 1s}}',
+    ]);
+    const found = brief(issues(parseScenario(text, 's.yaml', anyFile)));
+    expect(found.find((f) => f.includes('slos[0].abortOnFail.grace'))).toMatch(/^9:\d+ slos\[0\]\.abortOnFail\.grace a grace of 30s is not shorter than the run \(20s\)/);
+    expect(found.find((f) => f.includes('slos[1].abortOnFail'))).toMatch(/^10:\d+ slos\[1\]\.abortOnFail abortOnFail cannot judge recovery_time/);
+    expect(found.some((f) => f.startsWith('11:') && f.includes('slos[2].abortOnFail'))).toBe(true);
+    expect(found.some((f) => f.startsWith('12:') && f.includes('slos[3].abortOnFail'))).toBe(true);
+  });
+
   it('rejects a load with the other model’s fields, naming the model they belong to', () => {
     const text = scenario([...BASE.slice(0, 4), 'load: {model: closed, rate: 10, duration: 20s, requests: [{path: /}]}', 'slos: [{name: a, expr: availability > 1%}]']);
     expect(brief(issues(parseScenario(text, 's.yaml', anyFile)))).toEqual([

@@ -310,6 +310,7 @@ export function checkScenario(doc: unknown, file: string, locate: Locate, ctx: S
         }
       }
     }
+    checkAbortOnFail(s, base, at, durationMs);
     const w = rec(s.window);
     if (!w) return;
     for (const field of ['during', 'recovery'] as const) {
@@ -393,8 +394,32 @@ export function normalizeScenario(raw: ScenarioFile, file: string): Scenario {
     })),
     load,
     faults: (raw.faults ?? []).map((f) => withTiming(normalizeFault(f, load.durationMs), f, load.durationMs)),
-    slos: raw.slos.map((s) => ({ name: s.name, expr: s.expr, window: normalizeWindow(s.window) })),
+    slos: raw.slos.map((s) => ({
+      name: s.name,
+      expr: s.expr,
+      window: normalizeWindow(s.window),
+      ...(s.abortOnFail !== undefined && s.abortOnFail !== false && { abortOnFail: { graceMs: s.abortOnFail === true ? 0 : parseDuration(s.abortOnFail.grace) } }),
+    })),
   };
+}
+
+/**
+ * `abortOnFail` on an SLO: a grace shorter than the run, and an expression that can be judged
+ * before the run ends. `recovery_time(...)` cannot: until its fault's recovery is seen, or the
+ * run ends, "not recovered yet" is not "never recovered".
+ */
+function checkAbortOnFail(s: Record<string, unknown>, base: Path, at: At, durationMs: number | undefined): void {
+  const abort = s.abortOnFail;
+  if (abort === undefined || abort === false) return;
+  const grace = rec(abort) ? durationOf(rec(abort)!.grace) : 0;
+  if (grace !== undefined && durationMs !== undefined && grace >= durationMs) {
+    at([...base, 'abortOnFail', 'grace'], `a grace of ${formatDuration(grace)} is not shorter than the run (${formatDuration(durationMs)}): the SLO could never stop it`);
+  }
+  const expr = str(s.expr);
+  const parsed = expr === undefined ? undefined : parseSlo(expr);
+  if (parsed?.ok && valueNodes(parsed.expr).some((n) => n.kind === 'recovery')) {
+    at([...base, 'abortOnFail'], 'abortOnFail cannot judge recovery_time(...) while the run is going: "not recovered yet" is not "never recovered"; judge it at the end (drop abortOnFail), or put abortOnFail on an SLO over a recovery window instead');
+  }
 }
 
 const ms = (value: string | undefined, fallback: number): number => (value === undefined ? fallback : parseDuration(value));

@@ -300,6 +300,21 @@ const Slo = Type.Object(
     name: Type.String({ minLength: 1, description: 'Name of the SLO in reports, e.g. "availability during the outage". Unique within the scenario.' }),
     expr: Type.String({ minLength: 1, description: 'The SLO, e.g. `availability >= 99%` or `p99(latency) < 400ms`.' }),
     window: Type.Optional(Window),
+    abortOnFail: Type.Optional(
+      Type.Union(
+        [
+          Type.Boolean(),
+          Type.Object(
+            { grace: duration('How long after its window opens the SLO is first judged: its early samples are too few to stop a run on. Default 0s.') },
+            { additionalProperties: false },
+          ),
+        ],
+        {
+          description:
+            'Stop the run as soon as this SLO is breached (as k6\'s abortOnFail): while load runs it is judged every second over the data so far in its window, once the window has opened and `grace` has passed. The environment is torn down, everything measured is written, the run is marked aborted with the reason, and the exit code is 1. `true`, or `{grace: 5s}`.',
+        },
+      ),
+    ),
   },
   { additionalProperties: false, description: 'A resilience SLO the run is judged on.' },
 );

@@ -23,3 +23,5 @@ export { evaluateSlo, evaluateSlos } from './evaluate.ts';
 export type { RecoveryCriteria, RecoveryOptions, RecoveryOutcome, RecoverySeries, SecondStats } from './recovery.ts';
 export { analyzeRecovery, perSecond, RECOVERY_DEFAULTS, secondStats, triggerWindow } from './recovery.ts';
 export { binArrivals, finestHerdBin, peakToMean, periodicity } from './herd.ts';
+export type { AbortableSlo, Breach } from './abort.ts';
+export { abortingSlos, dataSoFar, findBreach } from './abort.ts';
