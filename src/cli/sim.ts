@@ -72,6 +72,9 @@ export async function simScenarioCommand(file: string, flags: SimFlags): Promise
     console.error(reporting);
     return EXIT.invalid;
   }
+  // The simulator's event loop runs to the end (src/sim is not stopped from outside): the SLO is judged there, as any other.
+  const stopping = scenario.slos.filter((slo) => slo.abortOnFail).map((slo) => slo.name);
+  if (stopping.length) reporting.human.write(`note: abortOnFail (${stopping.join(', ')}) does not stop a simulation: it runs to its end, and those SLOs are judged there like the others\n`);
   if (flags.variants !== undefined) {
     return runVariants(scenario, flags.variants, {
       reports: flags.reports,
