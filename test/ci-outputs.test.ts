@@ -6,7 +6,7 @@
  * And `--reporter json=-` keeps stdout one JSON document.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -167,6 +167,34 @@ describe('the outputs CI reads agree', { timeout: 90_000 }, () => {
     expect(attr(o.junit, 'failures')).toBe(1);
     expect(o.junit).toMatch(/<skipped message="not judged: the run stopped at [\d.]+ s when SLO &quot;availability&quot; breached \(abortOnFail\)"/);
     expect(o.result.faults[0]).toMatchObject({ endedEarly: true });
+  });
+
+  it('a suite: one aggregate junit.xml (a testsuite per scenario), one suite.md appended to the step summary, the exit code of both', async () => {
+    const folder = join(dir, 'suite');
+    await mkdir(folder, { recursive: true });
+    const pass = await scenario('suite-pass', { router: 'joke', expect: 'pass', duration: '2s' });
+    const twin = await scenario('suite-twin', { router: 'joke.broken', expect: 'fail', duration: '2s' });
+    await rename(pass, join(folder, 'a.yaml'));
+    await rename(twin, join(folder, 'b.yaml'));
+    const reports = join(dir, 'suite-reports');
+    const step = join(dir, 'suite.step.md');
+    await writeFile(step, '# before\n');
+    const r = await cli(['suite', folder, '--no-progress', '--reporter', 'summary,json,junit,markdown', '-o', reports], { env: { GITHUB_STEP_SUMMARY: step } });
+    expect(r.code, r.stderr).toBe(0);
+    const junit = await readFile(join(reports, 'junit.xml'), 'utf8');
+    expect(junit.match(/<testsuite /g)).toHaveLength(2);
+    expect(junit).toMatch(/<testsuite name="suite-pass" tests="2" failures="0" errors="0"/);
+    expect(junit).toMatch(/<testsuite name="suite-twin" tests="2" failures="0" errors="0"/);
+    expect(attr(junit, 'failures') + attr(junit, 'errors')).toBe(0);
+    const schema = await readFile(join(root, 'test/fixtures/junit/junit.xsd'), 'utf8');
+    expect((await validateXML({ xml: [{ fileName: 'junit.xml', contents: junit }], schema: [{ fileName: 'junit.xsd', contents: schema }] })).errors).toEqual([]);
+    const md = await readFile(join(reports, 'suite.md'), 'utf8');
+    expect(md.split('\n')[0]).toMatch(/^## ✅ faultline suite: 2 of 2 scenarios met their expectation in \d+(\.\d+)? s$/);
+    expect(md).toContain('| ✅ | suite-twin | fail | EXPECTED FAIL |');
+    expect(await readFile(step, 'utf8')).toBe(`# before\n${md}\n`);
+    // Each run's own files are in its folder too.
+    const [runId] = await readdir(join(reports, 'suite-twin'));
+    expect((await readdir(join(reports, 'suite-twin', runId!))).sort()).toEqual(['junit.xml', 'markdown.md', 'result.json']);
   });
 
   it('--reporter json=- keeps stdout one JSON document; the screen summary goes to stderr', async () => {

@@ -185,8 +185,3 @@ export function renderSuiteJunit(results: readonly RunResult[], errors: readonly
   const seconds = secondsValue(wallMs ?? results.reduce((a, r) => a + r.durationMs, 0));
   return document([...results.map(testsuite), ...errors.map(errorSuite)], seconds);
 }
-
-/** The counts a run's junit.xml carries: what the cross-check tests compare with the exit code. */
-export function junitCounts(result: RunResult): SuiteCounts {
-  return count(cases(result));
-}
