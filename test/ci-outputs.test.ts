@@ -204,6 +204,8 @@ describe('the outputs CI reads agree', { timeout: 90_000 }, () => {
     const result = JSON.parse(r.stdout) as RunResult;
     expect(result.scenario.name).toBe('ci-stdout');
     expect(r.stderr).toContain('✓ PASS  ci-stdout');
+    // No file was chosen: no empty run folder is left behind.
+    expect(await readdir(join(dir, 'reports', 'ci-stdout'))).toEqual([]);
   });
 
   it('refuses an unknown reporter, and a path several runs would overwrite, with exit 2', async () => {

@@ -5,6 +5,7 @@
  * time was simulated, in how much wall time, with how many events.
  */
 import { join, relative, resolve } from 'node:path';
+import { rmdir } from 'node:fs/promises';
 import { type Command } from 'commander';
 import { formatIssues } from '../config/issues.ts';
 import { formatDuration } from '../core/units.ts';
@@ -120,5 +121,7 @@ async function simOne(scenario: Scenario, flags: SimFlags, reporting: Reporting)
   let n = 1;
   const { dir } = await createRunDir(join(resolve(flags.reports), scenario.name), result.runId, () => `${result.runId}-${++n}`);
   const files = await writeReports(result, dir, reporting.files);
+  // Nothing chosen for a file (`--reporter json=-`): no empty run folder is left behind.
+  if (files.length === 0) await rmdir(dir).catch(() => {});
   return { result, stats, dir, files };
 }

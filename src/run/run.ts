@@ -177,6 +177,8 @@ export async function executeRun(scenario: Scenario, opts: RunOptions): Promise<
   });
   const result = { ...built, warnings: [...built.warnings, ...targetProblems] };
   const files = await writeReports(result, dir, opts.reporters);
+  // Nothing chosen for a file (`--reporter json=-`) and no logs: no empty run folder is left behind.
+  if (files.length === 0 && env.logs.length === 0) await rmdir(dir).catch(() => {});
   // The service's own logs, beside the reports.
   return { result, dir, files: [...files, ...env.logs] };
 }
