@@ -12,6 +12,7 @@ import { formatDuration } from '../core/units.ts';
 import { probeDocker } from '../toxiproxy/container.ts';
 import { parseToxiproxyChoice } from '../toxiproxy/servers.ts';
 import { runVariants } from './variants.ts';
+import { compareWithBaseline, readBaseline } from './compare.ts';
 
 /** What `run`, `suite` and `validate` take besides the files: `${VAR}` values and overrides. */
 export interface LoadFlags {
@@ -30,6 +31,10 @@ export interface RunFlags extends LoadFlags {
   bin?: number;
   /** `run --variants` (all) or `--variants a,b`: each scenario's base and variants, side by side (variants.ts). */
   variants?: true | string;
+  /** `run --baseline <path>`: compare each run of the baseline's scenario with it (compare.ts). */
+  baseline?: string;
+  /** `--confidence` of that comparison. */
+  confidence?: number;
 }
 
 export { EXIT } from './exit.ts';
@@ -184,6 +189,9 @@ async function runOne(scenario: Scenario, flags: RunFlags, signal: AbortSignal):
 export async function runCommand(files: string[], flags: RunFlags): Promise<number> {
   const scenarios = await runnable(files, flags);
   if (scenarios === undefined) return EXIT.invalid;
+  // Read before anything runs: a bad path costs no run, and reports/<scenario> means the latest run before this one.
+  const baseline = flags.baseline === undefined ? undefined : await readBaseline(flags.baseline);
+  if (flags.baseline !== undefined && baseline === undefined) return EXIT.invalid;
   const sig = interruptible();
   let code: number = EXIT.pass;
   try {
@@ -215,6 +223,11 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<numb
         process.stdout.write(formatSummary(outcome.result, { color: useColor(), reports: outcome.files.map(shown) }) + '\n');
         if (outcome.result.status === 'aborted') code = Math.max(code, sig.interrupted() ? EXIT.interrupted : EXIT.invalid);
         else if (outcome.result.verdict === 'fail') code = Math.max(code, EXIT.breached);
+        // A regression against the baseline exits 1 as a breached SLO does; the larger code wins (2 bad baseline, 130 interrupted). An aborted run is not compared.
+        if (baseline && outcome.result.status === 'completed') {
+          if (baseline.result.scenario.name === scenario.name) code = Math.max(code, await compareWithBaseline(baseline, outcome.result, outcome.dir, { confidence: flags.confidence ?? 0.99 }));
+          else process.stderr.write(`${scenario.name}: not compared: the baseline is a run of "${baseline.result.scenario.name}"\n`);
+        }
       } catch (err) {
         if (!(err instanceof EnvironmentError)) throw err;
         console.error(`${scenario.name}: the environment did not start: ${err.message}`);
