@@ -1,6 +1,6 @@
 /**
  * The textbook statistics a comparison rests on, each checked against SciPy's outputs
- * (stats.test.ts, fixtures/compare/scipy-reference.json): Fisher's exact test (one-sided),
+ * (stats.test.ts against test/fixtures/compare/scipy-reference.json, made by make-reference.py beside it): Fisher's exact test (one-sided),
  * the two-sample Kolmogorov–Smirnov statistics, the inverted-CDF quantile, and Holm's
  * step-down adjustment. Pure functions of their inputs.
  */
