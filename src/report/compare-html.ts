@@ -41,6 +41,7 @@ export function renderCompareHtml(c: Comparison, links: { baseline?: string; can
   const view = {
     c,
     level,
+    alpha: Math.round((1 - c.confidence) * 10000) / 10000,
     worse: c.worse,
     worseEffects: c.metrics.filter((m) => m.verdict === 'worse').map((m) => `${m.label}: ${m.effect}`),
     links,
