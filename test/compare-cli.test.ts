@@ -128,7 +128,10 @@ describe('run --baseline, live on loopback', () => {
     const bad = await cli(['run', scenario, '--duration', '2s', '-o', reports, '--no-progress', '--baseline', join(dir, 'missing')]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--baseline: .*missing: no such file or folder/);
-    // Refused before anything ran: no third run folder.
+    const withVariants = await cli(['run', scenario, '--duration', '2s', '-o', reports, '--no-progress', '--baseline', join(reports, 'joke-compare'), '--variants']);
+    expect(withVariants.code).toBe(2);
+    expect(withVariants.stderr).toMatch(/--baseline compares one run with one baseline/);
+    // Both refused before anything ran: no third run folder.
     expect(await readdir(join(reports, 'joke-compare'))).toHaveLength(2);
   }, 120_000);
 });

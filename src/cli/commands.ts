@@ -189,6 +189,10 @@ async function runOne(scenario: Scenario, flags: RunFlags, signal: AbortSignal):
 export async function runCommand(files: string[], flags: RunFlags): Promise<number> {
   const scenarios = await runnable(files, flags);
   if (scenarios === undefined) return EXIT.invalid;
+  if (flags.baseline !== undefined && flags.variants !== undefined) {
+    console.error('--baseline compares one run with one baseline: run the variants without it, then `faultline compare` the runs you mean');
+    return EXIT.invalid;
+  }
   // Read before anything runs: a bad path costs no run, and reports/<scenario> means the latest run before this one.
   const baseline = flags.baseline === undefined ? undefined : await readBaseline(flags.baseline);
   if (flags.baseline !== undefined && baseline === undefined) return EXIT.invalid;
