@@ -4,6 +4,10 @@
  * power), measured on the simulator: different seeds are runs of the same configuration.
  *
  *   node scripts/compare-calibration.ts [--pairs 30] [--power-pairs 10] [--duration 60s] [--rate 100/s] [--confidence 0.99]
+ *   node scripts/compare-calibration.ts --scenario scenarios/weather-failover.yaml [--pairs 30]
+ *
+ * With --scenario, only the false-positive rate, on that scenario as written (its faults'
+ * schedule, breaker and all: the case the pairing by time is for).
  *
  * Scenarios: test/fixtures/compare/joke-baseline.yaml (0.1 % client errors), joke-slow-slice
  * (300 ms on 3 % of calls), joke-more-errors (0.5 % client errors). Seeds 1… in order; the
@@ -22,6 +26,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '60s' },
     rate: { type: 'string', default: '100/s' },
     confidence: { type: 'string', default: '0.99' },
+    scenario: { type: 'string' },
   },
 });
 const confidence = Number(values.confidence);
@@ -45,6 +50,13 @@ async function tally(label: string, baseline: Scenario, candidate: Scenario, pai
   console.log(`${label}: ${pairs} pairs of ${values.duration} at ${values.rate} (~${Math.round(requests / (2 * pairs))} requests a run), confidence ${confidence}: flagged ${rates.join(', ')}`);
 }
 
+if (values.scenario !== undefined) {
+  const s = await loadScenario(values.scenario);
+  values.duration = `${s.load.durationMs / 1000}s`;
+  values.rate = s.load.model === 'open' ? `${s.load.rate}/s` : 'closed';
+  await tally(`${s.name} as written (false positives)`, s, s, Number(values.pairs));
+  process.exit(0);
+}
 const base = await load('joke-baseline');
 await tally('same configuration (false positives)', base, base, Number(values.pairs));
 await tally('p99 regression (power)', base, await load('joke-slow-slice'), Number(values['power-pairs']));

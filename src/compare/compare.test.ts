@@ -108,6 +108,33 @@ describe('the block permutation', () => {
   });
 });
 
+describe('autocorrelation', () => {
+  it('blocks of a second hold the level where a test of independent requests does not', () => {
+    // Each second of a run has its own slowdown (a GC pause, a noisy neighbour: log-sd 0.3),
+    // shared by its requests; two runs of the same system. At 90 % (so that 60 pairs measure
+    // the rate), 1 s blocks flag about 10 % of pairs at most; requests as their own blocks
+    // (20 ms at 50/s: the independent-requests test) flag far more.
+    const run = (rng: ReturnType<typeof seededRng>) => {
+      const slow = Array.from({ length: 20 }, () => lognormal(rng, 1, 0.3));
+      return syntheticRun(rng, 20, 50, (r, due) => slow[Math.floor(due / 1000)] * lognormal(r, 20, 0.3));
+    };
+    let blocked = 0;
+    let naive = 0;
+    const pairs = 40;
+    for (let i = 0; i < pairs; i++) {
+      const rng = seededRng(1000 + i);
+      const a = run(rng);
+      const b = run(rng);
+      if (compareRuns(a, b, { confidence: 0.9, seed: i, draws: 300, resamples: 50 }).worse) blocked++;
+      if (compareRuns(a, b, { confidence: 0.9, seed: i, draws: 300, resamples: 50, blockMs: 20 }).worse) naive++;
+    }
+    console.log(`autocorrelated pairs flagged at 90 %: 1 s blocks ${blocked}/${pairs}, independent requests ${naive}/${pairs}`);
+    // 40 pairs at a true rate of 10 %: more than 10 has probability < 1 %.
+    expect(blocked).toBeLessThanOrEqual(10);
+    expect(naive).toBeGreaterThan(2 * Math.max(blocked, 4));
+  }, 60_000);
+});
+
 describe('the error-rate test', () => {
   it("is Fisher's exact test on independent failures (no design effect)", () => {
     const rng = seededRng(5);

@@ -133,6 +133,12 @@ export function latencyTests(input: LatencyTestInput): LatencyTestResult {
     if (s.dPlus >= observed.dPlus - tol) geD++;
     if (s.dMinus >= observed.dMinus - tol) geDMinus++;
   };
+  const degenerate = () => {
+    geDelta++;
+    leDelta++;
+    geD++;
+    geDMinus++;
+  };
   /** One draw: `swap(t)` says whether block t (paired) moves to the other side. */
   const pairedDraw = (swap: (t: number) => boolean) => {
     work.set(baseCounts);
@@ -143,8 +149,9 @@ export function latencyTests(input: LatencyTestInput): LatencyTestResult {
       for (let k = C.start[t]; k < C.start[t + 1]; k++) work[C.ranks[k]]++;
       n += C.start[t + 1] - C.start[t] - (B.start[t + 1] - B.start[t]);
     }
-    // A draw that left one side empty has no statistic; count it as not extreme.
-    if (n === 0 || n === N) return;
+    // A draw that left one side empty has no statistic: count it as at least as extreme as
+    // what was observed, which can only raise the p-value (the cautious side).
+    if (n === 0 || n === N) return degenerate();
     tally(stats(work, n));
   };
 
@@ -175,7 +182,10 @@ export function latencyTests(input: LatencyTestInput): LatencyTestResult {
         for (let j = g.start[t]; j < g.start[t + 1]; j++) work[g.ranks[j]]++;
         n += g.start[t + 1] - g.start[t];
       }
-      if (n === 0 || n === N) continue;
+      if (n === 0 || n === N) {
+        degenerate();
+        continue;
+      }
       tally(stats(work, n));
     }
   }
