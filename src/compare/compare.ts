@@ -98,7 +98,8 @@ export function compareRuns(baseline: RunResult, candidate: RunResult, options: 
 
   const q = lat.quantile;
   const errNotes: string[] = [];
-  if (err.designEffect > 1) errNotes.push(`failures cluster: counts divided by a design effect of ${err.designEffect.toFixed(2)} (from ${err.blocksWithFailures} blocks) before the test`);
+  // Below 1.005 it prints as 1.00: a note would tell a reader nothing.
+  if (err.designEffect >= 1.005) errNotes.push(`failures cluster: counts divided by a design effect of ${err.designEffect.toFixed(2)} (from ${err.blocksWithFailures} blocks) before the test`);
   if (err.baseline.failed + err.candidate.failed === 0) errNotes.push('no failed request on either side');
 
   const metrics: MetricVerdict[] = [
@@ -139,7 +140,7 @@ export function compareRuns(baseline: RunResult, candidate: RunResult, options: 
       metric: 'error_rate',
       label: 'error rate',
       verdict: verdictOf(2),
-      test: `Fisher's exact test, one-sided${err.designEffect > 1 ? `, counts ÷ design effect ${err.designEffect.toFixed(2)}` : ''}`,
+      test: `Fisher's exact test, one-sided${err.designEffect >= 1.005 ? `, counts ÷ design effect ${err.designEffect.toFixed(2)}` : ''}`,
       n: { baseline: err.baseline.n, candidate: err.candidate.n },
       baseline: err.baseline.rate,
       candidate: err.candidate.rate,
