@@ -7,8 +7,9 @@
  * The encoding (`varint-base64-v1`): each stream is a sequence of unsigned integers written
  * as LEB128 varints (7 bits a byte, the high bit set on all but the last byte of a number),
  * then base64. Small numbers take one byte, and the numbers are made small: due times are
- * delta-coded, statuses run-length coded. Measured: 3.4 bytes a request for the joke
- * scenario at 100/s, against ~16 for the same numbers as a pretty-printed JSON array.
+ * delta-coded, statuses run-length coded. Measured on a minute of the joke scenario at 100/s
+ * (6027 requests): 4.0 bytes a request, against 10.6 for the same integers as compact JSON
+ * arrays and 37.6 as result.json's pretty-printed arrays (a number a line).
  * One string per stream, so the pretty-printed result.json keeps them on one line each.
  */
 import type { RequestRecord } from './run.ts';
