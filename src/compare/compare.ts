@@ -167,6 +167,10 @@ export function compareRuns(baseline: RunResult, candidate: RunResult, options: 
         ? 'both runs follow the same schedule (the same faults at the same times), so block t of one is exchangeable with block t of the other when the systems are the same'
         : 'the runs differ in length, so blocks are exchanged freely: this also assumes the blocks of a run are alike over time (no fault window)',
       `family-wise: Holm's procedure over the ${metrics.length} metrics, so two runs of the same system flag any with probability at most ${formatPercent(1 - confidence)}`,
+      // Measured, not supposed: two live runs of one build on a loaded shared host flagged (README, "Comparing with a baseline").
+      ...(baseline.mode === 'live' || candidate.mode === 'live'
+        ? ['live runs also compare the host: a neighbour’s load that changes between the runs (over tens of seconds, beyond any block) reads as a regression; compare runs made on a quiet, like-for-like host, and read the per-second chart before blaming the change']
+        : []),
     ],
     warnings: mismatches(baseline, candidate),
     traces: { baseline: traceOf(b, blockMs), candidate: traceOf(c, blockMs) },
