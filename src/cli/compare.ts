@@ -7,7 +7,7 @@
  * code after its run (`compareWithBaseline`).
  *
  * A path is a result.json, a run folder holding one, or a scenario's folder of runs
- * (`reports/<scenario>`), which means its latest run (run ids sort by time).
+ * (`reports/<scenario>`), which means its latest run (the result.json written last).
  */
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
@@ -65,18 +65,17 @@ export async function readResult(path: string): Promise<ReadResult> {
     const here = join(abs, 'result.json');
     if (await stat(here).catch(() => undefined)) file = here;
     else {
-      // A scenario's folder of runs: its latest run with a result (run ids begin with their start time).
-      const runs = (await readdir(abs, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort().reverse();
-      let found: string | undefined;
+      // A scenario's folder of runs: the run whose result.json was written last. Not the
+      // greatest name: simulated runs share one virtual start time (…-sim2 sorts after …-sim10).
+      const runs = (await readdir(abs, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+      let found: { file: string; at: number; name: string } | undefined;
       for (const r of runs) {
         const f = join(abs, r, 'result.json');
-        if (await stat(f).catch(() => undefined)) {
-          found = f;
-          break;
-        }
+        const s = await stat(f).catch(() => undefined);
+        if (s && (!found || s.mtimeMs > found.at || (s.mtimeMs === found.at && r > found.name))) found = { file: f, at: s.mtimeMs, name: r };
       }
       if (!found) throw new CompareInputError(`${path}: no result.json here, nor in any run folder inside it`);
-      file = found;
+      file = found.file;
     }
   }
   let text: string;
