@@ -54,8 +54,8 @@ module.exports = {
       name: 'parts-meet-in-the-model',
       severity: 'error',
       comment:
-        'The SLO evaluator, the fault planner, the provider stage, the load drivers, the collector and the reporters depend on the data model and core only, never on each other, the scenario loader or the harness: each is read, tested and reused (by the run, the simulator) alone.',
-      from: { path: '^src/(slo|faults|providers|load|collect|report)/', pathNot: TESTS },
+        'The SLO evaluator, the fault planner, the provider stage, the load drivers, the collector, the reporters and the baseline comparison depend on the data model and core only, never on each other, the scenario loader or the harness: each is read, tested and reused (by the run, the simulator) alone.',
+      from: { path: '^src/(slo|faults|providers|load|collect|report|compare)/', pathNot: TESTS },
       to: { path: '^src/', pathNot: '^src/($1|core|model)/' },
     },
     {

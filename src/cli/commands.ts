@@ -18,6 +18,7 @@ import { formatDuration } from '../core/units.ts';
 import { probeDocker } from '../toxiproxy/container.ts';
 import { parseToxiproxyChoice } from '../toxiproxy/servers.ts';
 import { runVariants } from './variants.ts';
+import { compareWithBaseline, readBaseline } from './compare.ts';
 
 /** What `run`, `suite` and `validate` take besides the files: `${VAR}` values and overrides. */
 export interface LoadFlags {
@@ -38,6 +39,10 @@ export interface RunFlags extends LoadFlags {
   variants?: true | string;
   /** `--reporter`, repeatable: the reporters (src/cli/reporting.ts); default the screen, json, html, junit. */
   reporter?: ReporterChoice[];
+  /** `run --baseline <path>`: compare each run of the baseline's scenario with it (compare.ts). */
+  baseline?: string;
+  /** `--confidence` of that comparison. */
+  confidence?: number;
 }
 
 export { EXIT } from './exit.ts';
@@ -198,6 +203,13 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<numb
     console.error(reporting);
     return EXIT.invalid;
   }
+  if (flags.baseline !== undefined && flags.variants !== undefined) {
+    console.error('--baseline compares one run with one baseline: run the variants without it, then `faultline compare` the runs you mean');
+    return EXIT.invalid;
+  }
+  // Read before anything runs: a bad path costs no run, and reports/<scenario> means the latest run before this one.
+  const baseline = flags.baseline === undefined ? undefined : await readBaseline(flags.baseline);
+  if (flags.baseline !== undefined && baseline === undefined) return EXIT.invalid;
   const sig = interruptible();
   let code: number = EXIT.pass;
   try {
@@ -230,6 +242,11 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<numb
         await reportRun(run.result, run.files, reporting);
         // The CI gate (format.ts's outcome): a broken twin that failed as expected exits 0, as its junit.xml passes.
         code = Math.max(code, exitCodeOf(run.result, sig.interrupted()));
+        // A regression against the baseline exits 1 as a breached SLO does; the larger code wins (2 bad baseline, 130 interrupted). An aborted run is not compared.
+        if (baseline && run.result.status === 'completed') {
+          if (baseline.result.scenario.name === scenario.name) code = Math.max(code, await compareWithBaseline(baseline, run.result, run.dir, { confidence: flags.confidence ?? 0.99 }, reporting.human));
+          else reporting.human.write(`${scenario.name}: not compared: the baseline is a run of "${baseline.result.scenario.name}"\n`);
+        }
       } catch (err) {
         if (!(err instanceof EnvironmentError)) throw err;
         console.error(`${scenario.name}: the environment did not start: ${err.message}`);

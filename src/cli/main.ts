@@ -13,6 +13,8 @@ import { herdCommand } from './herd.ts';
 import { packageVersion } from './version.ts';
 import { exit } from './exit.ts';
 import { simCommand } from './sim.ts';
+import { compareCommand, confidence } from './compare.ts';
+import { DEFAULT_CONFIDENCE } from '../compare/index.ts';
 import { variantNamesFlag } from './variants.ts';
 import { bin, override, reporter, REPORTER_HELP, seed, variable } from './flags.ts';
 
@@ -56,6 +58,8 @@ scenarioOptions(program
   .option('--bin <duration>', "keep upstream arrivals in bins this wide (result.json series.upstreamFine, the report's herd chart), e.g. 10ms; default: the finest bin the SLOs name, else none", bin)
   .option('--variants [names]', "also run each scenario's variants (all, or those named: a,b), one after the other after the base; one table and a comparison page (exit 0 only if every run met its expectation)", variantNamesFlag)
   .option('--reporter <names>', REPORTER_HELP, reporter)
+  .option('--baseline <path>', 'after the run, compare it with this run (result.json, run folder, or reports/<scenario> for its latest run); compare.json and compare.html go into the run folder; a regression exits 1 as a breached SLO does')
+  .option('--confidence <level>', 'with --baseline: family-wise confidence of a "worse" verdict', confidence, DEFAULT_CONFIDENCE)
   .action(async (files: string[], o) => exit(await runCommand(files, o)));
 
 scenarioOptions(program
@@ -103,6 +107,7 @@ program
   .action(async (o) => toxiproxyCommand(o));
 
 simCommand(program);
+compareCommand(program);
 herdCommand(program);
 
 try {

@@ -112,6 +112,25 @@ export interface RunResult {
   /** The target's metrics at the end of the run (last scrape): the reference router's, or those of a service's `target.metrics` endpoint. */
   routerMetrics: MetricSample[];
   environment: { node: string; toxiproxy: string; seed: number; host: string };
+  /**
+   * Every client request, packed (src/model/samples.ts: `encodeSamples`, `decodeSamples`): due
+   * time, latency, status and success, for `faultline compare` to test the tail, the shape and
+   * the error proportion against a baseline. Absent in results written before it existed.
+   */
+  samples?: RequestSamples;
+}
+
+/**
+ * A run's requests in due order, each stream base64 of LEB128 varints: `due` the due times in
+ * ms, delta-coded; `latency` ms × 100 (0.01 ms); `status` (status × 2 + failed, run length)
+ * pairs, `failed` 1 for a request that was not a success.
+ */
+export interface RequestSamples {
+  encoding: 'varint-base64-v1';
+  count: number;
+  due: string;
+  latency: string;
+  status: string;
 }
 
 /** One SLO's verdict: what was measured, against what, over which window, from how many samples. */

@@ -10,6 +10,7 @@ import { RESULT_FORMAT_VERSION } from '../model/result.ts';
 import type { RunData } from '../model/run.ts';
 import type { Scenario } from '../model/scenario.ts';
 import { isSuccess } from '../model/success.ts';
+import { encodeSamples } from '../model/samples.ts';
 import { evaluateSlos, finestHerdBin, summarizeLatency, type Breach } from '../slo/index.ts';
 import { providerEndpoints, runWarnings } from './warnings.ts';
 
@@ -86,6 +87,8 @@ export function buildResult(scenario: Scenario, data: RunData, facts: RunFacts):
     series,
     routerMetrics: data.scrapes.at(-1)?.samples ?? [],
     environment: facts.environment,
+    // Every request, packed, for `faultline compare` (src/compare).
+    samples: encodeSamples(data.requests),
   };
 }
 
