@@ -36,6 +36,13 @@ export interface UpstreamRecord {
   endpoint: string;
   /** What the provider answered (0 if it hung or the connection was cut). */
   status: number;
+  /**
+   * How long the provider took, ms from the request's arrival to its answer's end (or the
+   * connection's close): upstream latency at the provider, the ground truth whatever the
+   * service under test is (a network toxic in front, in Toxiproxy, is not in it). Absent in
+   * records made before it was kept.
+   */
+  ms?: number;
 }
 
 /**

@@ -32,7 +32,8 @@ describe('buildResult', () => {
     expect(r.load).toMatchObject({ requests: 100, availability: 0.95, throughput: 10 });
     expect(r.upstream).toEqual([{ provider: 'joke', region: undefined, endpoint: 'GET /', requests: 2, byStatus: { 200: 1, 503: 1 } }]);
     expect(r.providers).toMatchObject([{ name: 'joke', requests: 2 }]);
-    expect(r.environment).toEqual(facts().environment);
+    // The driver's own lag (sent − due) is added to the environment: these requests went out when due.
+    expect(r.environment).toEqual({ ...facts().environment, driverLag: { p50: 0, p99: 0, max: 0 } });
   });
 
   it('an aborted run fails whatever its SLOs said, and says why', () => {

@@ -4,7 +4,8 @@
  * same `RunResult`, whoever produced the data (a live run, src/run/run.ts; a replayed or
  * simulated one).
  */
-import { buildSeries, fineBins } from '../collect/series.ts';
+import { routerSeries } from '../collect/router-series.ts';
+import { buildSeries, fineBins, latencyHistogram, percentileMs, recordLatency } from '../collect/series.ts';
 import type { ProviderEndpoint, RunResult } from '../model/result.ts';
 import { RESULT_FORMAT_VERSION } from '../model/result.ts';
 import type { RunData } from '../model/run.ts';
@@ -50,11 +51,13 @@ export function buildResult(scenario: Scenario, data: RunData, facts: RunFacts):
   const series = buildSeries(data.requests, data.upstream, data.durationMs);
   const binMs = facts.binMs ?? finestHerdBin(scenario.slos);
   if (binMs !== undefined) series.upstreamFine = fineBins(data, series.t.length * 1000, binMs);
+  const router = routerSeries(data.scrapes, series.t.length, scenario.report?.metrics);
+  if (router) series.router = router;
   return {
     formatVersion: RESULT_FORMAT_VERSION,
     runId,
     mode: facts.mode,
-    scenario: { name: scenario.name, file: scenario.file, description: scenario.description },
+    scenario: { name: scenario.name, file: scenario.file, description: scenario.description, ...(scenario.source && { source: scenario.source }) },
     startedAt: new Date(data.startedAt).toISOString(),
     durationMs: data.durationMs,
     status: abortReason === undefined ? 'completed' : 'aborted',
@@ -77,7 +80,15 @@ export function buildResult(scenario: Scenario, data: RunData, facts: RunFacts):
     faults: data.faults,
     series,
     routerMetrics: data.scrapes.at(-1)?.samples ?? [],
-    environment: facts.environment,
+    environment: { ...facts.environment, ...driverLag(data) },
   };
+}
+
+/** How late the load driver sent its requests (sent − due): large against the latencies measured, and faultline itself was the bottleneck. */
+function driverLag(data: RunData): { driverLag?: RunResult['environment']['driverLag'] } {
+  if (data.requests.length === 0) return {};
+  const h = latencyHistogram();
+  for (const r of data.requests) recordLatency(h, r.sent - r.due);
+  return { driverLag: { p50: percentileMs(h, 50)!, p99: percentileMs(h, 99)!, max: percentileMs(h, 100)! } };
 }
 

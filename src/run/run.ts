@@ -1,4 +1,4 @@
-import { hostname } from 'node:os';
+import { cpus, hostname, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { mkdir, readdir, rmdir } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -94,6 +94,8 @@ export async function executeRun(scenario: Scenario, opts: RunOptions): Promise<
   );
   // The run's folder exists from the start: a command target's logs go there.
   // A run id given by the caller is used as is (an existing folder is an error); ours is re-drawn if taken.
+  // The host's load before anything of the run starts, beside the one at its end (the environment in the report).
+  const loadStart = loadavg();
   const { dir, runId: finalId } = await createRunDir(join(opts.reportsDir, scenario.name), runId, opts.runId ? undefined : () => makeRunId(clock.now()));
   let env: Environment;
   try {
@@ -154,7 +156,7 @@ export async function executeRun(scenario: Scenario, opts: RunOptions): Promise<
     mode: 'live',
     abortReason: aborted ? (abortReason ?? 'interrupted') : undefined,
     endpoints: env.providers,
-    environment: { node: process.version, toxiproxy: env.toxiproxy, seed: scenario.seed, host: hostname() },
+    environment: { node: process.version, toxiproxy: env.toxiproxy, seed: scenario.seed, host: hostname(), hostLoad: { cpus: cpus().length, start: loadStart, end: loadavg() } },
     ...(opts.binMs !== undefined && { binMs: opts.binMs }),
   });
   const result = { ...built, warnings: [...built.warnings, ...targetProblems] };

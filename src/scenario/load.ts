@@ -82,12 +82,34 @@ export const fileContext: ScenarioContext = { fileExists: isFile, dirExists: isD
 export function parseScenario(text: string, file: string, ctx: ScenarioContext, options: ScenarioLoadOptions = {}): ScenarioLoaded {
   const first = inspectYaml(text, file, ScenarioSchema, inspectOptions(file, options));
   const base = settle(first, file, ctx, options);
-  if (!first.wellFormed || !Array.isArray(rec(first.value)?.variants)) return base;
+  if (!first.wellFormed || !Array.isArray(rec(first.value)?.variants)) return withSource(base, text, options);
   // Each variant: the file read again, its settings applied after the overrides, then every check.
-  return withVariants(base, first, file, {
-    inspect: (prepare) => inspectYaml(text, file, ScenarioSchema, inspectOptions(file, options, prepare)),
-    settle: (r, router) => settle(r, file, ctx.routerConfig ? { ...ctx, routerConfig: (abs) => ctx.routerConfig!(abs, router) } : ctx, options),
-  });
+  return withSource(
+    withVariants(base, first, file, {
+      inspect: (prepare) => inspectYaml(text, file, ScenarioSchema, inspectOptions(file, options, prepare)),
+      settle: (r, router) => settle(r, file, ctx.routerConfig ? { ...ctx, routerConfig: (abs) => ctx.routerConfig!(abs, router) } : ctx, options),
+    }),
+    text,
+    options,
+  );
+}
+
+/** The scenario as run, for the report: the text as written and what changed it (variables by name only: their values may be secrets). */
+function withSource(loaded: ScenarioLoaded, text: string, options: ScenarioLoadOptions): ScenarioLoaded {
+  if (!loaded.ok) return loaded;
+  const o = options.overrides;
+  const overrides = hasOverrides(o) ? { ...(o.duration !== undefined && { duration: o.duration }), ...(o.rate !== undefined && { rate: o.rate }), ...(o.seed !== undefined && { seed: o.seed }) } : undefined;
+  const vars = Object.keys(options.vars ?? {});
+  const source = { text, ...(overrides && { overrides }), ...(vars.length > 0 && { vars }) };
+  const s = loaded.scenario;
+  return {
+    ok: true,
+    scenario: {
+      ...s,
+      source,
+      ...(s.variants && { variants: s.variants.map((v) => ({ ...v, scenario: { ...v.scenario, source: { ...source, variant: { name: v.name, set: v.set } } } })) }),
+    },
+  };
 }
 
 function inspectOptions(file: string, options: ScenarioLoadOptions, then?: (value: unknown, locate: Locate) => ConfigIssue[]): InspectOptions {
@@ -394,6 +416,7 @@ export function normalizeScenario(raw: ScenarioFile, file: string): Scenario {
     load,
     faults: (raw.faults ?? []).map((f) => withTiming(normalizeFault(f, load.durationMs), f, load.durationMs)),
     slos: raw.slos.map((s) => ({ name: s.name, expr: s.expr, window: normalizeWindow(s.window) })),
+    ...(raw.report && { report: { metrics: [...raw.report.metrics] } }),
   };
 }
 
