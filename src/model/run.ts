@@ -68,6 +68,8 @@ export interface FaultSwitch {
   endedEarly?: true;
   /** A ramped fault: the parameter that moves, and every step, step 0 being the switch-on. */
   ramp?: FaultRamp;
+  /** What it does to whom, with its parameters (`stripe@eu blackhole`, `joke 503 at 30 %`): set in the result, for the report's fault bands. */
+  label?: string;
 }
 
 /**

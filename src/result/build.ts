@@ -12,6 +12,7 @@ import type { RunData } from '../model/run.ts';
 import type { Scenario } from '../model/scenario.ts';
 import { isSuccess } from '../model/success.ts';
 import { evaluateSlos, finestHerdBin, summarizeLatency } from '../slo/index.ts';
+import { faultLabel } from './fault-label.ts';
 import { providerEndpoints, runWarnings } from './warnings.ts';
 
 /** What the result states beyond the data: who the run was, how it ended, where its providers were. */
@@ -77,7 +78,10 @@ export function buildResult(scenario: Scenario, data: RunData, facts: RunFacts):
     providers: providerEndpoints(facts.endpoints, data.upstream),
     warnings: runWarnings(scenario, data.upstream, facts.endpoints, { completed: abortReason === undefined }),
     upstream: [...upstream.values()].sort((a, b) => a.provider.localeCompare(b.provider) || (a.region ?? '').localeCompare(b.region ?? '')),
-    faults: data.faults,
+    faults: data.faults.map((f) => {
+      const spec = scenario.faults.find((s) => s.name === f.fault);
+      return spec ? { ...f, label: faultLabel(spec) } : f;
+    }),
     series,
     routerMetrics: data.scrapes.at(-1)?.samples ?? [],
     environment: { ...facts.environment, ...driverLag(data) },
