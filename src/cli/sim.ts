@@ -10,6 +10,7 @@ import { formatIssues } from '../config/issues.ts';
 import { formatDuration } from '../core/units.ts';
 import { simulateScenario, validateScenario } from '../api.ts';
 import { formatSummary } from '../report/summary.ts';
+import { writeIndex } from '../report/index-page.ts';
 import { writeReports } from '../report/reporter.ts';
 import { createRunDir } from '../run/run.ts';
 import { SimUnsupportedError, type SimOutcome } from '../sim/index.ts';
@@ -106,5 +107,6 @@ async function simOne(scenario: Scenario, flags: SimFlags): Promise<{ result: Ru
   let n = 1;
   const { dir } = await createRunDir(join(resolve(flags.reports), scenario.name), result.runId, () => `${result.runId}-${++n}`);
   const files = await writeReports(result, dir);
+  await writeIndex(resolve(flags.reports)).catch((err) => console.error(`could not rebuild the reports index: ${err instanceof Error ? err.message : String(err)}`));
   return { result, stats, dir, files };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MetricSample, MetricScrape } from '../model/run.ts';
-import { bucketQuantile, routerSeries } from './router-series.ts';
+import { bucketQuantile } from '../model/buckets.ts';
+import { routerSeries } from './router-series.ts';
 
 const sample = (name: string, value: number, labels: Record<string, string> = {}): MetricSample => ({ name, labels, value });
 const scrape = (t: number, samples: MetricSample[], declared: string[] = []): MetricScrape => ({ t, samples, declared });

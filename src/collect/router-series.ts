@@ -11,6 +11,7 @@
  * rather than doubling one. Gauges are the value scraped in the second.
  */
 import type { RouterSeries } from '../model/result.ts';
+import { bucketQuantile } from '../model/buckets.ts';
 import type { MetricSample, MetricScrape } from '../model/run.ts';
 
 const BUCKET_MS = 1000;
@@ -129,27 +130,6 @@ function breakerSeries(scrapes: readonly MetricScrape[], n: number): Record<stri
     });
   }
   return out;
-}
-
-/** A quantile (0–1) from cumulative histogram bucket counts, interpolated inside the bucket as Prometheus' histogram_quantile does; null with no observations. */
-export function bucketQuantile(buckets: readonly { le: number; count: number }[], q: number): number | null {
-  const sorted = [...buckets].sort((a, b) => a.le - b.le);
-  const total = sorted.at(-1)?.count ?? 0;
-  if (total <= 0) return null;
-  const rank = q * total;
-  let prevLe = 0;
-  let prevCount = 0;
-  for (const b of sorted) {
-    if (b.count >= rank) {
-      // Past the last finite bound nothing is known but the bound itself.
-      if (!Number.isFinite(b.le)) return prevLe;
-      const inBucket = b.count - prevCount;
-      return inBucket <= 0 ? b.le : prevLe + (b.le - prevLe) * ((rank - prevCount) / inBucket);
-    }
-    prevLe = b.le;
-    prevCount = b.count;
-  }
-  return prevLe;
 }
 
 /** A histogram family's p50 and p99 per second (seconds as the histogram counts them), over every label set but `le`, from its buckets' increase. */

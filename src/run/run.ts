@@ -12,6 +12,7 @@ import type { LoadProgress, LoadResult } from '../load/types.ts';
 import { planFaults } from '../faults/plan.ts';
 import { primeFaults, startTimeline, type Timeline } from '../faults/timeline.ts';
 import type { ProviderEndpoint, RunResult } from '../model/result.ts';
+import { writeIndex } from '../report/index-page.ts';
 import { writeReports } from '../report/reporter.ts';
 import { endpointKey, EnvironmentError, startEnvironment, type Environment } from './environment.ts';
 import { buildResult } from '../result/build.ts';
@@ -161,6 +162,7 @@ export async function executeRun(scenario: Scenario, opts: RunOptions): Promise<
   });
   const result = { ...built, warnings: [...built.warnings, ...targetProblems] };
   const files = await writeReports(result, dir);
+  await writeIndex(opts.reportsDir).catch((err) => opts.onWarning?.(`could not rebuild ${opts.reportsDir}/index.html: ${err instanceof Error ? err.message : String(err)}`));
   // The service's own logs, beside the reports.
   return { result, dir, files: [...files, ...env.logs] };
 }
