@@ -59,6 +59,8 @@ export interface ThresholdLine {
   y: number;
   /** `p99 < 400ms`, beside the line. */
   label: string;
+  /** The label's offset from the line (above it, or below when another label is in the way). */
+  dy: number;
   labelX: number;
   /** The SLO broke: drawn in the failure colour. */
   failed: boolean;
@@ -353,18 +355,31 @@ function latencyPercentile(slo: SloVerdict): string | null {
 /** Each SLO `pick` takes, as a threshold line over its window at the height `pick` gives (in the chart's units). */
 function thresholdLines(slos: readonly SloVerdict[], f: Frame, y: (v: number) => number, pick: (slo: SloVerdict) => number | null): ThresholdLine[] {
   const out: ThresholdLine[] = [];
+  // Label boxes placed so far (right-aligned at labelX, text above the line): a label that
+  // would overlap one moves down below its line, then further, so none writes over another.
+  const placed: { x0: number; x1: number; top: number; bottom: number }[] = [];
+  const LABEL_H = 13;
   for (const slo of slos) {
     const v = pick(slo);
     if (v === null || slo.range === null || !Number.isFinite(v)) continue;
     const x1 = f.x(slo.range[0] / 1000);
     const x2 = Math.max(f.x(slo.range[1] / 1000), x1 + 1);
     const at = round1(Math.min(Math.max(y(v), f.plot.y), f.plot.bottom));
+    const label = `${slo.expression}${slo.passed ? '' : ' ✗'}`;
+    const labelX = round1(Math.max(f.plot.x + 2, x2 - 4));
+    const width = label.length * CHAR_PX;
+    let dy = -4;
+    const box = () => ({ x0: labelX - width, x1: labelX, top: at + dy - LABEL_H + 3, bottom: at + dy + 3 });
+    const clash = () => placed.some((p) => p.x0 < box().x1 && box().x0 < p.x1 && p.top < box().bottom && box().top < p.bottom);
+    for (let tries = 0; clash() && tries < 6; tries++) dy = tries === 0 ? LABEL_H : dy + LABEL_H;
+    placed.push(box());
     out.push({
       x1,
       x2,
       y: at,
-      label: `${slo.expression}${slo.passed ? '' : ' ✗'}`,
-      labelX: round1(Math.max(f.plot.x + 2, x2 - 4)),
+      dy,
+      label,
+      labelX,
       failed: !slo.passed,
       title: `SLO ${slo.name}: ${slo.expression} over ${slo.window} — ${slo.passed ? 'held' : 'broke'}`,
     });
@@ -576,11 +591,22 @@ export function namedMetricCharts(series: RunSeries, durationMs: number, faults:
       f,
       histogram ? 'value (the histogram’s unit)' : counter ? 'per second' : 'value',
     );
-    const values = finite(keys.flatMap((k) => metrics[k]!.filter((_, i) => series.t[i]! < f.seconds)));
-    const max = Math.max(0, ...values);
-    const ticks = linearTicks(max > 0 ? max : 1, 5);
-    const y = (v: number) => f.plot.bottom - (v / ticks.at(-1)!) * f.plot.height;
-    chart.yTicks = ticks.map((v) => ({ pos: round1(y(v)), label: String(v) }));
+    // A histogram in seconds (the Prometheus convention the name states) is drawn in ms, on the latency charts' axis.
+    const toMs = histogram && name.endsWith('_seconds');
+    const rows = Object.fromEntries(keys.map((k) => [k, toMs ? metrics[k]!.map((v) => (v === null ? null : v * 1000)) : metrics[k]!]));
+    const values = finite(keys.flatMap((k) => rows[k]!.filter((_, i) => series.t[i]! < f.seconds)));
+    let y: (v: number) => number;
+    if (toMs) {
+      const axis = msAxis(values, f, {});
+      y = axis.y;
+      chart.yTicks = axis.ticks;
+      chart.yLabel = axis.log ? 'ms, log scale' : 'ms';
+    } else {
+      const max = Math.max(0, ...values);
+      const ticks = linearTicks(max > 0 ? max : 1, 5);
+      y = (v: number) => f.plot.bottom - (v / ticks.at(-1)!) * f.plot.height;
+      chart.yTicks = ticks.map((v) => ({ pos: round1(y(v)), label: String(v) }));
+    }
     chart.empty = values.length === 0;
     if (keys.length === 0) chart.notes = [`the target's /metrics never showed ${name}`];
     const bucket = bucketWidth(series);
@@ -588,7 +614,7 @@ export function namedMetricCharts(series: RunSeries, durationMs: number, faults:
       const colour = SERIES_COLOURS[i % SERIES_COLOURS.length]!;
       const label = k === name ? name : k.slice(name.length).replace(/^:/, '');
       chart.legend.push({ name: label, colour, kind: 'line' });
-      chart.lines.push({ name: k, colour, d: linePath(series.t, metrics[k]!, bucket, f.x, y, f.seconds) });
+      chart.lines.push({ name: k, colour, d: linePath(series.t, rows[k]!, bucket, f.x, y, f.seconds) });
     });
     return chart;
   });

@@ -3,13 +3,13 @@ import { completedRun } from './testing.ts';
 import { verdictBanner } from './verdict.ts';
 
 describe('verdictBanner', () => {
-  it('says what broke, grouped by the window it broke in, in the order the windows opened', () => {
+  it('says what broke, grouped by the window it broke in: fault windows in the order they opened, the whole run last', () => {
     const run = completedRun();
     run.slos[0]!.passed = false;
     run.slos[0]!.value = 0.971;
     run.slos[0]!.threshold = 0.99;
     expect(verdictBanner(run).text).toBe(
-      'FAIL — 2 of 6 SLOs broke over the whole run: availability 97.1 % < 99 %; during stripe-eu-down (stripe@eu 503, 5.0 s–15.0 s): p99 latency during outage 612.4ms ≥ 400ms',
+      'FAIL — 2 of 6 SLOs broke during stripe-eu-down (stripe@eu 503, 5.0 s–15.0 s): p99 latency during outage 612.4ms ≥ 400ms; and over the whole run: availability 97.1 % < 99 %',
     );
   });
 

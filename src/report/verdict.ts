@@ -48,14 +48,13 @@ function broke(slo: SloVerdict): string {
   return `${slo.name} ${pair.value} ${BROKEN[slo.comparator]} ${pair.threshold}`;
 }
 
-/** What broke, window by window, in the order the windows opened. */
+/** What broke, window by window: the fault windows in the order they opened, the whole run last (it says least about when). */
 function whatBroke(result: RunResult, failed: SloVerdict[]): string {
   const groups = new Map<string, SloVerdict[]>();
   for (const s of failed) groups.set(s.window, [...(groups.get(s.window) ?? []), s]);
-  return [...groups.values()]
-    .sort((a, b) => (a[0]!.range?.[0] ?? Infinity) - (b[0]!.range?.[0] ?? Infinity))
-    .map((slos) => `${when(slos[0]!.window, slos[0]!.range, result)}: ${slos.map(broke).join(', ')}`)
-    .join('; ');
+  const start = (slos: SloVerdict[]) => (slos[0]!.window === 'run' ? Infinity : (slos[0]!.range?.[0] ?? Infinity));
+  const parts = [...groups.values()].sort((a, b) => start(a) - start(b)).map((slos) => `${when(slos[0]!.window, slos[0]!.range, result)}: ${slos.map(broke).join(', ')}`);
+  return parts.length > 1 ? `${parts.slice(0, -1).join('; ')}; and ${parts.at(-1)}` : parts.join('');
 }
 
 /** The faults that switched on, as `stripe-eu-down (stripe@eu 503, 5.0 s–15.0 s)`, for a pass: what the SLOs held through. */
