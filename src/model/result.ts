@@ -134,7 +134,17 @@ export interface RunResult {
    */
   warnings: string[];
   /** Requests each provider received in the whole run, with the split by status. */
-  upstream: { provider: string; region?: string; endpoint: string; requests: number; byStatus: Record<string, number> }[];
+  upstream: {
+    provider: string;
+    region?: string;
+    endpoint: string;
+    requests: number;
+    byStatus: Record<string, number>;
+    /** The paths actually called through this endpoint, most called first (at most 5), when any differs from `endpoint` (a pattern like `GET /api/*`). */
+    paths?: { path: string; requests: number }[];
+    /** How many other paths were called beyond those listed. */
+    otherPaths?: number;
+  }[];
   faults: FaultSwitch[];
   series: RunSeries;
   /** The target's metrics at the end of the run (last scrape): the reference router's, or those of a service's `target.metrics` endpoint. */

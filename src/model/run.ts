@@ -32,8 +32,10 @@ export interface UpstreamRecord {
   t: number;
   provider: string;
   region?: string;
-  /** The handler's route, e.g. `GET /joke`. */
+  /** The handler's route, e.g. `GET /joke` (the fixture's pattern, `GET /api/*`, for a handler that matches many paths). */
   endpoint: string;
+  /** The method and path actually called, query left out: `GET /api/users/7`. Absent in records made before it was kept. */
+  path?: string;
   /** What the provider answered (0 if it hung or the connection was cut). */
   status: number;
   /**

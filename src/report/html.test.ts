@@ -81,6 +81,14 @@ describe('report.html', () => {
     expect(page).not.toContain('<img src=x>');
   });
 
+  it('names endpoints by the paths called, the fixture pattern that matched beneath', () => {
+    const run = completedRun();
+    run.upstream[0] = { ...run.upstream[0]!, endpoint: 'GET /api/*', paths: [{ path: 'GET /api/users/7', requests: 200 }, { path: 'GET /api/orders', requests: 47 }], otherPaths: 3 };
+    const out = renderHtml(run);
+    expect(out).toContain('<code>GET /api/users/7</code> <span class="muted">×200</span><br><code>GET /api/orders</code> <span class="muted">×47</span><br><span class="muted">and 3 other paths</span>');
+    expect(out).toContain("matched by the fixture's <code>GET /api/*</code>");
+  });
+
   it('shows the warnings prominently', () => {
     expect(html).not.toContain('id="warnings"');
     const run = completedRun();

@@ -41,12 +41,24 @@ export function buildResult(scenario: Scenario, data: RunData, facts: RunFacts):
   // The one definition of success (src/model/success.ts), so the summary's availability is the SLO's.
   const successes = data.requests.filter(isSuccess).length;
   const upstream = new Map<string, RunResult['upstream'][number]>();
+  const paths = new Map<string, Map<string, number>>();
   for (const u of data.upstream) {
     const key = `${u.provider}\u0000${u.region ?? ''}\u0000${u.endpoint}`;
     let row = upstream.get(key);
     if (!row) upstream.set(key, (row = { provider: u.provider, region: u.region, endpoint: u.endpoint, requests: 0, byStatus: {} }));
     row.requests++;
     row.byStatus[u.status] = (row.byStatus[u.status] ?? 0) + 1;
+    if (u.path !== undefined) {
+      const called = paths.get(key) ?? new Map<string, number>();
+      paths.set(key, called.set(u.path, (called.get(u.path) ?? 0) + 1));
+    }
+  }
+  for (const [key, called] of paths) {
+    const row = upstream.get(key)!;
+    if ([...called.keys()].every((p) => p === row.endpoint)) continue;
+    const sorted = [...called].sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
+    row.paths = sorted.slice(0, 5).map(([path, requests]) => ({ path, requests }));
+    if (sorted.length > 5) row.otherPaths = sorted.length - 5;
   }
   const load = scenario.load;
   const series = buildSeries(data.requests, data.upstream, data.durationMs);
