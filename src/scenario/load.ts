@@ -20,7 +20,7 @@ import { closest } from '../core/suggest.ts';
 import { lookupIn } from '../config/interpolate.ts';
 import { localFiles, parseRouterConfig, routerMetricNames, type RouterConfig, type RouterLoadOptions } from '../router/index.ts';
 import { applyOverridesToDocument, explainOverrides, hasOverrides, type ScenarioOverrides } from './overrides.ts';
-import { checkRouterProviders, checkSloMetrics } from './target-checks.ts';
+import { checkReportMetrics, checkRouterProviders, checkSloMetrics, type Exported } from './target-checks.ts';
 import { DURATION_PATTERN, formatDuration, parseDuration, parseRate, RATE_PATTERN } from '../core/units.ts';
 import { parseSlo, valueNodes } from '../slo/index.ts';
 import type { LoadSpec, RequestSpec, Scenario } from '../model/scenario.ts';
@@ -155,17 +155,16 @@ function checkAgainstTarget(doc: unknown, file: string, locate: Locate, ctx: Sce
     if (!ctx.routerConfig || !ctx.fileExists(config)) return [];
     const loaded = ctx.routerConfig(config);
     if (!loaded.ok) return loaded.issues;
-    return [
-      ...checkRouterProviders(doc, file, locate, loaded, router),
-      ...checkSloMetrics(doc, file, locate, { kind: 'known', names: routerMetricNames(), what: "the reference router's /metrics has no such metric" }),
-    ];
+    const known: Exported = { kind: 'known', names: routerMetricNames(), what: "the reference router's /metrics has no such metric" };
+    return [...checkRouterProviders(doc, file, locate, loaded, router), ...checkSloMetrics(doc, file, locate, known), ...checkReportMetrics(doc, file, locate, known)];
   }
   // A service of the user's: its metrics are known only once it runs, if it has an endpoint at all.
   if (target.metrics !== undefined) return checkSloMetrics(doc, file, locate, { kind: 'unknown' });
-  return checkSloMetrics(doc, file, locate, {
+  const none: Exported = {
     kind: 'none',
     hint: 'the target has no metrics endpoint to read it from (add `target.metrics: /metrics` for a service that exports Prometheus metrics)',
-  });
+  };
+  return [...checkSloMetrics(doc, file, locate, none), ...checkReportMetrics(doc, file, locate, none)];
 }
 
 function isDir(p: string): boolean {
