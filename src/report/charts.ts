@@ -368,11 +368,14 @@ function thresholdLines(slos: readonly SloVerdict[], f: Frame, y: (v: number) =>
     const label = `${slo.expression}${slo.passed ? '' : ' ✗'}`;
     const labelX = round1(Math.max(f.plot.x + 2, x2 - 4));
     const width = label.length * CHAR_PX;
-    let dy = -4;
-    const box = () => ({ x0: labelX - width, x1: labelX, top: at + dy - LABEL_H + 3, bottom: at + dy + 3 });
-    const clash = () => placed.some((p) => p.x0 < box().x1 && box().x0 < p.x1 && p.top < box().bottom && box().top < p.bottom);
-    for (let tries = 0; clash() && tries < 6; tries++) dy = tries === 0 ? LABEL_H : dy + LABEL_H;
-    placed.push(box());
+    // Above the line first, then stacked higher, then below it: the first place inside the plot that no other label takes.
+    const box = (dy: number) => ({ x0: labelX - width, x1: labelX, top: at + dy - LABEL_H + 3, bottom: at + dy + 3 });
+    const free = (dy: number) => {
+      const b = box(dy);
+      return b.top >= f.plot.y - 2 && b.bottom <= f.plot.bottom && !placed.some((p) => p.x0 < b.x1 && b.x0 < p.x1 && p.top < b.bottom && b.top < p.bottom);
+    };
+    const dy = [-4, -4 - LABEL_H, -4 - 2 * LABEL_H, LABEL_H, 2 * LABEL_H, -4 - 3 * LABEL_H].find(free) ?? -4;
+    placed.push(box(dy));
     out.push({
       x1,
       x2,
