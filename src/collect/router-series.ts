@@ -147,7 +147,8 @@ function histogramSeries(scrapes: readonly MetricScrape[], n: number, family: st
         les.map(({ le, bound }) => ({ le: bound, count: rows.get(le)![i]! })),
         q,
       );
-      return v === null ? null : round(v);
+      // Significant digits, not decimals: a histogram in seconds holds sub-millisecond values.
+      return v === null ? null : +v.toPrecision(4);
     });
   return { p50: at(0.5), p99: at(0.99) };
 }
