@@ -73,6 +73,18 @@ describe('writeIndex', () => {
     expect(latest).toContain('url=r1/report.html');
   });
 
+  it('reads a result again when it changed, and drops one that is gone, though it keeps what it read', async () => {
+    await put('pay/a', run('pay', '2026-01-01T10:00:00.000Z', { verdict: 'pass' }));
+    await put('pay/b', run('pay', '2026-01-02T10:00:00.000Z', { verdict: 'pass' }));
+    await writeIndex(root);
+    expect(JSON.parse(await readFile(join(root, '.faultline-index.json'), 'utf8'))).toHaveProperty(['pay/a/result.json', 'row', 'kind'], 'pass');
+    await put('pay/a', { ...run('pay', '2026-01-01T10:00:00.000Z'), abortReason: 'a longer file, so its size changed', status: 'aborted' });
+    await rm(join(root, 'pay', 'b'), { recursive: true });
+    const html = await readFile(await writeIndex(root), 'utf8');
+    expect([...html.matchAll(/data-kind="([^"]+)"/g)].map((m) => m[1])).toEqual(['aborted']);
+    expect(Object.keys(JSON.parse(await readFile(join(root, '.faultline-index.json'), 'utf8')))).toEqual(['pay/a/result.json']);
+  });
+
   it('follows no symlinks (a loop cannot trap it) and says so when there is nothing yet', async () => {
     await mkdir(join(root, 'a'));
     await symlink(root, join(root, 'a', 'loop'));

@@ -102,19 +102,38 @@ function rowOf(root: string, file: string, text: string, hasReport: boolean): In
   };
 }
 
-/** Every run under `root`, newest first (by start time, then run id). */
-export async function collectRuns(root: string): Promise<IndexRow[]> {
+/**
+ * What the last rebuild read, by result.json path with its size and mtime: a result.json is
+ * written once, so a folder of a thousand runs is not parsed again after every run.
+ */
+const CACHE_FILE = '.faultline-index.json';
+type Cache = Record<string, { size: number; mtimeMs: number; hasReport: boolean; row: IndexRow | null }>;
+
+/** Every run under `root`, newest first (by start time, then run id); `cache` (read and updated) spares parsing unchanged files. */
+export async function collectRuns(root: string, cache: Cache = {}): Promise<IndexRow[]> {
   const rows: IndexRow[] = [];
+  const seen = new Set<string>();
   for (const file of await findResults(root)) {
-    const text = await readFile(file, 'utf8').catch(() => null);
-    if (text === null) continue;
+    const key = relative(root, file).split(sep).join('/');
+    seen.add(key);
+    const info = await stat(file).catch(() => null);
+    if (!info) continue;
     const hasReport = await stat(join(dirname(file), 'report.html')).then(
       (s) => s.isFile(),
       () => false,
     );
+    const hit = cache[key];
+    if (hit && hit.size === info.size && hit.mtimeMs === info.mtimeMs && hit.hasReport === hasReport) {
+      if (hit.row) rows.push(hit.row);
+      continue;
+    }
+    const text = await readFile(file, 'utf8').catch(() => null);
+    if (text === null) continue;
     const row = rowOf(root, file, text, hasReport);
+    cache[key] = { size: info.size, mtimeMs: info.mtimeMs, hasReport, row };
     if (row) rows.push(row);
   }
+  for (const key of Object.keys(cache)) if (!seen.has(key)) delete cache[key];
   return rows.sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.runId.localeCompare(a.runId) || a.dir.localeCompare(b.dir));
 }
 
@@ -206,7 +225,11 @@ async function writeAtomically(file: string, text: string): Promise<void> {
  *   await writeIndex('reports'); // reports/index.html, reports/<scenario>/latest.html
  */
 export async function writeIndex(reportsDir: string, now: () => Date = () => new Date()): Promise<string> {
-  const rows = await collectRuns(reportsDir);
+  const cacheFile = join(reportsDir, CACHE_FILE);
+  const cache = await readFile(cacheFile, 'utf8')
+    .then((t) => JSON.parse(t) as Cache)
+    .catch(() => ({}) as Cache);
+  const rows = await collectRuns(reportsDir, cache && typeof cache === 'object' ? cache : {});
   const done = new Set<string>();
   for (const r of rows) {
     const file = latestFile(r);
@@ -218,5 +241,7 @@ export async function writeIndex(reportsDir: string, now: () => Date = () => new
   }
   const index = join(reportsDir, 'index.html');
   await writeAtomically(index, renderIndex(rows, now().toISOString()));
+  // Only a speed-up: a cache that cannot be written costs the next rebuild a re-read, nothing else.
+  await writeAtomically(cacheFile, JSON.stringify(cache)).catch(() => {});
   return index;
 }
