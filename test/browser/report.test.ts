@@ -144,6 +144,8 @@ describe.skipIf(!hasChromium)(title, () => {
         await mkdir(ARTIFACTS, { recursive: true });
         await page.screenshot({ path: join(ARTIFACTS, 'report-failing-run.png'), fullPage: true });
         await page.screenshot({ path: join(ARTIFACTS, 'report-failing-run-top.png'), clip: { x: 0, y: 0, width: 1280, height: 2000 }, fullPage: true });
+        // The charts alone, the breaker band among them: when it broke, and what the router did about it.
+        await page.locator('#charts').screenshot({ path: join(ARTIFACTS, 'report-failing-run-charts.png') });
       } finally {
         await page.close();
       }
