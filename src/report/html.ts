@@ -296,7 +296,7 @@ function viewModel(result: RunResult) {
     faults: result.faults.map((f) => ({
       ...f,
       // `outage blackhole`, `error · #2 · ramp rate · cut short`: what the row is, beside the name.
-      kind: [f.label ?? `${f.kind}${f.shape ? ` ${f.shape}` : ''}`, f.occurrence && `#${f.occurrence}`, f.ramp && `ramp ${f.ramp.param}`, f.endedEarly && 'cut short']
+      kind: [`${f.kind}${f.shape ? ` ${f.shape}` : ''}`, f.occurrence && `#${f.occurrence}`, f.ramp && `ramp ${f.ramp.param}`, f.endedEarly && 'cut short']
         .filter(Boolean)
         .join(' · '),
       lagOn: lag(f.scheduledOn, f.on),
