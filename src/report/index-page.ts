@@ -83,7 +83,8 @@ function rowOf(root: string, file: string, text: string, hasReport: boolean): In
   const slos = Array.isArray(r.slos) ? r.slos : [];
   const verdict = r.verdict === 'pass' ? 'pass' : 'fail';
   const expected = r.expected === 'fail' ? 'fail' : 'pass';
-  const aborted = r.status === 'aborted';
+  // Cut short without a verdict (interrupted, crashed); a run an abortOnFail SLO stopped is that SLO's FAIL, as the CI gate reads it.
+  const aborted = r.status === 'aborted' && (r as { abortedOnFail?: unknown }).abortedOnFail === undefined;
   const o = outcome({ verdict, expected });
   return {
     dir: relative(root, dirname(file)).split(sep).join('/'),

@@ -37,6 +37,14 @@ describe('verdictBanner', () => {
     expect(verdictBanner(run)).toMatchObject({ kind: 'aborted', text: 'ABORTED — interrupted by SIGINT, after 8.0 s; the SLOs cannot vouch for a run cut short' });
   });
 
+  it('words a run an abortOnFail SLO stopped as that SLO’s failure, stopped early', () => {
+    const run = { ...completedRun(), status: 'aborted' as const, abortReason: 'SLO p99 latency during outage broke at 6.1 s (abortOnFail)', abortedOnFail: { slo: 'p99 latency during outage', atMs: 6100 } };
+    expect(verdictBanner(run)).toMatchObject({
+      kind: 'fail',
+      text: 'FAIL — 1 of 6 SLOs broke during stripe-eu-down (stripe@eu 503, 5.0 s–15.0 s): p99 latency during outage 612.4ms ≥ 400ms; the run stopped there (SLO p99 latency during outage broke at 6.1 s (abortOnFail))',
+    });
+  });
+
   it('says when an SLO had nothing to judge', () => {
     const run = completedRun();
     run.slos[1]!.value = null;

@@ -69,6 +69,15 @@ function faultsRun(result: RunResult): string {
   return parts.length === 0 ? '' : parts.length === 1 ? parts[0]! : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
 }
 
+/**
+ * Whether the run was cut short without a verdict: interrupted or crashed. A run an
+ * `abortOnFail` SLO stopped (`abortedOnFail`, where results carry it) broke that SLO: a FAIL
+ * that stopped early, as the CI gate (`outcome`) reads it.
+ */
+function cutShort(result: RunResult): boolean {
+  return result.status === 'aborted' && (result as { abortedOnFail?: unknown }).abortedOnFail === undefined;
+}
+
 export function verdictBanner(result: RunResult): VerdictBanner {
   const failed = result.slos.filter((s) => !s.passed);
   const n = result.slos.length;
@@ -76,7 +85,7 @@ export function verdictBanner(result: RunResult): VerdictBanner {
   let kind: string;
   let label: string;
   let detail: string;
-  if (result.status === 'aborted') {
+  if (cutShort(result)) {
     kind = 'aborted';
     label = 'ABORTED';
     const why = result.abortReason ?? 'no reason was recorded';
@@ -91,6 +100,8 @@ export function verdictBanner(result: RunResult): VerdictBanner {
       detail = `a broken twin whose ${n} SLO${n === 1 ? '' : 's'} all held${through ? ` through ${through}` : ''}: they do not catch the fault they are meant to catch`;
     else if (o.kind === 'expected-fail') detail = `a broken twin, caught as intended: ${of} broke ${whatBroke(result, failed)}`;
     else detail = failed.length ? `${of} broke ${whatBroke(result, failed)}` : 'the run failed though every SLO held';
+    // Stopped by an abortOnFail SLO: say so, and why.
+    if (result.status === 'aborted') detail += `; the run stopped there (${result.abortReason ?? 'an abortOnFail SLO broke'})`;
   }
   return { kind, label, detail, text: `${label} — ${detail}` };
 }
