@@ -120,7 +120,8 @@ describe('run --variants (live)', () => {
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/availability +✓ [\d.]+ % +✗ [\d.]+ % ≠/);
-    expect((await readdir(reports)).sort()).toEqual(['joke-variants', 'joke-variants~no-retries']);
+    // Beside the runs' folders: the index over them and its cache (src/report/index-page.ts).
+    expect((await readdir(reports)).sort()).toEqual(['.faultline-index.json', 'index.html', 'joke-variants', 'joke-variants~no-retries']);
     const rows = await rowsIn(join(reports, 'joke-variants'));
     expect(rows.rows.map((x) => [x.name, x.verdict, x.met])).toEqual([
       ['base', 'pass', true],

@@ -10,6 +10,8 @@ import { type Command } from 'commander';
 import { formatIssues } from '../config/issues.ts';
 import { formatDuration } from '../core/units.ts';
 import { simulateScenario, validateScenario } from '../api.ts';
+import { formatSummary } from '../report/summary.ts';
+import { writeIndex } from '../report/index-page.ts';
 import { writeReports } from '../report/reporter.ts';
 import { createRunDir } from '../run/run.ts';
 import { SimUnsupportedError, type SimOutcome } from '../sim/index.ts';
@@ -123,5 +125,6 @@ async function simOne(scenario: Scenario, flags: SimFlags, reporting: Reporting)
   const files = await writeReports(result, dir, reporting.files);
   // Nothing chosen for a file (`--reporter json=-`): no empty run folder is left behind.
   if (files.length === 0) await rmdir(dir).catch(() => {});
+  if (files.length > 0) await writeIndex(resolve(flags.reports)).catch((err) => reporting.human.write(`could not rebuild the reports index: ${err instanceof Error ? err.message : String(err)}\n`));
   return { result, stats, dir, files };
 }

@@ -50,6 +50,22 @@ describe('buildSeries', () => {
     expect(s.p99[2]).toBeNull();
   });
 
+  it('gives p95 per second beside p50 and p99', () => {
+    const s = buildSeries(Array.from({ length: 100 }, (_, i) => req(i, i + 1, 200)), [], 1000);
+    near(s.p95![0]!, 95);
+  });
+
+  it("gives each provider's latency per second from its own records, only where they carry it", () => {
+    const u = (t: number, ms: number | undefined, provider = 'stripe'): UpstreamRecord => ({ t, provider, endpoint: 'POST /charge', status: 200, ...(ms !== undefined && { ms }) });
+    const s = buildSeries([], [u(10, 5), u(20, 15), u(1500, 40), u(30, undefined, 'adyen')], 3000);
+    near(s.upstreamLatency!['stripe']!.p50[0]!, 5);
+    near(s.upstreamLatency!['stripe']!.p99[0]!, 15);
+    near(s.upstreamLatency!['stripe']!.p50[1]!, 40);
+    expect(s.upstreamLatency!['stripe']!.p50[2]).toBeNull();
+    expect(s.upstreamLatency!['adyen']).toBeUndefined();
+    expect(buildSeries([], [u(10, undefined)], 1000).upstreamLatency).toBeUndefined();
+  });
+
   it('counts upstream calls per provider, or provider@region', () => {
     const s = buildSeries(requests, upstream, 3000);
     expect(s.upstream).toEqual({ 'stripe@eu': [2, 0, 0], 'stripe@us': [0, 1, 0], adyen: [0, 0, 1] });

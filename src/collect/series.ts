@@ -1,6 +1,7 @@
 /**
  * Per-second series for charts and windowed SLOs: throughput by outcome class, latency
- * percentiles from HDR histograms, and what each fixture provider received.
+ * percentiles from HDR histograms, and what each fixture provider received and how long it
+ * took. The series from the router's own /metrics are router-series.ts's.
  */
 import { build, type Histogram } from 'hdr-histogram-js';
 import type { RunSeries } from '../model/result.ts';
@@ -53,6 +54,7 @@ export function buildSeries(requests: readonly RequestRecord[], upstream: readon
     status5xx: zeros(),
     errors: zeros(),
     p50: new Array<number | null>(n).fill(null),
+    p95: new Array<number | null>(n).fill(null),
     p99: new Array<number | null>(n).fill(null),
     upstream: {},
   };
@@ -74,13 +76,35 @@ export function buildSeries(requests: readonly RequestRecord[], upstream: readon
     h.reset();
     for (const r of bucket) recordLatency(h, r.end - r.due);
     series.p50[i] = percentileMs(h, 50);
+    series.p95![i] = percentileMs(h, 95);
     series.p99[i] = percentileMs(h, 99);
   });
 
+  const latencies = new Map<string, number[][]>();
   for (const u of upstream) {
     if (u.t < 0) continue;
     const key = u.region ? `${u.provider}@${u.region}` : u.provider;
-    (series.upstream[key] ??= zeros())[Math.floor(u.t / BUCKET_MS)]!++;
+    const i = Math.floor(u.t / BUCKET_MS);
+    (series.upstream[key] ??= zeros())[i]!++;
+    if (u.ms !== undefined) {
+      let rows = latencies.get(key);
+      if (!rows) latencies.set(key, (rows = Array.from({ length: n }, () => [])));
+      rows[i]!.push(u.ms);
+    }
+  }
+  if (latencies.size > 0) {
+    series.upstreamLatency = {};
+    for (const [key, rows] of latencies) {
+      const p50: (number | null)[] = [];
+      const p99: (number | null)[] = [];
+      for (const bucket of rows) {
+        h.reset();
+        for (const ms of bucket) recordLatency(h, ms);
+        p50.push(percentileMs(h, 50));
+        p99.push(percentileMs(h, 99));
+      }
+      series.upstreamLatency[key] = { p50, p99 };
+    }
   }
   return series;
 }

@@ -26,6 +26,8 @@ export interface RunSeries {
   errors: number[];
   /** Latency percentiles of the requests due in the bucket, ms from due time. */
   p50: (number | null)[];
+  /** Optional only for results written before it was kept. */
+  p95?: (number | null)[];
   p99: (number | null)[];
   /** Requests each fixture provider received, keyed `provider` or `provider@region`. */
   upstream: Record<string, number[]>;
@@ -36,6 +38,42 @@ export interface RunSeries {
    * over the series' whole span. A herd shows here; a per-second bin averages it away.
    */
   upstreamFine?: { binMs: number; counts: Record<string, number[]> };
+  /**
+   * Upstream latency per provider endpoint (keyed as `upstream`), from the providers' own
+   * records (`UpstreamRecord.ms`): p50 and p99 per second of the calls that arrived in it,
+   * null in a second with none.
+   */
+  upstreamLatency?: Record<string, { p50: (number | null)[]; p99: (number | null)[] }>;
+  /** Per-second series from the target's /metrics scrapes; absent when it was not scraped. */
+  router?: RouterSeries;
+}
+
+/**
+ * What the per-second /metrics scrapes show over time (src/collect/router-series.ts), one
+ * entry per second of the run as the rest of `RunSeries`: counters as their increase in the
+ * second, gauges as the value scraped in it (null: no scrape landed in that second).
+ */
+export interface RouterSeries {
+  /**
+   * Each circuit breaker's state per second, keyed `provider@region` (`provider` without
+   * regions): 0 closed, 1 open, 2 half-open, as `circuit_breaker_state` codes them; a second
+   * in which the breaker moved to open (or half-open) between two scrapes counts as that
+   * state, so a trip shorter than the scrape interval still shows.
+   */
+  breakers: Record<string, (number | null)[]>;
+  /**
+   * What the router did per second, summed over labels, for each action whose metric the
+   * target declares: `retries`, `failovers`, `fallbacks`, `shed`, `rate_limited`,
+   * `retry_budget_refused`, `bulkhead_rejections`, `throttled`, `ejections`.
+   */
+  actions: Record<string, number[]>;
+  /**
+   * The metrics the scenario names (`report: { metrics: [...] }`), one series per label set,
+   * keyed `name{label="value",…}`: a counter (`_total`, `_count`, `_sum`) as its increase per
+   * second, a histogram (by its family name) as `name:p50`, `name:p99` per second from its
+   * buckets' increase, anything else as the scraped value.
+   */
+  metrics?: Record<string, (number | null)[]>;
 }
 
 /** Where one provider endpoint was reachable during the run, and what it received. */
@@ -65,7 +103,7 @@ export interface RunResult {
   runId: string;
   /** `live`: measured on loopback (`faultline run`); `sim`: the router's code in virtual time (`faultline sim`), providers and network modelled. */
   mode: 'live' | 'sim';
-  scenario: { name: string; file: string; description?: string };
+  scenario: { name: string; file: string; description?: string; source?: ScenarioSource };
   /** ISO time of t = 0. */
   startedAt: string;
   durationMs: number;
@@ -106,12 +144,34 @@ export interface RunResult {
    */
   warnings: string[];
   /** Requests each provider received in the whole run, with the split by status. */
-  upstream: { provider: string; region?: string; endpoint: string; requests: number; byStatus: Record<string, number> }[];
+  upstream: {
+    provider: string;
+    region?: string;
+    endpoint: string;
+    requests: number;
+    byStatus: Record<string, number>;
+    /** The paths actually called through this endpoint, most called first (at most 5), when any differs from `endpoint` (a pattern like `GET /api/*`). */
+    paths?: { path: string; requests: number }[];
+    /** How many other paths were called beyond those listed. */
+    otherPaths?: number;
+  }[];
   faults: FaultSwitch[];
   series: RunSeries;
   /** The target's metrics at the end of the run (last scrape): the reference router's, or those of a service's `target.metrics` endpoint. */
   routerMetrics: MetricSample[];
-  environment: { node: string; toxiproxy: string; seed: number; host: string };
+  environment: {
+    node: string;
+    toxiproxy: string;
+    seed: number;
+    host: string;
+    /** The host's load average (1, 5, 15 min, `os.loadavg()`) at the run's start and end, and its CPU count: a busy host explains a slow run. */
+    hostLoad?: { cpus: number; start: number[]; end: number[] };
+    /**
+     * How late the load driver sent requests (sent − due, ms, over every request): faultline
+     * itself was the bottleneck when this is large against the latencies it measured.
+     */
+    driverLag?: { p50: number; p99: number; max: number };
+  };
   /**
    * Every client request, packed (src/model/samples.ts: `encodeSamples`, `decodeSamples`): due
    * time, latency, status and success, for `faultline compare` to test the tail, the shape and
@@ -131,6 +191,20 @@ export interface RequestSamples {
   due: string;
   latency: string;
   status: string;
+}
+
+/**
+ * The scenario as run: the file's text as written (so `${VAR}` values, which may be secrets,
+ * never land in a report), and what changed it for this run.
+ */
+export interface ScenarioSource {
+  text: string;
+  /** `--duration`, `--rate`, `--seed` given for this run. */
+  overrides?: { duration?: string | number; rate?: string | number; seed?: number };
+  /** The variant this run is (`run --variants`): its name and its settings by path. */
+  variant?: { name: string; set: Record<string, unknown> };
+  /** Names of the `-e KEY=VALUE` variables given (their values are not kept). */
+  vars?: string[];
 }
 
 /** One SLO's verdict: what was measured, against what, over which window, from how many samples. */

@@ -32,10 +32,19 @@ export interface UpstreamRecord {
   t: number;
   provider: string;
   region?: string;
-  /** The handler's route, e.g. `GET /joke`. */
+  /** The handler's route, e.g. `GET /joke` (the fixture's pattern, `GET /api/*`, for a handler that matches many paths). */
   endpoint: string;
+  /** The method and path actually called, query left out: `GET /api/users/7`. Absent in records made before it was kept. */
+  path?: string;
   /** What the provider answered (0 if it hung or the connection was cut). */
   status: number;
+  /**
+   * How long the provider took, ms from the request's arrival to its answer's end (or the
+   * connection's close): upstream latency at the provider, the ground truth whatever the
+   * service under test is (a network toxic in front, in Toxiproxy, is not in it). Absent in
+   * records made before it was kept.
+   */
+  ms?: number;
 }
 
 /**
@@ -61,6 +70,8 @@ export interface FaultSwitch {
   endedEarly?: true;
   /** A ramped fault: the parameter that moves, and every step, step 0 being the switch-on. */
   ramp?: FaultRamp;
+  /** What it does to whom, with its parameters (`stripe@eu blackhole`, `joke 503 at 30 %`): set in the result, for the report's fault bands. */
+  label?: string;
 }
 
 /**

@@ -13,6 +13,7 @@ import type { SloWindow } from './window.ts';
 import type { ExpectedStatus } from './success.ts';
 import type { Capacity } from './capacity.ts';
 import type { FaultSpec } from './faults/index.ts';
+import type { ScenarioSource } from './result.ts';
 
 export interface Scenario {
   /** Absolute path of the scenario file. */
@@ -33,6 +34,10 @@ export interface Scenario {
    * scenario has no variants.
    */
   variants?: ScenarioVariant[];
+  /** The scenario's `report:` section: what the report draws beyond its own charts. */
+  report?: { metrics: string[] };
+  /** The file's text and what changed it for this run, for the report (`RunResult.scenario.source`); absent for a scenario built in code. */
+  source?: ScenarioSource;
 }
 
 /** One of a scenario's `variants:`: the base with some settings changed, by path. */

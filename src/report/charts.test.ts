@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FaultSwitch } from '../model/run.ts';
-import { fineUpstreamChart, latencyChart, requestsChart, upstreamChart } from './charts.ts';
+import { breakerChart, errorRateChart, fineUpstreamChart, latencyChart, requestsChart, upstreamChart } from './charts.ts';
 import { completedRun } from './testing.ts';
 import type { RunSeries } from '../model/result.ts';
 
@@ -83,5 +83,48 @@ describe('the fine upstream chart', () => {
     expect(chart.empty).toBe(false);
     expect(chart.lines.map((l) => l.name)).toEqual(['<b>backend</b>']);
     expect(chart.notes).toEqual(['<b>backend</b>: peak-to-mean 20.0 (peak 5 at 0.00 s), dominant period 200ms (autocorrelation 0.95) — over the whole run']);
+  });
+});
+
+describe('the post-mortem charts', () => {
+  it('end the time axis at the run’s end, whatever drains after it', () => {
+    const run = completedRun();
+    // Upstream calls still arriving 3 s after the load stopped extend the series, not the axis.
+    run.series.t.push(20, 21, 22);
+    for (const k of Object.keys(run.series.upstream)) run.series.upstream[k]!.push(5, 5, 5);
+    const chart = upstreamChart(run.series, run.durationMs, []);
+    expect(chart.xTicks.at(-1)!.label).toBe('20s');
+    expect(chart.xTicks.at(-1)!.pos).toBe(chart.plot.right);
+    for (const line of chart.lines) for (const [, x] of line.d.matchAll(/[ML]([\d.]+) /g)) expect(Number(x)).toBeLessThanOrEqual(chart.plot.right);
+  });
+
+  it('draws a breaker row as runs of one state, and nothing without breakers', () => {
+    const run = completedRun();
+    const chart = breakerChart(run.series, run.durationMs, run.faults)!;
+    const row = chart.stateRows!.find((r) => r.label === 'stripe@eu')!;
+    expect(row.segments.map((s) => s.cls)).toEqual(['closed', 'open', 'half-open', 'open', 'half-open', 'open', 'half-open', 'open', 'closed']);
+    expect(row.segments.at(-1)!.x + row.segments.at(-1)!.width).toBeCloseTo(chart.plot.right, 0);
+    const { router: _, ...plain } = run.series;
+    expect(breakerChart(plain, run.durationMs, run.faults)).toBeNull();
+  });
+
+  it('puts a latency threshold at its value over its window only', () => {
+    const run = completedRun();
+    const chart = latencyChart(run.series, run.durationMs, run.faults, {}, run.slos);
+    const outage = chart.thresholds.find((t) => t.label.startsWith('p99(latency) < 400ms'))!;
+    expect(outage.failed).toBe(true);
+    const frameOf = requestsChart(run.series, run.durationMs, []);
+    const x = (s: number) => frameOf.plot.x + (s / 20) * frameOf.plot.width;
+    expect(outage.x1).toBeCloseTo(x(5.012), 0);
+    expect(outage.x2).toBeCloseTo(x(15.009), 0);
+    const tick400 = chart.yTicks.find((t) => t.label === '400ms')!;
+    expect(outage.y).toBeCloseTo(tick400.pos, 0);
+  });
+
+  it('gives the error rate as the failed share of each second', () => {
+    const run = completedRun();
+    const chart = errorRateChart(run.series, run.durationMs, [], []);
+    expect(chart.empty).toBe(false);
+    expect(chart.yTicks.at(-1)!.label).toBe('6 %'); // second 5: 3 of 50 failed
   });
 });

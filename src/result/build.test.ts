@@ -32,7 +32,19 @@ describe('buildResult', () => {
     expect(r.load).toMatchObject({ requests: 100, availability: 0.95, throughput: 10 });
     expect(r.upstream).toEqual([{ provider: 'joke', region: undefined, endpoint: 'GET /', requests: 2, byStatus: { 200: 1, 503: 1 } }]);
     expect(r.providers).toMatchObject([{ name: 'joke', requests: 2 }]);
-    expect(r.environment).toEqual(facts().environment);
+    // The driver's own lag (sent − due) is added to the environment: these requests went out when due.
+    expect(r.environment).toEqual({ ...facts().environment, driverLag: { p50: 0, p99: 0, max: 0 } });
+  });
+
+  it('lists the paths called through an endpoint when they differ from its pattern, most called first', () => {
+    const u = (path: string) => ({ ...up(10, 'joke'), endpoint: 'GET /api/*', path });
+    const r = buildResult(scenario, runData({ durationMs: 1000, upstream: [u('GET /api/b'), u('GET /api/a'), u('GET /api/b')] }), facts());
+    expect(r.upstream[0]!.paths).toEqual([
+      { path: 'GET /api/b', requests: 2 },
+      { path: 'GET /api/a', requests: 1 },
+    ]);
+    const same = buildResult(scenario, runData({ durationMs: 1000, upstream: [{ ...up(10, 'joke'), path: 'GET /' }] }), facts());
+    expect(same.upstream[0]!.paths).toBeUndefined();
   });
 
   it('an aborted run fails whatever its SLOs said, and says why', () => {

@@ -4,7 +4,8 @@
  * same `RunResult`, whoever produced the data (a live run, src/run/run.ts; a replayed or
  * simulated one).
  */
-import { buildSeries, fineBins } from '../collect/series.ts';
+import { routerSeries } from '../collect/router-series.ts';
+import { buildSeries, fineBins, latencyHistogram, percentileMs, recordLatency } from '../collect/series.ts';
 import type { ProviderEndpoint, RunResult } from '../model/result.ts';
 import { RESULT_FORMAT_VERSION } from '../model/result.ts';
 import type { RunData } from '../model/run.ts';
@@ -12,6 +13,7 @@ import type { Scenario } from '../model/scenario.ts';
 import { isSuccess } from '../model/success.ts';
 import { encodeSamples } from '../model/samples.ts';
 import { evaluateSlos, finestHerdBin, summarizeLatency, type Breach } from '../slo/index.ts';
+import { faultLabel } from './fault-label.ts';
 import { providerEndpoints, runWarnings } from './warnings.ts';
 
 /** What the result states beyond the data: who the run was, how it ended, where its providers were. */
@@ -47,22 +49,36 @@ export function buildResult(scenario: Scenario, data: RunData, facts: RunFacts):
   // The one definition of success (src/model/success.ts), so the summary's availability is the SLO's.
   const successes = data.requests.filter(isSuccess).length;
   const upstream = new Map<string, RunResult['upstream'][number]>();
+  const paths = new Map<string, Map<string, number>>();
   for (const u of data.upstream) {
     const key = `${u.provider}\u0000${u.region ?? ''}\u0000${u.endpoint}`;
     let row = upstream.get(key);
     if (!row) upstream.set(key, (row = { provider: u.provider, region: u.region, endpoint: u.endpoint, requests: 0, byStatus: {} }));
     row.requests++;
     row.byStatus[u.status] = (row.byStatus[u.status] ?? 0) + 1;
+    if (u.path !== undefined) {
+      const called = paths.get(key) ?? new Map<string, number>();
+      paths.set(key, called.set(u.path, (called.get(u.path) ?? 0) + 1));
+    }
+  }
+  for (const [key, called] of paths) {
+    const row = upstream.get(key)!;
+    if ([...called.keys()].every((p) => p === row.endpoint)) continue;
+    const sorted = [...called].sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
+    row.paths = sorted.slice(0, 5).map(([path, requests]) => ({ path, requests }));
+    if (sorted.length > 5) row.otherPaths = sorted.length - 5;
   }
   const load = scenario.load;
   const series = buildSeries(data.requests, data.upstream, data.durationMs);
   const binMs = facts.binMs ?? finestHerdBin(scenario.slos);
   if (binMs !== undefined) series.upstreamFine = fineBins(data, series.t.length * 1000, binMs);
+  const router = routerSeries(data.scrapes, series.t.length, scenario.report?.metrics);
+  if (router) series.router = router;
   return {
     formatVersion: RESULT_FORMAT_VERSION,
     runId,
     mode: facts.mode,
-    scenario: { name: scenario.name, file: scenario.file, description: scenario.description },
+    scenario: { name: scenario.name, file: scenario.file, description: scenario.description, ...(scenario.source && { source: scenario.source }) },
     startedAt: new Date(data.startedAt).toISOString(),
     durationMs: data.durationMs,
     status: abortReason === undefined ? 'completed' : 'aborted',
@@ -83,12 +99,23 @@ export function buildResult(scenario: Scenario, data: RunData, facts: RunFacts):
     providers: providerEndpoints(facts.endpoints, data.upstream),
     warnings: runWarnings(scenario, data.upstream, facts.endpoints, { completed: abortReason === undefined }),
     upstream: [...upstream.values()].sort((a, b) => a.provider.localeCompare(b.provider) || (a.region ?? '').localeCompare(b.region ?? '')),
-    faults: data.faults,
+    faults: data.faults.map((f) => {
+      const spec = scenario.faults.find((s) => s.name === f.fault);
+      return spec ? { ...f, label: faultLabel(spec) } : f;
+    }),
     series,
     routerMetrics: data.scrapes.at(-1)?.samples ?? [],
-    environment: facts.environment,
+    environment: { ...facts.environment, ...driverLag(data) },
     // Every request, packed, for `faultline compare` (src/compare).
     samples: encodeSamples(data.requests),
   };
+}
+
+/** How late the load driver sent its requests (sent − due): large against the latencies measured, and faultline itself was the bottleneck. */
+function driverLag(data: RunData): { driverLag?: RunResult['environment']['driverLag'] } {
+  if (data.requests.length === 0) return {};
+  const h = latencyHistogram();
+  for (const r of data.requests) recordLatency(h, r.sent - r.due);
+  return { driverLag: { p50: percentileMs(h, 50)!, p99: percentileMs(h, 99)!, max: percentileMs(h, 100)! } };
 }
 

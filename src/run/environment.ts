@@ -211,7 +211,7 @@ export async function startEnvironment(spec: EnvironmentSpec): Promise<Environme
         const out: UpstreamRecord[] = [];
         for (const { key, records } of got) {
           const e = byKey.get(key)!;
-          for (const r of records) out.push({ t: r.at - t0, provider: e.provider, region: e.region, endpoint: r.endpoint, status: r.status });
+          for (const r of records) out.push({ t: r.at - t0, provider: e.provider, region: e.region, endpoint: r.endpoint, status: r.status, ms: r.ms, path: r.path });
         }
         return out.sort((a, b) => a.t - b.t);
       },

@@ -1,4 +1,4 @@
-import { hostname } from 'node:os';
+import { cpus, hostname, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { mkdir, readdir, rmdir } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -12,6 +12,7 @@ import type { LoadProgress, LoadResult } from '../load/types.ts';
 import { planFaults } from '../faults/plan.ts';
 import { primeFaults, startTimeline, type Timeline } from '../faults/timeline.ts';
 import type { ProviderEndpoint, RunResult } from '../model/result.ts';
+import { writeIndex } from '../report/index-page.ts';
 import { writeReports, type ReporterChoice } from '../report/reporter.ts';
 import { endpointKey, EnvironmentError, startEnvironment, type Environment } from './environment.ts';
 import { buildResult } from '../result/build.ts';
@@ -99,6 +100,8 @@ export async function executeRun(scenario: Scenario, opts: RunOptions): Promise<
   );
   // The run's folder exists from the start: a command target's logs go there.
   // A run id given by the caller is used as is (an existing folder is an error); ours is re-drawn if taken.
+  // The host's load before anything of the run starts, beside the one at its end (the environment in the report).
+  const loadStart = loadavg();
   const { dir, runId: finalId } = await createRunDir(join(opts.reportsDir, scenario.name), runId, opts.runId ? undefined : () => makeRunId(clock.now()));
   let env: Environment;
   try {
@@ -172,13 +175,14 @@ export async function executeRun(scenario: Scenario, opts: RunOptions): Promise<
     abortReason: aborted ? (abortReason ?? 'interrupted') : undefined,
     ...(breach && { breach }),
     endpoints: env.providers,
-    environment: { node: process.version, toxiproxy: env.toxiproxy, seed: scenario.seed, host: hostname() },
+    environment: { node: process.version, toxiproxy: env.toxiproxy, seed: scenario.seed, host: hostname(), hostLoad: { cpus: cpus().length, start: loadStart, end: loadavg() } },
     ...(opts.binMs !== undefined && { binMs: opts.binMs }),
   });
   const result = { ...built, warnings: [...built.warnings, ...targetProblems] };
   const files = await writeReports(result, dir, opts.reporters);
   // Nothing chosen for a file (`--reporter json=-`) and no logs: no empty run folder is left behind.
   if (files.length === 0 && env.logs.length === 0) await rmdir(dir).catch(() => {});
+    if (files.length > 0) await writeIndex(opts.reportsDir).catch((err) => opts.onWarning?.(`could not rebuild ${opts.reportsDir}/index.html: ${err instanceof Error ? err.message : String(err)}`));
   // The service's own logs, beside the reports.
   return { result, dir, files: [...files, ...env.logs] };
 }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ConfigIssue } from '../config/issues.ts';
@@ -44,6 +45,8 @@ describe('readScenarioFile', () => {
     const s = ok(await readScenarioFile(fixture('valid.yaml')));
     expect(s).toEqual<Scenario>({
       file: fixture('valid.yaml'),
+      // The text as written, for the report's "scenario as run".
+      source: { text: await readFile(fixture('valid.yaml'), 'utf8') },
       name: 'joke-api-flaky',
       description: 'The joke API answers 5xx 30 % of the time; retries with backoff and jitter hide it.',
       seed: 42,

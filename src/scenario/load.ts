@@ -20,7 +20,7 @@ import { closest } from '../core/suggest.ts';
 import { lookupIn } from '../config/interpolate.ts';
 import { localFiles, parseRouterConfig, routerMetricNames, type RouterConfig, type RouterLoadOptions } from '../router/index.ts';
 import { applyOverridesToDocument, explainOverrides, hasOverrides, type ScenarioOverrides } from './overrides.ts';
-import { checkRouterProviders, checkSloMetrics } from './target-checks.ts';
+import { checkReportMetrics, checkRouterProviders, checkSloMetrics, type Exported } from './target-checks.ts';
 import { DURATION_PATTERN, formatDuration, parseDuration, parseRate, RATE_PATTERN } from '../core/units.ts';
 import { parseSlo, valueNodes } from '../slo/index.ts';
 import type { LoadSpec, RequestSpec, Scenario } from '../model/scenario.ts';
@@ -82,12 +82,34 @@ export const fileContext: ScenarioContext = { fileExists: isFile, dirExists: isD
 export function parseScenario(text: string, file: string, ctx: ScenarioContext, options: ScenarioLoadOptions = {}): ScenarioLoaded {
   const first = inspectYaml(text, file, ScenarioSchema, inspectOptions(file, options));
   const base = settle(first, file, ctx, options);
-  if (!first.wellFormed || !Array.isArray(rec(first.value)?.variants)) return base;
+  if (!first.wellFormed || !Array.isArray(rec(first.value)?.variants)) return withSource(base, text, options);
   // Each variant: the file read again, its settings applied after the overrides, then every check.
-  return withVariants(base, first, file, {
-    inspect: (prepare) => inspectYaml(text, file, ScenarioSchema, inspectOptions(file, options, prepare)),
-    settle: (r, router) => settle(r, file, ctx.routerConfig ? { ...ctx, routerConfig: (abs) => ctx.routerConfig!(abs, router) } : ctx, options),
-  });
+  return withSource(
+    withVariants(base, first, file, {
+      inspect: (prepare) => inspectYaml(text, file, ScenarioSchema, inspectOptions(file, options, prepare)),
+      settle: (r, router) => settle(r, file, ctx.routerConfig ? { ...ctx, routerConfig: (abs) => ctx.routerConfig!(abs, router) } : ctx, options),
+    }),
+    text,
+    options,
+  );
+}
+
+/** The scenario as run, for the report: the text as written and what changed it (variables by name only: their values may be secrets). */
+function withSource(loaded: ScenarioLoaded, text: string, options: ScenarioLoadOptions): ScenarioLoaded {
+  if (!loaded.ok) return loaded;
+  const o = options.overrides;
+  const overrides = hasOverrides(o) ? { ...(o.duration !== undefined && { duration: o.duration }), ...(o.rate !== undefined && { rate: o.rate }), ...(o.seed !== undefined && { seed: o.seed }) } : undefined;
+  const vars = Object.keys(options.vars ?? {});
+  const source = { text, ...(overrides && { overrides }), ...(vars.length > 0 && { vars }) };
+  const s = loaded.scenario;
+  return {
+    ok: true,
+    scenario: {
+      ...s,
+      source,
+      ...(s.variants && { variants: s.variants.map((v) => ({ ...v, scenario: { ...v.scenario, source: { ...source, variant: { name: v.name, set: v.set } } } })) }),
+    },
+  };
 }
 
 function inspectOptions(file: string, options: ScenarioLoadOptions, then?: (value: unknown, locate: Locate) => ConfigIssue[]): InspectOptions {
@@ -133,17 +155,16 @@ function checkAgainstTarget(doc: unknown, file: string, locate: Locate, ctx: Sce
     if (!ctx.routerConfig || !ctx.fileExists(config)) return [];
     const loaded = ctx.routerConfig(config);
     if (!loaded.ok) return loaded.issues;
-    return [
-      ...checkRouterProviders(doc, file, locate, loaded, router),
-      ...checkSloMetrics(doc, file, locate, { kind: 'known', names: routerMetricNames(), what: "the reference router's /metrics has no such metric" }),
-    ];
+    const known: Exported = { kind: 'known', names: routerMetricNames(), what: "the reference router's /metrics has no such metric" };
+    return [...checkRouterProviders(doc, file, locate, loaded, router), ...checkSloMetrics(doc, file, locate, known), ...checkReportMetrics(doc, file, locate, known)];
   }
   // A service of the user's: its metrics are known only once it runs, if it has an endpoint at all.
   if (target.metrics !== undefined) return checkSloMetrics(doc, file, locate, { kind: 'unknown' });
-  return checkSloMetrics(doc, file, locate, {
+  const none: Exported = {
     kind: 'none',
     hint: 'the target has no metrics endpoint to read it from (add `target.metrics: /metrics` for a service that exports Prometheus metrics)',
-  });
+  };
+  return [...checkSloMetrics(doc, file, locate, none), ...checkReportMetrics(doc, file, locate, none)];
 }
 
 function isDir(p: string): boolean {
@@ -400,6 +421,7 @@ export function normalizeScenario(raw: ScenarioFile, file: string): Scenario {
       window: normalizeWindow(s.window),
       ...(s.abortOnFail !== undefined && s.abortOnFail !== false && { abortOnFail: { graceMs: s.abortOnFail === true ? 0 : parseDuration(s.abortOnFail.grace) } }),
     })),
+    ...(raw.report && { report: { metrics: [...raw.report.metrics] } }),
   };
 }
 

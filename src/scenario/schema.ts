@@ -352,6 +352,18 @@ export const ScenarioSchema = Type.Object(
     faults: Type.Optional(Type.Array(Fault, { description: 'Faults and when they are on. Default none.' })),
     slos: Type.Array(Slo, { minItems: 1, description: 'The SLOs the run is judged on; at least one.' }),
     variants: Type.Optional(Type.Array(Variant, { description: 'Variants of this scenario with settings changed by path, compared side by side with it. Default none.' })),
+    report: Type.Optional(
+      Type.Object(
+        {
+          metrics: Type.Array(Type.String({ minLength: 1, pattern: '^[a-zA-Z_:][a-zA-Z0-9_:]*$' }), {
+            minItems: 1,
+            description:
+              "Metrics of the target's /metrics to chart over time, by name: a counter (`retry_attempts_total`) as its increase per second, a histogram by its family name (`router_request_duration_seconds`) as p50/p99 per second, a gauge as scraped.",
+          }),
+        },
+        { additionalProperties: false, description: 'What report.html draws beyond its own charts.' },
+      ),
+    ),
   },
   {
     additionalProperties: false,

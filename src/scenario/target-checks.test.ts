@@ -90,3 +90,28 @@ slos: [{ name: a, expr: checkout_failures_total == 0 }]
     ]);
   });
 });
+
+describe('validate: the metrics report.metrics names', () => {
+  const providers = '  - { name: stripe, fixture: payments, regions: [eu, us] }\n  - { name: adyen, fixture: payments }';
+
+  it('takes a router series or histogram family, and names a misspelt one with a suggestion', () => {
+    const text = `${scenario(providers)}report:\n  metrics: [router_request_duration_seconds, provider_cost_total, retry_attempt_total]\n`;
+    expect(lines(text)).toEqual([
+      "s.yaml:13:67  report.metrics[2]  `retry_attempt_total` is not exported by the target (the reference router's /metrics has no such metric); did you mean `retry_attempts_total`?",
+    ]);
+  });
+
+  it('refuses them for a target without a metrics endpoint, and leaves them to run time for one with it', () => {
+    const own = (target: string) => `name: s
+target: ${target}
+providers: [{ name: p, url: http://127.0.0.1:12111 }]
+load: { rate: 10/s, duration: 5s, requests: [{ path: / }] }
+slos: [{ name: a, expr: availability >= 99% }]
+report: { metrics: [queue_depth] }
+`;
+    expect(lines(own('{ url: http://127.0.0.1:8080, metrics: /metrics }'))).toEqual([]);
+    expect(lines(own('{ url: http://127.0.0.1:8080 }'))).toEqual([
+      's.yaml:6:21  report.metrics[0]  `queue_depth` cannot be charted: the target has no metrics endpoint to read it from (add `target.metrics: /metrics` for a service that exports Prometheus metrics)',
+    ]);
+  });
+});

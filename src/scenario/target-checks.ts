@@ -96,6 +96,29 @@ export type Exported =
   /** A target without metrics. */
   | { kind: 'none'; hint: string };
 
+/**
+ * The metrics `report.metrics` names against what the target exports: a series name, or a
+ * histogram by its family name (`router_request_duration_seconds` for its `_bucket`s).
+ */
+export function checkReportMetrics(doc: unknown, file: string, locate: Locate, exported: Exported): ConfigIssue[] {
+  if (exported.kind === 'unknown') return [];
+  const issues: ConfigIssue[] = [];
+  list(rec(rec(doc)?.report)?.metrics).forEach((m, i) => {
+    const name = str(m);
+    if (name === undefined) return;
+    const path = ['report', 'metrics', i];
+    if (exported.kind === 'none') {
+      issues.push(issueAt(locate, file, path, `\`${name}\` cannot be charted: ${exported.hint}`));
+      return;
+    }
+    if (exported.names.has(name) || exported.names.has(`${name}_bucket`)) return;
+    const families = [...exported.names.keys()].flatMap((n) => (n.endsWith('_bucket') ? [n.slice(0, -'_bucket'.length)] : [n]));
+    const hint = closest(name, families);
+    issues.push(issueAt(locate, file, path, `\`${name}\` is not exported by the target (${exported.what})${hint ? `; did you mean \`${hint}\`?` : ''}`));
+  });
+  return issues;
+}
+
 /** Router metric names (the non-built-in ones) in an SLO, with their label selectors. */
 function routerMetrics(expr: SloExpr): { name: string; labels: string[] }[] {
   return valueNodes(expr).flatMap((n) => (n.kind === 'router_metric' ? [{ name: n.name, labels: n.selector.map((m) => m.label) }] : []));

@@ -77,6 +77,9 @@ describe('variants: each a whole scenario', () => {
     expect(b!.scenario).toMatchObject({ name: 's~busier', expect: 'pass', load: { rate: 80 } });
     expect(b!.scenario.faults[0]).toMatchObject({ fromMs: 2000, toMs: 4000 });
     expect(b!.description).toBe('more load, a longer brown-out');
+    // The report's "scenario as run": the file's text, and the variant's settings.
+    expect(r.scenario.source?.variant).toBeUndefined();
+    expect(a!.scenario.source).toMatchObject({ text: expect.stringContaining('name: no-budget'), variant: { name: 'no-budget', set: { 'retry.budget': 'off' } } });
     expect((b!.scenario.target as { set: { path: string }[] }).set.map((s) => s.path)).toEqual(['routes[/api/**].retry.backoff.base', 'providers[backend].breaker.failureRate']);
     // The base is untouched.
     expect(r.scenario).toMatchObject({ name: 's', load: { rate: 60 } });

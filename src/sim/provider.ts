@@ -23,6 +23,8 @@ export interface SimReceived {
   at: number;
   endpoint: string;
   status: number;
+  ms: number;
+  path: string;
 }
 
 /** What the provider sends back: a whole answer, or nothing (the connection dropped). */
@@ -88,7 +90,7 @@ export class SimProvider {
     const record = (status: number) => {
       if (recorded) return;
       recorded = true;
-      this.received.push({ at, endpoint, status });
+      this.received.push({ at, endpoint, status, ms: this.#clock.now() - at, path: `${method} ${url.pathname}` });
     };
     const onGone = () => record(0);
     if (gone.aborted) onGone();

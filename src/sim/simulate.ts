@@ -172,7 +172,7 @@ export async function simulateScenario(input: Scenario, options: SimOptions = {}
   for (const sp of providers.values()) sp.close();
 
   const upstream = [...providers.values()]
-    .flatMap((sp) => sp.received.map((r) => ({ t: r.at - t0, provider: sp.provider, region: sp.region, endpoint: r.endpoint, status: r.status })))
+    .flatMap((sp) => sp.received.map((r) => ({ t: r.at - t0, provider: sp.provider, region: sp.region, endpoint: r.endpoint, status: r.status, ms: r.ms, path: r.path })))
     .sort((a, b) => a.t - b.t);
   const data: RunData = { startedAt: t0, durationMs: scenario.load.durationMs, requests: load.requests, upstream, faults: timeline.switches, scrapes };
   const built = buildResult(scenario, data, {

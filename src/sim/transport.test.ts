@@ -41,7 +41,7 @@ describe('simTransport', () => {
     expect(await got).toMatchObject({ status: 200, at: 5 });
     expect(JSON.parse((await got as { body: string }).body)).toMatchObject({ provider: 'joke' });
     // The ground truth, as the fixture server records it: arrival after one leg, the handler's label.
-    expect(provider.received).toEqual([{ at: 2, endpoint: 'GET /joke', status: 200 }]);
+    expect(provider.received).toEqual([{ at: 2, endpoint: 'GET /joke', status: 200, ms: expect.any(Number), path: 'GET /joke' }]);
     expect(transport.calls).toBe(1);
   });
 
@@ -59,7 +59,7 @@ describe('simTransport', () => {
     expect(await refused).toEqual({ error: 'ECONNREFUSED', at: 14 });
     // The first reached the provider (at 2), which answered (at 3) before the close reached it (at 5); the second never arrived.
     await clock.runUntil(30);
-    expect(provider.received).toEqual([{ at: 2, endpoint: 'GET /joke', status: 200 }]);
+    expect(provider.received).toEqual([{ at: 2, endpoint: 'GET /joke', status: 200, ms: expect.any(Number), path: 'GET /joke' }]);
   });
 
   it('an upstream timeout toxic of 0 holds the call until the caller aborts: the provider never sees it', async () => {
@@ -81,7 +81,7 @@ describe('simTransport', () => {
     clock.schedule(250, () => ac.abort(new Error('attempt timeout')));
     await clock.runUntil(1000);
     expect(await got).toEqual({ error: 'attempt timeout', at: 250 });
-    expect(provider.received).toEqual([{ at: 2, endpoint: 'GET /joke', status: 200 }]);
+    expect(provider.received).toEqual([{ at: 2, endpoint: 'GET /joke', status: 200, ms: expect.any(Number), path: 'GET /joke' }]);
   });
 
   it('a timeout toxic > 0 closes the connection after it; reset_peer resets it (upstream: before the provider sees it)', async () => {
@@ -128,7 +128,7 @@ describe('simTransport', () => {
     await clock.runUntil(500);
     expect(await got).toEqual({ error: 'client left', at: 4 });
     // The close reaches the provider at 6, before its answer: cut off, status 0, as the fixture server records it.
-    expect(provider.received).toEqual([{ at: 2, endpoint: 'GET /joke', status: 0 }]);
+    expect(provider.received).toEqual([{ at: 2, endpoint: 'GET /joke', status: 0, ms: expect.any(Number), path: 'GET /joke' }]);
     expect(path.inFlight.size).toBe(0);
     // Aborted before it arrived: the request never reaches the provider.
     const early = new AbortController();

@@ -1,18 +1,28 @@
 /**
- * report.html in a real browser: the SLO table and the charts render, an aborted run shows
- * its banner, the page fetches nothing over the network, and junit.xml parses as XML.
- * Uses the system's Chromium through playwright-core; never lets Playwright download a browser.
+ * report.html in a real browser: a real failing run's report (a short run on loopback, so
+ * the breaker band and the router's series hold measured data) tells what broke and when at
+ * a glance — banner, SLO table without horizontal scrolling at 1280 px, every chart, the
+ * breaker band — with no console error and no network request, and leaves a screenshot in
+ * test-artifacts/; the index page lists the run and links it; an aborted run shows its
+ * banner; junit.xml parses as XML. Uses the system's Chromium through playwright-core;
+ * never lets Playwright download a browser.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { abortedRun, completedRun } from '../../src/report/testing.ts';
 import { writeReports } from '../../src/report/reporter.ts';
 import type { RunResult } from '../../src/model/result.ts';
+import { readScenarioFile } from '../../src/scenario/load.ts';
+import { executeRun, type RunOutcome } from '../../src/run/run.ts';
+
+/** Where the screenshot of the failing run's report is left for a person to look at (gitignored). */
+const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
+const POSTMORTEM = fileURLToPath(new URL('../fixtures/e2e/payments-postmortem.yaml', import.meta.url));
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
@@ -76,18 +86,102 @@ describe.skipIf(!hasChromium)(title, () => {
     }
   });
 
-  it('renders the three charts as SVG with a size, fault windows shaded', async () => {
+  describe('a real failing run', () => {
+    let outcome: RunOutcome;
+
+    beforeAll(async () => {
+      const loaded = await readScenarioFile(POSTMORTEM);
+      if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues));
+      outcome = await executeRun(loaded.scenario, { reportsDir: join(dir, 'live'), runId: 'postmortem' });
+    }, 90_000);
+
+    it('tells what broke and when at a glance: banner, SLO table within 1280 px, every chart, the breaker band; no console error, no request', async () => {
+      expect(outcome.result.verdict).toBe('fail');
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const requests: string[] = [];
+      const errors: string[] = [];
+      page.on('request', (r) => requests.push(r.url()));
+      page.on('console', (m) => {
+        if (m.type() === 'error' || m.type() === 'warning') errors.push(m.text());
+      });
+      page.on('pageerror', (e) => errors.push(e.message));
+      const url = pathToFileURL(join(outcome.dir, 'report.html')).href;
+      try {
+        await page.goto(url, { waitUntil: 'load' });
+        const banner = page.locator('#verdict-banner');
+        expect(await banner.isVisible()).toBe(true);
+        const text = await banner.innerText();
+        expect(text).toMatch(/^FAIL\s+— \d of 5 SLOs broke /);
+        // The window as the fault actually switched: a loaded machine switches a few ms late.
+        expect(text).toMatch(/during stripe-eu-blackhole \(stripe@eu blackhole, 2\.\d s–6\.\d s\): /);
+        // Above the fold: the banner is read before anything else.
+        expect((await banner.boundingBox())!.y).toBeLessThan(400);
+
+        const table = page.locator('#slos');
+        expect(await page.locator('#slos tbody tr').count()).toBe(5);
+        const widths = await table.evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth, page: document.documentElement.scrollWidth }));
+        expect(widths.scroll).toBeLessThanOrEqual(widths.client);
+        expect(widths.page).toBeLessThanOrEqual(1280);
+
+        for (const id of ['chart-requests', 'chart-error-rate', 'chart-latency', 'chart-upstream', 'chart-upstream-latency', 'chart-breakers', 'chart-router-actions', 'chart-metric-0', 'chart-metric-1']) {
+          const box = await page.locator(`#${id} svg.chart`).boundingBox();
+          expect(box, id).not.toBeNull();
+          expect(box!.width, id).toBeGreaterThan(900);
+          expect(await page.locator(`#${id} text`, { hasText: 'stripe-eu-blackhole: stripe@eu blackhole' }).count(), id).toBe(1);
+          expect(await page.locator(`#${id} text.empty`).count(), `${id} has data`).toBe(0);
+        }
+        // The breaker band: stripe@eu's row opens during the blackhole.
+        const row = page.locator('#chart-breakers g.state-row[data-row="stripe@eu"]');
+        expect(await row.locator('rect.state.open').count()).toBeGreaterThan(0);
+        expect(await page.locator('#chart-breakers g.state-row').count()).toBe(5);
+        // The latency SLOs' thresholds, on the latency chart, over their windows.
+        expect(await page.locator('#chart-latency g.threshold.failed').count()).toBe(2);
+        expect(await page.locator('#chart-upstream-latency ul.legend').innerText()).toContain('stripe@eu');
+        expect(await page.locator('#scenario-source pre').innerText()).toContain('name: payments-postmortem');
+
+        expect(requests).toEqual([url]);
+        expect(errors).toEqual([]);
+        await mkdir(ARTIFACTS, { recursive: true });
+        await page.screenshot({ path: join(ARTIFACTS, 'report-failing-run.png'), fullPage: true });
+        await page.screenshot({ path: join(ARTIFACTS, 'report-failing-run-top.png'), clip: { x: 0, y: 0, width: 1280, height: 2000 }, fullPage: true });
+        // The charts alone, the breaker band among them: when it broke, and what the router did about it.
+        await page.locator('#charts').screenshot({ path: join(ARTIFACTS, 'report-failing-run-charts.png') });
+      } finally {
+        await page.close();
+      }
+    });
+
+    it('lists the run on reports/index.html, linked, with a latest link that lands on its report', async () => {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      try {
+        await page.goto(pathToFileURL(join(dir, 'live', 'index.html')).href, { waitUntil: 'load' });
+        const row = page.locator('tr[data-run="postmortem"]');
+        expect(await row.getAttribute('data-kind')).toBe('fail');
+        expect(await row.locator('.pill').innerText()).toBe('FAIL');
+        await page.locator('a.latest').first().click();
+        await page.waitForURL(/postmortem\/report\.html$/, { timeout: 10_000 });
+        expect(await page.locator('#verdict-banner').isVisible()).toBe(true);
+        expect(errors).toEqual([]);
+      } finally {
+        await page.close();
+      }
+    });
+  });
+
+  it('renders every chart of a sample result as SVG with a size, fault windows shaded', async () => {
     const { page } = await open(completedRun(), 'charts');
     try {
       const charts = page.locator('svg.chart');
-      expect(await charts.count()).toBe(3);
+      expect(await charts.count()).toBe(7);
       for (const chart of await charts.all()) {
         const box = await chart.boundingBox();
         expect(box!.width).toBeGreaterThan(400);
         expect(box!.height).toBeGreaterThan(100);
         const shade = await chart.locator('rect.shade').first().boundingBox();
         expect(shade!.width).toBeGreaterThan(10);
-        expect(await chart.locator('path.area, path.line').count()).toBeGreaterThan(0);
+        expect(await chart.locator('path.area, path.line, rect.state').count()).toBeGreaterThan(0);
       }
       expect(await page.locator('#chart-requests path.area').count()).toBe(4);
       expect(await page.locator('#chart-upstream ul.legend').innerText()).toContain('stripe@eu');
@@ -113,6 +207,8 @@ describe.skipIf(!hasChromium)(title, () => {
     run.scenario.name = `pay <&"> 'eu' <script>alert(1)</script>`;
     run.slos[1]!.name = 'p99 <400ms & "fast"';
     run.slos[1]!.message = 'over\nby <212ms> & \u0001 more';
+    run.scenario.source = { text: 'name: x\n# </code></pre><script>alert(2)</script>\n', variant: { name: '<img src=x onerror=alert(3)>', set: {} } };
+    run.faults[0]!.label = '</text></svg><script>alert(4)</script>';
     const { page, errors, paths } = await open(run, 'hostile');
     let dialogs = 0;
     page.on('dialog', (d) => {

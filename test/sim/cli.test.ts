@@ -38,6 +38,11 @@ describe('faultline sim', () => {
     const result = JSON.parse(await readFile(join(runDir, 'result.json'), 'utf8'));
     expect(result).toMatchObject({ mode: 'sim', formatVersion: 2, environment: { seed: 7 } });
     expect(result.series.upstreamFine.binMs).toBe(10);
+    // The simulated router is scraped each second as live: the same per-second router series, and upstream latency at the providers.
+    expect(result.series.router.actions.retries.length).toBe(result.series.t.length);
+    expect(result.series.router.actions.retries.some((n: number) => n > 0)).toBe(true);
+    expect(Object.keys(result.series.upstreamLatency).length).toBeGreaterThan(0);
+    expect((await readdir(dir)).sort()).toContain('index.html');
     expect(result.series.upstreamFine.counts.backend).toHaveLength(1200);
     // The same seed again: a folder of its own beside the first, the same bytes in it.
     const again = await sim(['scenarios/incidents/retry-storm.yaml', '--seed', '7', '--bin', '10ms']);
