@@ -79,14 +79,21 @@ class Settler {
 
   #queue(n: number): void {
     this.release();
-    for (let i = 0; i < n; i++) this.#ours.push(setImmediate(this.#fire));
+    // All but the last unreferenced: they are not listed among the process's active
+    // resources (so the check below reads a short list), and the last keeps the loop alive
+    // until the batch has run (one turn runs every immediate queued before it, in order).
+    for (let i = 0; i < n; i++) {
+      const imm = setImmediate(this.#fire);
+      if (i < n - 1) imm.unref();
+      this.#ours.push(imm);
+    }
   }
 
-  /** An immediate queued by someone else is pending (the one firing is no longer counted). */
+  /** An immediate queued by someone else is pending: more referenced ones active than our last (while it has not fired). */
   #othersPending(): boolean {
     let active = 0;
     for (const r of process.getActiveResourcesInfo()) if (r === 'Immediate') active++;
-    return active > this.#ours.length - this.#fired;
+    return active > (this.#fired < this.#ours.length ? 1 : 0);
   }
 }
 
