@@ -103,40 +103,63 @@ async function matchOf(h: HandlerInternals, request: Request, baseUrl: string | 
   return out;
 }
 
+/**
+ * What a resolver is called with, as MSW's `run` makes it: `request`, `requestId`, `params`,
+ * `cookies`, and `finalize`, whose abort listener (and the controller that removes it) is set
+ * up only if the resolver asks for it. One difference: `finalize` is a getter of the class,
+ * not an own property of the object (an object literal with a getter costs a microsecond to
+ * make); a resolver that spreads its argument does not copy it.
+ */
+class ResolverInfo {
+  readonly cookies: Record<string, string> = {};
+  #finalize: ((callback: () => unknown) => void) | undefined;
+  #listeners: AbortController | undefined;
+  readonly #h: HandlerInternals;
+  readonly request: Request;
+  readonly requestId: string;
+  readonly params: Record<string, unknown>;
+
+  constructor(h: HandlerInternals, request: Request, requestId: string, params: Record<string, unknown>) {
+    this.#h = h;
+    this.request = request;
+    this.requestId = requestId;
+    this.params = params;
+  }
+
+  get finalize(): (callback: () => unknown) => void {
+    if (!this.#finalize) {
+      const { request, requestId } = this;
+      const h = this.#h;
+      this.#listeners = new AbortController();
+      if (!request.signal.aborted) request.signal.addEventListener('abort', () => void h.runScheduledCleanups(requestId), { once: true, signal: this.#listeners.signal });
+      this.#finalize = (callback) => {
+        h.scheduleCleanup(requestId, callback);
+        if (request.signal.aborted) void h.runScheduledCleanups(requestId);
+      };
+    }
+    return this.#finalize;
+  }
+
+  /** The resolver is done: its abort listener goes, as MSW's `run` removes it. */
+  done(): void {
+    this.#listeners?.abort();
+  }
+}
+
 /** The rest of `handler.run` for a plain HttpHandler that matched: its resolver as MSW runs it, with the match's params. */
 async function runLean(h: HandlerInternals, request: Request, params: Record<string, unknown>, opts: ResolveOptions): Promise<Response | undefined> {
   h.isUsed = true;
   let resolve = wrapped.get(h);
   if (!resolve) wrapped.set(h, (resolve = h.wrapResolver(h.resolver)));
-  const { requestId } = opts;
-  let finalize: ((callback: () => unknown) => void) | undefined;
-  let listeners: AbortController | undefined;
-  const info = {
-    params: { ...params },
-    cookies: {},
-    requestId,
-    request,
-    // As MSW: the abort listener that runs the cleanups exists only once the resolver asks for `finalize`.
-    get finalize() {
-      if (!finalize) {
-        listeners = new AbortController();
-        if (!request.signal.aborted) request.signal.addEventListener('abort', () => void h.runScheduledCleanups(requestId), { once: true, signal: listeners.signal });
-        finalize = (callback) => {
-          h.scheduleCleanup(requestId, callback);
-          if (request.signal.aborted) void h.runScheduledCleanups(requestId);
-        };
-      }
-      return finalize;
-    },
-  };
+  const info = new ResolverInfo(h, request, opts.requestId, { ...params });
   let response: Response | undefined | null;
   try {
-    response = await resolve(info);
+    response = await resolve(info as unknown as Record<string, unknown>);
   } catch (err) {
     if (!(err instanceof Response)) throw err;
     response = err;
   } finally {
-    listeners?.abort();
+    info.done();
   }
   return response ?? undefined;
 }

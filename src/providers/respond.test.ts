@@ -25,7 +25,8 @@ describe('json', () => {
   const pair = (init?: { status?: number; headers?: Record<string, string> }) => [json(body, init), HttpResponse.json(body, init)] as const;
 
   it('has the status, reason phrase and headers HttpResponse.json has', () => {
-    for (const init of [undefined, { status: 201 }, { status: 503, headers: { 'x-faultline-capacity': 'queue full' } }, { headers: { 'Content-Type': 'application/problem+json' } }]) {
+    const inits: ({ status?: number; headers?: Record<string, string> } | undefined)[] = [undefined, { status: 201 }, { status: 503, headers: { 'x-faultline-capacity': 'queue full' } }, { headers: { 'Content-Type': 'application/problem+json' } }];
+    for (const init of inits) {
       const [ours, msw] = pair(init);
       expect(ours.status).toBe(msw.status);
       expect(ours.statusText).toBe(msw.statusText);
@@ -66,7 +67,7 @@ describe('json', () => {
 
   describe('through MSW in-process', () => {
     const server = setupServer(http.get('http://json.test/ours', () => json(body, { status: 201 })), http.get('http://json.test/msw', () => HttpResponse.json(body, { status: 201 })));
-    beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+    beforeAll(() => server.listen());
     afterAll(() => server.close());
 
     it('reaches a fetch client as HttpResponse.json does', async () => {
