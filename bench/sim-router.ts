@@ -16,6 +16,10 @@
  *   time, as a loaded router has): the router's own cost per request, the floor any simulator
  *   of this router pays. The ratio sim / baseline is what modelling everything else costs.
  *
+ * - `sweep point`: the bundled scenario at its own length (12 s simulated), one run per seed,
+ *   after the others: wall ms per run (median), what one point of a sweep costs (fixed costs
+ *   per run included: the router's start, the scrapes, `buildResult`).
+ *
  *   node_modules/.bin/node bench/sim-router.ts            # about 40 s
  *   node_modules/.bin/node bench/sim-router.ts --quick    # about 10 s, indicative only
  */
@@ -109,4 +113,12 @@ console.log('arm                          simulated requests / wall s   vs basel
 console.log(`sim (end to end)             ${fmt(sim).padStart(12)}                  ${(sim / base).toFixed(3)}×`);
 console.log(`engine, instant providers    ${fmt(engine).padStart(12)}                  ${(engine / base).toFixed(3)}×`);
 console.log(`baseline: handle() loop      ${fmt(base).padStart(12)}                  1×`);
-console.log(`\nsim: ${fmt(median(results.sim!.map((x) => x.events! / (x.wallMs / 1000))))} events / wall s; ${fmt((durationMs / 1000) / (median(results.sim!.map((x) => x.wallMs)) / 1000))} simulated seconds per wall second`);
+const POINTS = QUICK ? 5 : 15;
+const pointMs: number[] = [];
+for (let i = 0; i < POINTS; i++) {
+  const t = performance.now();
+  await simulateScenario(scenario, { seed: i });
+  pointMs.push(performance.now() - t);
+}
+console.log(`\nsweep point (retry-storm at 1×, ${POINTS} seeds): ${median(pointMs).toFixed(1)} ms per run (median; min ${Math.min(...pointMs).toFixed(1)}, max ${Math.max(...pointMs).toFixed(1)})`);
+console.log(`sim: ${fmt(median(results.sim!.map((x) => x.events! / (x.wallMs / 1000))))} events / wall s; ${fmt((durationMs / 1000) / (median(results.sim!.map((x) => x.wallMs)) / 1000))} simulated seconds per wall second`);

@@ -54,6 +54,28 @@ describe('SimClock', () => {
     expect(fakeSeen).toEqual(['second', 'chain']);
   });
 
+  it('waits for immediates the settled code queues, and nextTicks, however many events fire in one turn of the loop', async () => {
+    const clock = new SimClock();
+    const seen: string[] = [];
+    // More events than one batch of the engine's immediates, each leaving work behind: a
+    // nextTick that starts a chain, an immediate that queues another (as a streamed body's
+    // error does), which must all be done before the next event fires.
+    for (let i = 0; i < 200; i++) {
+      clock.schedule(i % 7, () => {
+        process.nextTick(() => void deep(50, () => seen.push(`tick ${i}`)));
+        if (i % 3 === 0) setImmediate(() => setImmediate(() => Promise.resolve().then(() => seen.push(`imm ${i}`))));
+        seen.push(`event ${i}`);
+      });
+    }
+    await clock.runUntil(100);
+    const expected: string[] = [];
+    const order = Array.from({ length: 200 }, (_, i) => i).sort((a, b) => (a % 7) - (b % 7) || a - b);
+    for (const i of order) expected.push(`event ${i}`, `tick ${i}`, ...(i % 3 === 0 ? [`imm ${i}`] : []));
+    expect(seen).toEqual(expected);
+    // Nothing of the engine's own is left queued once the run is over.
+    expect(process.getActiveResourcesInfo().filter((r) => r === 'Immediate')).toEqual([]);
+  });
+
   it('async code awaiting sleeps progresses as it would live', async () => {
     const clock = new SimClock();
     const stamps: number[] = [];

@@ -10,13 +10,13 @@
  * loopback fixture answers in a fraction of a millisecond, see ./network.ts for the figure)
  * and the client leaving (`gone`), which the live server sees as the connection closing.
  */
-import type { HttpHandler } from 'msw';
 import type { Clock } from '../core/clock.ts';
 import { sample, type Distribution } from '../core/distributions.ts';
 import { seededRng, type Rng } from '../core/rng.ts';
 import type { Capacity } from '../model/capacity.ts';
 import type { HttpStageFault } from '../model/faults/index.ts';
 import { providerChain, type ProviderChain } from '../providers/provider.ts';
+import { resolveChain } from '../providers/resolve.ts';
 
 /** One request the provider received (as server.ts's `ReceivedRequest`), in virtual epoch ms. */
 export interface SimReceived {
@@ -55,7 +55,7 @@ export class SimProvider {
   readonly #clock: Clock;
   readonly #overheadRng: Rng;
   readonly #overhead: Distribution;
-  readonly #labels = new Map<string, Promise<string>>();
+  readonly #labels = new Map<string, string>();
   #seq = 0;
 
   constructor(opts: SimProviderOptions, index: number) {
@@ -84,8 +84,7 @@ export class SimProvider {
    */
   async serve(method: string, path: string, headers: Record<string, string | string[]>, body: Uint8Array | undefined, gone: AbortSignal): Promise<SimAnswer> {
     const at = this.#clock.now();
-    const url = new URL(path, this.origin);
-    const endpoint = await this.#label(method, url);
+    const endpoint = this.#labels.get(`${method} ${path}`) ?? (await this.#label(method, path));
     let recorded = false;
     const record = (status: number) => {
       if (recorded) return;
@@ -97,21 +96,10 @@ export class SimProvider {
     else gone.addEventListener('abort', onGone, { once: true });
     try {
       await this.#clock.sleep(Math.max(0, sample(this.#overhead, this.#overheadRng)));
-      const h = new Headers();
-      for (const [k, v] of Object.entries(headers)) for (const one of Array.isArray(v) ? v : [v]) h.append(k, one);
       const hasBody = body !== undefined && body.byteLength > 0 && method !== 'GET' && method !== 'HEAD';
-      const request = new Request(url, { method, headers: h, body: hasBody ? (body as Uint8Array<ArrayBuffer>) : null, signal: gone });
-      const requestId = String(++this.#seq);
-      const resolutionContext = { baseUrl: this.origin, quiet: true };
-      let response: Response | undefined;
-      for (const handler of this.#chain.handlers()) {
-        // A clone per handler, as the fixture server does, where there is a body a handler may read; a bodiless request can be shared.
-        const result = await (handler as HttpHandler).run({ request: hasBody ? request.clone() : request, requestId, resolutionContext });
-        if (result?.response) {
-          response = result.response;
-          break;
-        }
-      }
+      // `path` is the request target as the router sends it (absolute path and query): the URL is the origin's, as a server's is.
+      const request = new ConnectionRequest(path.startsWith('/') && !path.startsWith('//') ? this.origin + path : new URL(path, this.origin), { method, headers: requestHeaders(headers), body: hasBody ? (body as Uint8Array<ArrayBuffer>) : null }, gone);
+      const response = await resolveChain(this.#chain.handlers(), request, { baseUrl: this.origin, requestId: String(++this.#seq) });
       if (!response) {
         const text = JSON.stringify({ error: `provider ${this.provider} has no handler for ${method} ${path}` });
         record(404);
@@ -142,22 +130,85 @@ export class SimProvider {
     }
   }
 
-  /** The fixture handler's label for a request (`GET /weather/:city`), as server.ts names it; cached per method and path. */
-  #label(method: string, url: URL): Promise<string> {
-    const id = `${method} ${url.pathname}`;
-    let got = this.#labels.get(id);
-    if (!got) {
-      got = (async () => {
-        const request = new Request(url, { method });
-        const resolutionContext = { baseUrl: this.origin, quiet: true };
-        for (const h of this.#chain.own) {
-          if (h.info.path === '*') continue;
-          if (await h.test({ request, resolutionContext })) return h.info.header;
-        }
-        return id;
-      })();
-      this.#labels.set(id, got);
+  /**
+   * The fixture handler's label for a request (`GET /weather/:city`), as server.ts names it;
+   * kept per method and request target (the match reads the path only, so a query adds keys,
+   * never a different answer), at most LABEL_CACHE_SIZE of them.
+   */
+  async #label(method: string, path: string): Promise<string> {
+    const url = new URL(path, this.origin);
+    const request = new Request(url, { method });
+    const resolutionContext = { baseUrl: this.origin, quiet: true };
+    let label = `${method} ${url.pathname}`;
+    for (const h of this.#chain.own) {
+      if (h.info.path === '*') continue;
+      if (await h.test({ request, resolutionContext })) {
+        label = h.info.header;
+        break;
+      }
     }
-    return got;
+    if (this.#labels.size >= LABEL_CACHE_SIZE) this.#labels.clear();
+    this.#labels.set(`${method} ${path}`, label);
+    return label;
   }
+}
+
+const LABEL_CACHE_SIZE = 4096;
+
+/**
+ * A request whose `signal` is the connection's own (`gone`: it aborts when the client closes
+ * the connection), as the fixture server's requests follow theirs. The same to a handler as
+ * `new Request(url, { ...init, signal: gone })` (it aborts when the connection closes, with
+ * its reason, its listeners called in the order added), without what following a signal
+ * costs undici per request (its own controller, a weak reference, a finalization
+ * registration: two thirds of building the request). A clone's `signal` is the same one, as
+ * a clone's signal follows its original's.
+ */
+class ConnectionRequest extends Request {
+  readonly #gone: AbortSignal;
+
+  constructor(input: string | URL, init: { method: string; headers: HeadersInit; body: Uint8Array<ArrayBuffer> | null }, gone: AbortSignal) {
+    // A bodiless GET without headers is what `new Request(url)` makes: without the init, undici skips converting its
+    // dictionary (a third of the constructor).
+    if (init.method === 'GET' && init.body === null && isEmptyRecord(init.headers)) super(input);
+    else super(input, init);
+    this.#gone = gone;
+  }
+
+  override get signal(): AbortSignal {
+    return this.#gone;
+  }
+
+  override clone(): Request {
+    const c = super.clone();
+    Object.defineProperty(c, 'signal', { value: this.#gone, enumerable: false });
+    // A clone of the clone keeps it too: its clone() reads this signal and the copy gets it again.
+    Object.defineProperty(c, 'clone', { value: cloneWith(this.#gone), enumerable: false });
+    return c;
+  }
+}
+
+function isEmptyRecord(h: HeadersInit): boolean {
+  if (h instanceof Headers || Array.isArray(h)) return false;
+  for (const _ in h) return false;
+  return true;
+}
+
+function cloneWith(gone: AbortSignal) {
+  return function (this: Request): Request {
+    const c = Request.prototype.clone.call(this);
+    Object.defineProperty(c, 'signal', { value: gone, enumerable: false });
+    Object.defineProperty(c, 'clone', { value: cloneWith(gone), enumerable: false });
+    return c;
+  };
+}
+
+/** The router's header record as the request's headers: as given, or appended one by one where a name has several values. */
+function requestHeaders(headers: Record<string, string | string[]>): HeadersInit {
+  let multi = false;
+  for (const k in headers) if (Array.isArray(headers[k])) multi = true;
+  if (!multi) return headers as Record<string, string>;
+  const h = new Headers();
+  for (const [k, v] of Object.entries(headers)) for (const one of Array.isArray(v) ? v : [v]) h.append(k, one);
+  return h;
 }

@@ -30,6 +30,11 @@ import { SimProvider } from './provider.ts';
 import { simTransport } from './transport.ts';
 import { SimUnsupportedError, unsupportedParts } from './unsupported.ts';
 import type { Distribution } from '../core/distributions.ts';
+import type { DocOverride } from '../config/doc-path.ts';
+import type { Loaded } from '../config/load.ts';
+import type { RouterConfig } from '../router/index.ts';
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 export interface SimOptions {
   /** Overrides the scenario's seed. */
@@ -80,6 +85,43 @@ export function simRunId(seed: number): string {
   return `${new Date(SIM_EPOCH).toISOString().replace(/[-:]/g, '')}-sim${seed}`;
 }
 
+/** Router configs loaded in this process, by file and settings: a sweep simulates one config many times. */
+const configs = new Map<string, { mtimeMs: number; size: number; loaded: Loaded<RouterConfig> }>();
+const CONFIG_CACHE_SIZE = 64;
+
+/**
+ * `loadRouterConfig`, kept per (file, settings) while the file is unchanged (its mtime and
+ * size). Only a config that names nothing outside itself is kept (no JWT keys or secrets,
+ * no LLM registry: files and variables the router file's stat does not cover), and it is
+ * frozen, so no run can change what the next one is given.
+ */
+async function routerConfig(file: string, set: readonly DocOverride[]): Promise<Loaded<RouterConfig>> {
+  const key = JSON.stringify([resolve(file), set]);
+  let stat: { mtimeMs: number; size: number } | undefined;
+  try {
+    stat = statSync(file);
+  } catch {
+    // Unreadable: the loader says why.
+  }
+  const kept = configs.get(key);
+  if (stat && kept && kept.mtimeMs === stat.mtimeMs && kept.size === stat.size) return kept.loaded;
+  const loaded = await loadRouterConfig(file, { set });
+  if (stat && loaded.ok && !loaded.value.routes.some((r) => r.auth || r.llm)) {
+    if (configs.size >= CONFIG_CACHE_SIZE) configs.clear();
+    configs.set(key, { mtimeMs: stat.mtimeMs, size: stat.size, loaded: deepFreeze(loaded) });
+  }
+  return loaded;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
+  if (Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
 /** The scenario with the options' overrides (a shorter or longer run, another seed). */
 function withOptions(scenario: Scenario, options: SimOptions): Scenario {
   let s = scenario;
@@ -98,7 +140,7 @@ export async function simulateScenario(input: Scenario, options: SimOptions = {}
   const planned = planFaults(scenario);
   const problems = unsupportedParts(scenario, planned);
   if (problems.length > 0 || scenario.target.kind !== 'router') throw new SimUnsupportedError(problems);
-  const loaded = await loadRouterConfig(scenario.target.config, { set: scenario.target.set ?? [] });
+  const loaded = await routerConfig(scenario.target.config, scenario.target.set ?? []);
   if (!loaded.ok) throw new SimUnsupportedError([`the router config ${scenario.target.config} is invalid:\n${formatIssues(loaded.issues)}`]);
 
   const seed = scenario.seed;
