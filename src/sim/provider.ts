@@ -89,7 +89,7 @@ export class SimProvider {
     const record = (status: number) => {
       if (recorded) return;
       recorded = true;
-      this.received.push({ at, endpoint, status, ms: this.#clock.now() - at, path: `${method} ${url.pathname}` });
+      this.received.push({ at, endpoint, status, ms: this.#clock.now() - at, path: `${method} ${pathnameOf(path, this.origin)}` });
     };
     const onGone = () => record(0);
     if (gone.aborted) onGone();
@@ -211,4 +211,11 @@ function requestHeaders(headers: Record<string, string | string[]>): HeadersInit
   const h = new Headers();
   for (const [k, v] of Object.entries(headers)) for (const one of Array.isArray(v) ? v : [v]) h.append(k, one);
   return h;
+}
+
+/** The path of a request target without its query (`/api/orders?x=1` → `/api/orders`), without building a URL for the usual absolute path. */
+function pathnameOf(target: string, origin: string): string {
+  if (!target.startsWith('/') || target.startsWith('//')) return new URL(target, origin).pathname;
+  const end = target.search(/[?#]/);
+  return end < 0 ? target : target.slice(0, end);
 }
