@@ -13,6 +13,7 @@ import { herdCommand } from './herd.ts';
 import { packageVersion } from './version.ts';
 import { exit } from './exit.ts';
 import { simCommand } from './sim.ts';
+import { sweepCommand } from './sweep.ts';
 import { variantNamesFlag } from './variants.ts';
 import { bin, override, seed, variable } from './flags.ts';
 
@@ -101,6 +102,7 @@ program
   .action(async (o) => toxiproxyCommand(o));
 
 simCommand(program);
+sweepCommand(program);
 herdCommand(program);
 
 try {

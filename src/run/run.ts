@@ -6,6 +6,7 @@ import { systemClock, type Clock } from '../core/clock.ts';
 import { forkRng } from '../core/rng.ts';
 import { createCollector } from '../collect/collector.ts';
 import type { Scenario } from '../model/scenario.ts';
+import type { RunData } from '../model/run.ts';
 import { runOpenLoad } from '../load/open.ts';
 import { runClosedLoad } from '../load/closed.ts';
 import type { LoadProgress, LoadResult } from '../load/types.ts';
@@ -39,6 +40,8 @@ export interface RunOutcome {
   /** The folder the reports went to. */
   dir: string;
   files: string[];
+  /** What was measured, as the SLOs judged it (a sweep measures its objectives over it). */
+  data: RunData;
 }
 
 /** Head start between bringing the environment up and t = 0, so the first fault switch and the first arrival are not late. */
@@ -160,7 +163,7 @@ export async function executeRun(scenario: Scenario, opts: RunOptions): Promise<
   const result = { ...built, warnings: [...built.warnings, ...targetProblems] };
   const files = await writeReports(result, dir);
   // The service's own logs, beside the reports.
-  return { result, dir, files: [...files, ...env.logs] };
+  return { result, dir, files: [...files, ...env.logs], data };
 }
 
 function driveLoad(scenario: Scenario, env: Environment, t0: number, clock: Clock, opts: RunOptions): Promise<LoadResult> {
