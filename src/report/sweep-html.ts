@@ -71,7 +71,7 @@ export function renderSweepHtml(r: SweepReport, scenarioText: string): string {
         `effect-${i}-${j}`,
         `${param.path} → ${ob.name}`,
         `Each point's worst-seed ${ob.name} against its ${param.path}.`,
-        { label: param.path, unit: param.range?.unit === 'ms' || param.range?.unit === 's' ? '' : '', ...(param.kind === 'list' && { categories: param.values.map(show) }) },
+        { label: param.path, unit: param.range?.unit === 'ms' ? 'ms' : param.range?.unit === '%' ? 'pct' : '', ...(param.kind === 'list' && { categories: param.values.map(show) }) },
         { label: ob.name, unit: ob.unit },
         groups(r, (p) => paramX(param, p), worstOf(j)),
       ),

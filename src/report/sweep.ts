@@ -72,6 +72,8 @@ export function formatMeasure(v: number | null | undefined, unit: string): strin
   if (v === null || v === undefined) return '–';
   if (unit === 'ms') return v >= 1000 ? `${Number((v / 1000).toPrecision(3))}s` : `${Number(v.toPrecision(3))}ms`;
   if (unit === 'percent') return `${Number((v * 100).toPrecision(4))}%`;
+  // A swept percentage as written (`20%` is 20 on the axis).
+  if (unit === 'pct') return `${Number(v.toPrecision(4))}%`;
   if (unit === 'per_second') return `${Number(v.toPrecision(3))}/s`;
   return String(Number(v.toPrecision(4)));
 }
