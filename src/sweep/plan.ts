@@ -206,6 +206,8 @@ function describeIssues(
   argNo: Map<string, number>,
 ): string[] {
   const out = new Set<string>();
+  const grouped = new Map<string, { n: number; param: SweepParam; values: string[]; message: string; expected: string | undefined }>();
+  const order: string[] = [];
   for (const i of issues) {
     const m = /^variants\[(\d+)\]\.set\["?(.*?)"?\]/.exec(i.path);
     const tag = m ? tags[Number(m[1])] : undefined;
@@ -218,7 +220,22 @@ function describeIssues(
     }
     const n = argNo.get(param.path) ?? params.indexOf(param) + 1;
     const value = tag?.kind === 'probe' ? tag.value : tag?.kind === 'combo' ? tag.settings[param.path] : undefined;
-    out.add(`--param ${n} (${param.path}=${param.spec})${value !== undefined ? `, value ${showValue(value)}` : ''}: ${message}${i.expected ? ` (expected ${i.expected})` : ''}`);
+    // One line per parameter and problem: the same problem for several values lists the values.
+    const shape = value === undefined ? message : message.split(`${param.path}: ${showValue(value)}`).join(`${param.path}: …`);
+    const key = `${n}\u0000${shape}\u0000${i.expected ?? ''}`;
+    const seen = grouped.get(key);
+    if (seen) {
+      if (value !== undefined) seen.values.push(showValue(value));
+      continue;
+    }
+    grouped.set(key, { n, param, values: value === undefined ? [] : [showValue(value)], message: value === undefined || seen ? message : shape, expected: i.expected });
+    order.push(key);
+  }
+  for (const key of order) {
+    const g = grouped.get(key)!;
+    const values = g.values.length ? `, value${g.values.length > 1 ? 's' : ''} ${g.values.join(', ')}` : '';
+    const message = g.values.length === 1 ? g.message.split(`${g.param.path}: …`).join(`${g.param.path}: ${g.values[0]}`) : g.message;
+    out.add(`--param ${g.n} (${g.param.path}=${g.param.spec})${values}: ${message}${g.expected ? ` (expected ${g.expected})` : ''}`);
   }
   return [...out];
 }
