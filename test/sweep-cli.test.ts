@@ -107,7 +107,7 @@ describe('faultline sweep (simulated)', () => {
     const lines = r.stderr.trim().split('\n');
     const expected = [
       /^error: --param 2 \(retry\.backoff\.base=10ms\.\.x\), character 26: the high end "x" is not a quantity like 10ms, 5%, 20\/s or 3$/,
-      /^error: --param 1 \(retry\.jitter=none,full\), value none: .*unknown field `jitter` \(did you mean `retry\.backoff\.jitter`\?\)/,
+      /^error: --param 1 \(retry\.jitter=none,full\), values none, full: .*unknown field `jitter` \(did you mean `retry\.backoff\.jitter`\?\)/,
       /^error: --param 3 \(load\.rate=abc\), value abc: .*invalid value \(expected a rate like 50\/s or 600\/m\)/,
       /^error: --objective 1 \(p99\(latncy\)\): /,
     ];
