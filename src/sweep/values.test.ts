@@ -27,11 +27,12 @@ describe('--param values', () => {
   });
 
   it('every problem at once, each at its character', () => {
-    const r = parseParam('retry.backoff.base=10ms..2s:x');
+    expect(ok('retry.backoff.cap=200ms..2s:3').values).toEqual(['200ms', '1100ms', '2000ms']);
+    const r = parseParam('retry.backoff.base=10ms..2%:x');
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.errors).toEqual([
-      { column: 26, message: 'both ends need the same unit: ms at the low end, s at the high end' },
+      { column: 26, message: 'both ends need the same unit: ms at the low end, % at the high end' },
       { column: 29, message: 'after : expected a count (5), a log count (log5) or a step (+10ms), found "x"' },
     ]);
     const missing = parseParam('retry.backoff.base');

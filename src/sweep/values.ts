@@ -8,8 +8,9 @@
  *   steps  := N                         N values, evenly spaced, ends included (default 5)
  *           | "log" N                   N values, geometrically spaced (both ends > 0): 10ms..1s:log3 = 10ms, 100ms, 1s
  *           | "+" q                     every q from the low end while ≤ the high end: 10ms..50ms:+20ms = 10, 30, 50 ms
- *   q      := a number with the same unit at both ends: a duration (us, ms, s, m, h), a
- *             percentage (%), a rate (/s, /m, /h), or a plain number
+ *   q      := a number with the same unit at both ends: a duration (us, ms, s, m, h; two
+ *             different duration units are both read in ms: 200ms..2s), a percentage (%), a
+ *             rate (/s, /m, /h), or a plain number
  *
  * A list item is read as YAML reads a scalar (`3` a number, `true` a boolean, `full` a string);
  * `off` removes the setting, `on` keeps the document's own value. A range's values are written
@@ -25,6 +26,9 @@ import type { SweepParam, SweepValue } from '../model/sweep.ts';
 export const DEFAULT_STEPS = 5;
 /** A grid larger than this is refused (use --random): a typo like `:5000` should not start a day-long sweep. */
 export const MAX_PARAM_VALUES = 1000;
+
+/** ms per unit of a duration. */
+const MS_PER: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 const QUANTITY = /^(\d+(?:\.\d+)?|\.\d+)\s*(us|µs|ms|s|m|h|%|\/s|\/m|\/min|\/h)?$/;
 
@@ -113,8 +117,13 @@ function parseRange(spec: string, offset: number): { ok: true; values: SweepValu
   const loText = spec.slice(0, dots);
   const hiText = colon < 0 ? spec.slice(dots + 2) : spec.slice(dots + 2, colon);
   const stepText = colon < 0 ? undefined : spec.slice(colon + 1).trim();
-  const lo = quantity(loText);
-  const hi = quantity(hiText);
+  let lo = quantity(loText);
+  let hi = quantity(hiText);
+  // Durations in two units (200ms..2s) are both read in ms.
+  if (lo && hi && lo.unit !== hi.unit && lo.unit in MS_PER && hi.unit in MS_PER) {
+    lo = { n: lo.n * MS_PER[lo.unit]!, unit: 'ms' };
+    hi = { n: hi.n * MS_PER[hi.unit]!, unit: 'ms' };
+  }
   const example = 'like 10ms, 5%, 20/s or 3';
   if (!lo) errors.push({ column: offset, message: `the low end ${JSON.stringify(loText)} is not a quantity ${example}` });
   if (!hi) errors.push({ column: offset + dots + 2, message: `the high end ${JSON.stringify(hiText)} is not a quantity ${example}` });
@@ -136,6 +145,7 @@ function parseRange(spec: string, offset: number): { ok: true; values: SweepValu
       if (spacing === 'log' && lo && !(lo.n > 0)) errors.push({ column: offset, message: 'a log range needs a low end above 0' });
     } else if (stepText.startsWith('+')) {
       step = quantity(stepText.slice(1));
+      if (step && lo && step.unit !== lo.unit && step.unit in MS_PER && lo.unit === 'ms') step = { n: step.n * MS_PER[step.unit]!, unit: 'ms' };
       if (!step || !(step.n > 0)) errors.push({ column: at, message: `the step ${JSON.stringify(stepText)} is not a quantity above 0 ${example}` });
       else if (lo && step.unit !== lo.unit) errors.push({ column: at, message: `the step needs the range's unit (${lo.unit || 'no unit'}), found ${step.unit || 'no unit'}` });
       else if (lo && hi && (hi.n - lo.n) / step.n + 1 > MAX_PARAM_VALUES) errors.push({ column: at, message: `the step gives more than ${MAX_PARAM_VALUES} values (for more, sample with --random)` });
