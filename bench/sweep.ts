@@ -20,6 +20,7 @@
  *
  *   node_modules/.bin/node bench/sweep.ts --quick     # about a minute today
  *   node_modules/.bin/node bench/sweep.ts             # long until the simulator is faster
+ *   node_modules/.bin/node bench/sweep.ts --only grid # the 100-point grid alone
  */
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +29,8 @@ import { planSweep, runSweep, type SweepPlan } from '../src/sweep/index.ts';
 import type { SweepReport } from '../src/model/sweep.ts';
 
 const QUICK = process.argv.includes('--quick');
+/** `--only grid` or `--only random`: one of the two sweeps. */
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const FULL_BASELINE = process.argv.includes('--full-baseline');
 const BASELINE_POINTS = QUICK ? 10 : 100;
 const SCENARIO = fileURLToPath(new URL('../scenarios/incidents/retry-storm.yaml', import.meta.url));
@@ -76,13 +79,17 @@ function line(name: string, points: number, runs: number, pool: Timed, baselineM
   );
 }
 
-// Grid: pool, then the same points in this thread.
-const gPool = await timed(grid, workers);
-const gBase = await timed(grid, 0);
-line(QUICK ? 'grid (quick)' : 'grid', grid.points.length, grid.points.length * 3, gPool, gBase.wallMs, '', QUICK ? undefined : 10_000);
+if (ONLY !== 'random') {
+  // Grid: pool, then the same points in this thread.
+  const gPool = await timed(grid, workers);
+  const gBase = await timed(grid, 0);
+  line(QUICK ? 'grid (quick)' : 'grid', grid.points.length, grid.points.length * 3, gPool, gBase.wallMs, '', QUICK ? undefined : 10_000);
+}
 
-const rPool = await timed(random, workers);
-const sample = FULL_BASELINE ? random : { ...random, points: random.points.slice(0, BASELINE_POINTS) };
-const rBase = await timed(sample, 0);
-const scaled = (rBase.wallMs * random.points.length) / sample.points.length;
-line(QUICK ? 'random (quick)' : 'random', random.points.length, random.points.length * 3, rPool, scaled, FULL_BASELINE ? '' : `, first ${sample.points.length} points scaled`, QUICK ? undefined : 120_000);
+if (ONLY !== 'grid') {
+  const rPool = await timed(random, workers);
+  const sample = FULL_BASELINE ? random : { ...random, points: random.points.slice(0, BASELINE_POINTS) };
+  const rBase = await timed(sample, 0);
+  const scaled = (rBase.wallMs * random.points.length) / sample.points.length;
+  line(QUICK ? 'random (quick)' : 'random', random.points.length, random.points.length * 3, rPool, scaled, FULL_BASELINE ? '' : `, first ${sample.points.length} points scaled`, QUICK ? undefined : 120_000);
+}
