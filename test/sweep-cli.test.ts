@@ -3,7 +3,8 @@
  * (2 × 2 points, 2 seeds, 7 s each) whose screen, sweep.csv, sweep.json and sweep.html agree; a
  * sweep with no feasible point (exit 1, the nearest miss); bad input (exit 2, every problem at
  * once, each at its --param and character); an interrupted sweep (exit 130, what finished
- * written, marked aborted); and --confirm, one bounded live run of the recommended point.
+ * written, marked aborted); --live on one point; and --confirm, one bounded live run of the
+ * recommended point.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -132,6 +133,20 @@ describe('faultline sweep (simulated)', () => {
     expect(json.planned).toBe(40);
     expect(json.points.length).toBeLessThan(40);
     expect(r.stdout).toContain('ABORTED, partial');
+  }, 120_000);
+});
+
+describe('faultline sweep --live', () => {
+  it('runs every point live, one after another, warning how long it will take (one point, one seed, 7 s)', async () => {
+    const out = join(dir, 'live');
+    const r = await cli(['sweep', JITTER, '--param', 'retry.backoff.jitter=full', '--param', 'retry.backoff.base=150ms', '--seeds', '1', '--duration', '7s', '--live', '--out', out, '-o', join(dir, 'reports')]);
+    expect(r.stderr).toMatch(/warning: --live runs 1 runs one after another, about 9s; Ctrl-C stops and writes what finished/);
+    const json = JSON.parse(await readFile(join(out, 'sweep.json'), 'utf8')) as SweepReport;
+    expect(json).toMatchObject({ mode: 'live', status: 'completed', seeds: [41] });
+    expect(json.points).toHaveLength(1);
+    expect(json.points[0]!.runs).toHaveLength(1);
+    expect(json.points[0]!.runs[0]!.slos).toHaveLength(4);
+    expect(r.code).toBe(json.recommended ? 0 : 1);
   }, 120_000);
 });
 

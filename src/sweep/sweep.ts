@@ -18,11 +18,10 @@ import { renderSweepCsv } from '../report/sweep.ts';
 import { renderSweepHtml } from '../report/sweep-html.ts';
 import { aggregatePoint } from './aggregate.ts';
 import { nearestMiss, paretoFront, recommend } from './front.ts';
-import { measurable } from './measure.ts';
+import { measurable, summarizeRun } from './measure.ts';
 import type { SweepPlan } from './plan.ts';
 import { createPool } from './pool.ts';
 import { pointScenario, runSimTask, type SimInit, type SimTask, type TaskReply } from './sim-task.ts';
-import { summarizeRun } from './measure.ts';
 import { describeWindow, parseSlo, verdictUnit } from '../slo/index.ts';
 
 export interface SweepRunOptions {
