@@ -104,17 +104,25 @@ module.exports = {
     {
       name: 'run-is-the-orchestrator',
       severity: 'error',
-      comment: 'Only the API, the CLI and the run itself may use src/run: the layers below it are what it orchestrates.',
-      from: { path: '^src/(?!run/|cli/|api\\.ts$|index\\.ts$)', pathNot: TESTS },
+      comment: 'Only the API, the CLI, the sweep (which runs points live through it) and the run itself may use src/run: the layers below it are what it orchestrates.',
+      from: { path: '^src/(?!run/|sweep/|cli/|api\\.ts$|index\\.ts$)', pathNot: TESTS },
       to: { path: '^src/run/' },
     },
     {
       name: 'sim-is-an-orchestrator',
       severity: 'error',
       comment:
-        'src/sim runs a scenario in virtual time as src/run runs it live, composing the layers below it: only the API, the CLI and the simulator itself may use it (and, as an orchestrator, it may not use src/run, the API or the CLI: the rules for those forbid it).',
-      from: { path: '^src/(?!sim/|cli/|api\\.ts$|index\\.ts$)', pathNot: TESTS },
+        'src/sim runs a scenario in virtual time as src/run runs it live, composing the layers below it: only the API, the CLI, the sweep and the simulator itself may use it (and, as an orchestrator, it may not use src/run, the API or the CLI: the rules for those forbid it).',
+      from: { path: '^src/(?!sim/|sweep/|cli/|api\\.ts$|index\\.ts$)', pathNot: TESTS },
       to: { path: '^src/sim/' },
+    },
+    {
+      name: 'sweep-is-an-orchestrator',
+      severity: 'error',
+      comment:
+        'src/sweep runs many points through src/sim (worker threads) and src/run (live, --confirm): an orchestrator above both, so only the API, the CLI and the sweep itself may use it (it may not use the API or the CLI: the rules for those forbid it).',
+      from: { path: '^src/(?!sweep/|cli/|api\\.ts$|index\\.ts$)', pathNot: TESTS },
+      to: { path: '^src/sweep/' },
     },
     {
       name: 'cli-is-the-shell',

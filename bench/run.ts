@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const benches = ['toxiproxy.ts', 'policies.ts', 'router.ts', 'sim.ts', 'sim-router.ts'];
+const benches = ['toxiproxy.ts', 'policies.ts', 'router.ts', 'sim.ts', 'sim-router.ts', 'sweep.ts'];
 let failed = 0;
 for (const b of benches) {
   console.log(`\n=== bench/${b}`);

@@ -18,4 +18,5 @@ export { formatIssues, type ConfigIssue } from './config/issues.ts';
 export { formatSummary } from './report/summary.ts';
 export type { RunResult, SloVerdict, LatencySummary, RunSeries, ProviderEndpoint } from './model/result.ts';
 export type { Scenario } from './model/scenario.ts';
+export type { SweepReport, SweepPoint, SweepRun, SweepParam, SweepObjective, SweepConfirmation } from './model/sweep.ts';
 export type { HandlerModuleContext, HandlerModuleExport } from './providers/user-handlers.ts';

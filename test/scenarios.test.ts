@@ -108,10 +108,13 @@ describe('scenarios/', () => {
     expect(loadMs + suiteFiles.length * 2_000).toBeLessThanOrEqual(180_000);
   });
 
-  it('has no broken twin without expect: fail, and no other file expecting to fail', async () => {
+  // A sweep's starting point fails as configured, by design (README, "Sweeps"), and says so, so
+  // `faultline suite scenarios/tuning` still meets every expectation.
+  const SWEEP_STARTS = ['tuning/jitter.yaml'];
+  it('has no broken twin without expect: fail, and no other file expecting to fail (but a sweep\'s starting point)', async () => {
     for (const f of files) {
       const s = await load(f);
-      expect(s.expect, f).toBe(f.endsWith('.broken.yaml') ? 'fail' : 'pass');
+      expect(s.expect, f).toBe(f.endsWith('.broken.yaml') || SWEEP_STARTS.some((x) => f.endsWith(x)) ? 'fail' : 'pass');
     }
   });
 });

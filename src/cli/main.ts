@@ -15,6 +15,7 @@ import { exit } from './exit.ts';
 import { simCommand } from './sim.ts';
 import { compareCommand, confidence } from './compare.ts';
 import { DEFAULT_CONFIDENCE } from '../compare/index.ts';
+import { sweepCommand } from './sweep.ts';
 import { variantNamesFlag } from './variants.ts';
 import { bin, override, reporter, REPORTER_HELP, seed, variable } from './flags.ts';
 
@@ -108,6 +109,7 @@ program
 
 simCommand(program);
 compareCommand(program);
+sweepCommand(program);
 herdCommand(program);
 
 try {

@@ -157,6 +157,19 @@ describe('repositionIssues', () => {
   });
 });
 
+describe('a key added beside the block that has it', () => {
+  it('retry.jitter (a new key beside retry.backoff.jitter): the schema\'s "unknown field" offers retry.backoff.jitter', () => {
+    const doc = router();
+    const r = applyDocOverrides(doc, [o('retry.jitter', 'none')], ROUTER);
+    expect(r.issues).toEqual([]);
+    expect(r.applied[0]!.nearby).toEqual(['retry.backoff.jitter']);
+    const out = repositionIssues([{ file: 'r.yaml', line: 3, column: 5, path: 'routes[0].retry.jitter', message: 'unknown field `jitter`' }], r.applied);
+    expect(out[0]!.message).toBe('`retry.jitter: none` sets routes[0].retry.jitter in r.yaml: unknown field `jitter` (did you mean `retry.backoff.jitter`?)');
+    // A key the block already has, or one no inner block has, offers nothing.
+    expect(applyDocOverrides(router(), [o('retry.maxAttempts', 3), o('retry.nothing', 1)], ROUTER).applied.map((a) => a.nearby)).toEqual([undefined, undefined]);
+  });
+});
+
 describe('any path, any value (fast-check)', () => {
   it('never throws, never reaches a prototype; each override is applied or has issues at its own place', async () => {
     const fc = (await import('fast-check')).default;

@@ -68,6 +68,12 @@ export interface PathRules {
 export interface AppliedOverride {
   override: DocOverride;
   paths: (string | number)[][];
+  /**
+   * Where the path may have meant to go, when it added a key its mapping did not have but a
+   * mapping inside it does (`retry.jitter` → `retry.backoff.jitter`): the schema then calls
+   * the new key unknown, and `repositionIssues` offers these as the did-you-mean.
+   */
+  nearby?: string[];
 }
 
 /** The value that removes a setting (as does null). */
@@ -137,8 +143,13 @@ export function applyDocOverrides(doc: unknown, overrides: readonly DocOverride[
     const remove = o.value === null || o.value === REMOVE;
     const paths: (string | number)[][] = [];
     const errors: string[] = [];
+    const nearby: string[] = [];
     for (const start of starts) {
-      const r = walkAndSet(root, start.prefix, start.segments, remove, o.value, rules);
+      const r = walkAndSet(root, start.prefix, start.segments, remove, o.value, rules, (inner) => {
+        const at = o.path.lastIndexOf('.') + 1;
+        const alt = `${o.path.slice(0, at)}${inner}.${o.path.slice(at)}`;
+        if (!nearby.includes(alt)) nearby.push(alt);
+      });
       if (typeof r === 'string') errors.push(r);
       else paths.push(...r);
     }
@@ -147,7 +158,7 @@ export function applyDocOverrides(doc: unknown, overrides: readonly DocOverride[
       problem(errors[0] ?? 'names nothing');
       continue;
     }
-    applied.push({ override: o, paths });
+    applied.push({ override: o, paths, ...(nearby.length > 0 && { nearby }) });
   }
   return { applied, issues };
 }
@@ -169,7 +180,15 @@ function startsOf(root: Raw, segments: PathSegment[], rules: PathRules): { prefi
 }
 
 /** Follows `segments` from `prefix` and sets (or removes) the last key; the concrete paths changed, or why not. */
-function walkAndSet(root: Raw, prefix: (string | number)[], segments: PathSegment[], remove: boolean, value: unknown, rules: PathRules): (string | number)[][] | string {
+function walkAndSet(
+  root: Raw,
+  prefix: (string | number)[],
+  segments: PathSegment[],
+  remove: boolean,
+  value: unknown,
+  rules: PathRules,
+  near: (innerKey: string) => void = () => {},
+): (string | number)[][] | string {
   let level: { node: unknown; path: (string | number)[] }[] = [{ node: prefix.reduce<unknown>((n, k) => (n as Raw)[k as string], root), path: prefix }];
   for (let s = 0; s < segments.length; s++) {
     const seg = segments[s]!;
@@ -181,6 +200,8 @@ function walkAndSet(root: Raw, prefix: (string | number)[], segments: PathSegmen
       if (!m) return `${where} is not a mapping, so it has no \`${seg.key}\``;
       if (last) {
         if (remove && !Object.hasOwn(m, seg.key)) return `${where} has no \`${seg.key}\` to remove`;
+        // A key added beside a block that has it (retry.jitter beside retry.backoff.jitter): likely meant to go inside.
+        if (!Object.hasOwn(m, seg.key)) for (const [k, child] of Object.entries(m)) if (rec(child) && Object.hasOwn(rec(child)!, seg.key)) near(k);
         next.push({ node: m, path: [...path, seg.key] });
         continue;
       }
@@ -268,6 +289,7 @@ export function repositionIssues(issues: readonly ConfigIssue[], applied: readon
     // What the issue found is read from the file's text, where the old value stands: the new one is the override's.
     const { found: _old, ...rest } = i;
     const found = i.path === owner.path && i.found !== undefined ? { found: JSON.stringify(o.value) } : {};
-    return { ...rest, ...o.at, ...found, message: `\`${o.path}: ${typeof o.value === 'string' ? o.value : JSON.stringify(o.value)}\` sets ${i.path} in ${i.file}: ${i.message}` };
+    const hint = owner.a.nearby && i.path === owner.path && /^unknown field/.test(i.message) && !/did you mean/.test(i.message) ? ` (did you mean \`${owner.a.nearby.join('` or `')}\`?)` : '';
+    return { ...rest, ...o.at, ...found, message: `\`${o.path}: ${typeof o.value === 'string' ? o.value : JSON.stringify(o.value)}\` sets ${i.path} in ${i.file}: ${i.message}${hint}` };
   });
 }

@@ -45,6 +45,8 @@ export interface RunOutcome {
   /** The folder the reports went to. */
   dir: string;
   files: string[];
+  /** What was measured, as the SLOs judged it (a sweep measures its objectives over it). */
+  data: RunData;
 }
 
 /** Head start between bringing the environment up and t = 0, so the first fault switch and the first arrival are not late. */
@@ -184,7 +186,7 @@ export async function executeRun(scenario: Scenario, opts: RunOptions): Promise<
   if (files.length === 0 && env.logs.length === 0) await rmdir(dir).catch(() => {});
     if (files.length > 0) await writeIndex(opts.reportsDir).catch((err) => opts.onWarning?.(`could not rebuild ${opts.reportsDir}/index.html: ${err instanceof Error ? err.message : String(err)}`));
   // The service's own logs, beside the reports.
-  return { result, dir, files: [...files, ...env.logs] };
+  return { result, dir, files: [...files, ...env.logs], data };
 }
 
 /** How often the abortOnFail SLOs are judged while load runs (k6 judges its thresholds every 2 s). */
