@@ -2,6 +2,7 @@
  * Test helpers: a RunResult around hand-made requests, with their samples packed as a real
  * run's are, so the comparison reads them the way it reads result.json.
  */
+import { RESULT_FORMAT_VERSION } from '../model/result.ts';
 import type { RunResult } from '../model/result.ts';
 import type { RequestRecord } from '../model/run.ts';
 import { encodeSamples } from '../model/samples.ts';
@@ -16,7 +17,7 @@ export function request(due: number, latency: number, status = 200): RequestReco
 export function resultOf(requests: RequestRecord[], over: Partial<RunResult> = {}): RunResult {
   const durationMs = Math.max(1000, Math.ceil(Math.max(0, ...requests.map((r) => r.due)) / 1000) * 1000);
   return {
-    formatVersion: 2,
+    formatVersion: RESULT_FORMAT_VERSION,
     runId: over.runId ?? 'run',
     mode: 'sim',
     scenario: { name: 'synthetic', file: 'synthetic.yaml' },

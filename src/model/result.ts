@@ -11,8 +11,13 @@ import type { FaultSwitch, MetricSample } from './run.ts';
  * Bumped on any change a consumer of result.json would notice. 2: `mode` (live or simulated)
  * and the optional `series.upstreamFine`; a dashboard that mixed simulated results with live
  * ones would be wrong, so a reader of version 1 should not take a version 2 file as one.
+ * 3: `status: 'aborted'` also when an `abortOnFail` SLO stopped the run (`abortedOnFail`), and
+ * a fault is `endedEarly` only when the run stopped before its scheduled off; added `samples`
+ * (every request, packed, for `faultline compare`), `series.p95`, `series.upstreamLatency`,
+ * `series.router` (breaker states and router actions per second), `faults[].label`,
+ * `scenario.source`, `environment.hostLoad`/`driverLag` and `upstream[].paths`.
  */
-export const RESULT_FORMAT_VERSION = 2;
+export const RESULT_FORMAT_VERSION = 3;
 
 /** Per-second series for charts; every array has one entry per second of the run. */
 export interface RunSeries {

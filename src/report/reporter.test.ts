@@ -26,7 +26,7 @@ describe('writeReports', () => {
     const [path] = await writeReports(run, dir, ['json']);
     const text = await readFile(path!, 'utf8');
     expect(JSON.parse(text)).toEqual(run);
-    expect(text).toMatch(/^\{\n {2}"formatVersion": 2,/);
+    expect(text).toMatch(/^\{\n {2}"formatVersion": 3,/);
   });
 
   it('rejects an unknown reporter before writing anything', async () => {

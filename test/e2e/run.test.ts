@@ -35,7 +35,7 @@ describe('faultline run, end to end', () => {
     expect(result.slos.map((s) => [s.name, s.passed, s.message])).toEqual(result.slos.map((s) => [s.name, true, s.message]));
     expect(result.verdict).toBe('pass');
     const json = JSON.parse(await readFile(join(dir, 'result.json'), 'utf8'));
-    expect(json).toMatchObject({ formatVersion: 2, verdict: 'pass', scenario: { name: 'weather-short' } });
+    expect(json).toMatchObject({ formatVersion: 3, verdict: 'pass', scenario: { name: 'weather-short' } });
     expect(json.slos[0]).toMatchObject({ name: 'availability', expression: 'availability >= 99%', passed: true, threshold: 0.99 });
     for (const f of ['report.html', 'junit.xml']) expect((await stat(join(dir, f))).size).toBeGreaterThan(500);
   });

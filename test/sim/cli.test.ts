@@ -36,7 +36,7 @@ describe('faultline sim', () => {
     const runDir = join(dir, 'retry-storm', '20260101T000000.000Z-sim7');
     expect((await readdir(runDir)).sort()).toEqual(['junit.xml', 'report.html', 'result.json']);
     const result = JSON.parse(await readFile(join(runDir, 'result.json'), 'utf8'));
-    expect(result).toMatchObject({ mode: 'sim', formatVersion: 2, environment: { seed: 7 } });
+    expect(result).toMatchObject({ mode: 'sim', formatVersion: 3, environment: { seed: 7 } });
     expect(result.series.upstreamFine.binMs).toBe(10);
     // The simulated router is scraped each second as live: the same per-second router series, and upstream latency at the providers.
     expect(result.series.router.actions.retries.length).toBe(result.series.t.length);
