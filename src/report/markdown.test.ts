@@ -9,7 +9,7 @@ describe('renderMarkdown', () => {
     expect(md).toContain('**5/6 SLOs held** · 20 s · live');
     expect(md).toContain('| | SLO | measured | threshold | window | samples |');
     expect(md).toMatch(/\| ❌ \| p99 latency during outage \| 612\.4ms \(over by 212\.4ms\) \| &#60; 400ms \| during stripe-eu-down \(5\.012–15\.009 s\) \|/);
-    expect(md).toMatch(/\| stripe-eu-down \| http status 503 \| 5\.012 s \| 15\.009 s \| {2}\|/);
+    expect(md).toMatch(/\| stripe-eu-down \| http error \(stripe@eu 503\) \| 5\.012 s \| 15\.009 s \| {2}\|/);
     expect(md).toMatch(/\*\*Load:\*\* open .* requests · availability/);
     expect(md).toContain('**Reports:** [HTML report](report.html)');
     expect(md).not.toMatch(/\d{4,}ms|\d\.\d{4,}/);

@@ -91,7 +91,8 @@ export function renderMarkdown(result: RunResult, opts: MarkdownOptions = {}): s
     lines.push('| fault | kind | on | off | |', '|---|---|---|---|---|');
     for (const f of result.faults) {
       const name = `${f.fault}${f.occurrence !== undefined ? ` #${f.occurrence}` : ''}`;
-      const kind = `${f.layer} ${f.kind}${f.shape ? ` ${f.shape}` : ''}${f.ramp ? `, ramp ${f.ramp.param}` : ''}`;
+      // The label says what it did to whom (`stripe@eu 503`), as the HTML report's fault bands do.
+      const kind = `${f.layer} ${f.kind}${f.shape ? ` ${f.shape}` : ''}${f.ramp ? `, ramp ${f.ramp.param}` : ''}${f.label ? ` (${f.label})` : ''}`;
       const at = (t: number | null, due: number) => (t === null ? `never (due ${formatSeconds(due)})` : formatSeconds(t));
       const note = f.on === null ? 'never switched on' : f.endedEarly ? 'cut short' : '';
       lines.push(`| ${mdText(name)} | ${mdText(kind)} | ${at(f.on, f.scheduledOn)} | ${f.on === null ? '—' : at(f.off, f.scheduledOff)} | ${note} |`);

@@ -36,7 +36,7 @@ describe('SimProvider', () => {
     const { answer, answeredAt, received } = await heldThenGone([hang]);
     expect(answer).toEqual({ dropped: true });
     expect(answeredAt).toBe(300);
-    expect(received).toEqual([{ at: 0, endpoint: 'GET /joke', status: 0 }]);
+    expect(received).toEqual([{ at: 0, endpoint: 'GET /joke', status: 0, ms: 300, path: 'GET /joke' }]);
   });
 
   it('releases it when the hang sees a clone of the request (a fault in front waits for the rest of the chain)', async () => {
@@ -44,6 +44,6 @@ describe('SimProvider', () => {
     const { answer, answeredAt, received } = await heldThenGone([slow, hang]);
     expect(answer).toEqual({ dropped: true });
     expect(answeredAt).toBe(300);
-    expect(received).toEqual([{ at: 0, endpoint: 'GET /joke', status: 0 }]);
+    expect(received).toEqual([{ at: 0, endpoint: 'GET /joke', status: 0, ms: 300, path: 'GET /joke' }]);
   });
 });

@@ -399,9 +399,10 @@ describe.skipIf(!registry.ok)('the packed package, installed into an empty proje
       expect(r.stderr).toMatch(/provider payments at http:\/\/127\.0\.0\.1:\d+/);
     }, 100_000);
 
-    it('its broken twin (no retries, no fallback) exits 1 and names the SLO it breached', async () => {
+    it('its broken twin (no retries, no fallback) fails as expected (exit 0, as its junit.xml passes) and names the SLOs it breached', async () => {
       const r = await run('npx', ['--no-install', 'faultline', 'run', 'checkout/chaos/checkout.broken.yaml', '--reports', 'reports-example', '--no-progress'], { cwd: project, env: env(), timeoutMs: 90_000 });
-      expect(r.code, show(r)).toBe(1);
+      expect(r.code, show(r)).toBe(0);
+      expect(r.stdout).toMatch(/EXPECTED FAIL/);
       expect(r.stdout).toMatch(/✗ availability\s+\d+(\.\d+)? % ≥ 99 % \(short by/);
       expect(r.stdout).toMatch(/✗ quotes outage priced from cache/);
     }, 100_000);
