@@ -2,8 +2,7 @@
  * A sweep end to end: the planned points' seeds run in rounds (race.ts: a point's next seed
  * only while its seeds so far met every SLO; `allSeeds` for every one), in virtual time on a
  * pool of worker threads or live one after another, each point aggregated over the seeds it
- * ran, the front and
- * the recommendation; `confirmSweep` re-runs the recommended point live. The orchestrator
+ * ran, the front and the recommendation; `confirmSweep` re-runs the recommended point live. The orchestrator
  * above src/run and src/sim: only the API and the CLI use it.
  *
  * Interrupted (the signal aborts): no new task starts, the pool is terminated, and the report
