@@ -2,9 +2,12 @@
  * How fast `faultline sweep` runs in simulation (src/sweep): a 100-point grid of
  * scenarios/incidents/retry-storm.yaml (jitter × base × attempts, 4 × 5 × 5) and a 1000-point
  * random sweep (Latin hypercube over jitter, base, cap and attempts), each point over the
- * default 3 seeds, on the worker pool (`os.availableParallelism()` threads) — against a
- * baseline in the same run: the same points one after another in this one thread
- * (`runSimTask`, what each worker runs per task, without the pool).
+ * default 3 seeds in rounds (src/sweep/race.ts: a point's next seed only while its seeds so
+ * far met every SLO, as `faultline sweep` does by default; `--all-seeds` runs every seed), on
+ * the worker pool (`os.availableParallelism()` threads) — against a baseline in the same run:
+ * the same runs (exactly the point × seeds the race ran) one after another in this one thread
+ * (`runSimTask`, what each worker runs per task, without the pool). Reported: runs done
+ * against planned (points × seeds).
  *
  * Aims (issue 12): 100 points in under 10 s, 1000 points in under 2 minutes on this 2-core box.
  *
@@ -24,6 +27,7 @@
  *   node_modules/.bin/node bench/sweep.ts --quick       # 20 grid and 60 random points
  *   node_modules/.bin/node bench/sweep.ts --only grid   # the 100-point grid alone
  *   node_modules/.bin/node bench/sweep.ts               # both
+ *   node_modules/.bin/node bench/sweep.ts --all-seeds   # every seed of every point
  */
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -31,9 +35,11 @@ import { loadScenario } from '../src/api.ts';
 import { planSweep, runSimTask, type SimInit, type SimTask, type SweepPlan } from '../src/sweep/index.ts';
 import { createPool } from '../src/sweep/pool.ts';
 import type { TaskReply } from '../src/sweep/sim-task.ts';
+import { raceSeeds } from '../src/sweep/race.ts';
 
 const QUICK = process.argv.includes('--quick');
 const FULL_BASELINE = process.argv.includes('--full-baseline');
+const ALL_SEEDS = process.argv.includes('--all-seeds');
 /** `--only grid` or `--only random`: one of the two sweeps. */
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const TURN_POINTS = 10;
@@ -64,12 +70,28 @@ async function bench(name: string, p: SweepPlan, baselineEvery: number, aimMs: n
   let simMs = 0;
   let runs = 0;
   let failed = 0;
+  let feasible = 0;
+  let stoppedEarly = 0;
   try {
     for (let i = 0, turn = 0; i < p.points.length; i += TURN_POINTS, turn++) {
-      const tasks = tasksOf(p, p.points.slice(i, i + TURN_POINTS));
+      const slice = p.points.slice(i, i + TURN_POINTS);
+      const tasks: SimTask[] = [];
       let t = performance.now();
-      const replies = await Promise.all(tasks.map((task) => pool.run(task)));
+      const raced = await raceSeeds({
+        points: slice.length,
+        seeds: p.seeds,
+        allSeeds: ALL_SEEDS,
+        sloNames: p.base.slos.map((s) => s.name),
+        run: (j, k) => {
+          const task = { scenario: slice[j]!.scenario, set: slice[j]!.set, seed: p.seeds[k]! };
+          tasks.push(task);
+          return pool.run(task);
+        },
+      });
       poolMs += performance.now() - t;
+      const replies = raced.flatMap((r) => r.replies);
+      feasible += raced.filter((r) => r.replies.length === SEEDS && r.replies.every((x) => x.ok && x.run.passed)).length;
+      stoppedEarly += raced.filter((r) => r.stoppedEarly !== undefined).length;
       for (const r of replies) {
         if (r.ok) {
           simMs += r.run.wallMs;
@@ -80,20 +102,21 @@ async function bench(name: string, p: SweepPlan, baselineEvery: number, aimMs: n
         t = performance.now();
         for (const task of tasks) await runSimTask(init, task);
         baseMs += performance.now() - t;
-        basePoints += tasks.length / SEEDS;
+        basePoints += slice.length;
       }
     }
   } finally {
     await pool.close();
   }
   const points = p.points.length;
-  const total = points * SEEDS;
+  const planned = points * SEEDS;
+  const done = runs + failed;
   const baseline = (baseMs * points) / basePoints;
   const wall = poolMs + startupMs;
   const perRunSim = simMs / Math.max(1, runs);
-  const overhead = (poolMs * workers) / total - perRunSim;
+  const overhead = (poolMs * workers) / done - perRunSim;
   console.log(
-    `${name}: ${points} points × ${SEEDS} seeds = ${total} runs on ${workers} workers: ${(wall / 1000).toFixed(1)} s (start-up ${(startupMs / 1000).toFixed(1)} s), ${(points / (wall / 1000)).toFixed(2)} points/s` +
+    `${name}: ${points} points × ${SEEDS} seeds: ${done} of ${planned} planned runs (${ALL_SEEDS ? 'every seed' : `seeds in rounds, ${stoppedEarly} points stopped early`}; ${feasible} feasible) on ${workers} workers: ${(wall / 1000).toFixed(1)} s (start-up ${(startupMs / 1000).toFixed(1)} s), ${(points / (wall / 1000)).toFixed(2)} points/s` +
       ` | baseline, one thread${basePoints < points ? ` (${basePoints} of ${points} points, scaled)` : ''}: ${(baseline / 1000).toFixed(1)} s | parallel ratio ${(baseline / poolMs).toFixed(2)}×` +
       ` | sim ${perRunSim.toFixed(0)} ms per run in the workers, pool overhead ${overhead.toFixed(0)} ms per run` +
       (failed ? ` | ${failed} runs failed` : '') +

@@ -1,6 +1,8 @@
 /**
  * `faultline sweep` on the command line: a small simulated sweep of scenarios/tuning/jitter.yaml
- * (2 × 2 points, 2 seeds, 7 s each) whose screen, sweep.csv, sweep.json and sweep.html agree; a
+ * (2 × 2 points, 2 seeds, 7 s each) whose screen, sweep.csv, sweep.json and sweep.html agree —
+ * also on which points raced to a stop after 1 of 2 seeds — and the same sweep with
+ * `--all-seeds` giving the same feasible points, front and recommendation; a
  * sweep with no feasible point (exit 1, the nearest miss); bad input (exit 2, every problem at
  * once, each at its --param and character); an interrupted sweep (exit 130, what finished
  * written, marked aborted); --live on one point; and --confirm, one bounded live run of the
@@ -30,6 +32,11 @@ function cli(args: string[], onStdout?: (text: string, child: ReturnType<typeof 
   });
 }
 
+/** One RFC 4180 line (no line breaks inside fields here): quoted fields may hold commas. */
+function csvRow(line: string): string[] {
+  return [...line.matchAll(/(?:^|,)("(?:[^"]|"")*"|[^,]*)/g)].map((m) => (m[1]!.startsWith('"') ? m[1]!.slice(1, -1).replace(/""/g, '"') : m[1]!));
+}
+
 let dir: string;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'faultline-sweep-'));
@@ -47,16 +54,29 @@ describe('faultline sweep (simulated)', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const json = JSON.parse(await readFile(join(out, 'sweep.json'), 'utf8')) as SweepReport;
-    expect(json).toMatchObject({ formatVersion: 1, kind: 'faultline-sweep', mode: 'sim', status: 'completed', seeds: [41, 42], planned: 4 });
+    expect(json).toMatchObject({ formatVersion: 2, kind: 'faultline-sweep', mode: 'sim', status: 'completed', seeds: [41, 42], seedRounds: 'race', planned: 4 });
     expect(json.points.map((p) => p.settings)).toEqual([
       { 'retry.backoff.jitter': 'none', 'retry.backoff.base': '50ms' },
       { 'retry.backoff.jitter': 'none', 'retry.backoff.base': '150ms' },
       { 'retry.backoff.jitter': 'full', 'retry.backoff.base': '50ms' },
       { 'retry.backoff.jitter': 'full', 'retry.backoff.base': '150ms' },
     ]);
-    for (const p of json.points) expect(p.runs.map((x) => x.seed)).toEqual([41, 42]);
-    // Without jitter the herd SLOs fail on every seed: those points are not feasible.
-    expect(json.points.slice(0, 2).every((p) => !p.feasible)).toBe(true);
+    // Without jitter the herd SLOs fail on every seed: those points are not feasible, and
+    // racing stopped each at its first seed (1 of 2 seeds), saying which SLO it breached.
+    for (const p of json.points.slice(0, 2)) {
+      expect(p.feasible).toBe(false);
+      expect(p.seedsRun).toBe(1);
+      expect(p.runs.map((x) => x.seed)).toEqual([41]);
+      expect(p.stoppedEarly).toMatch(/^seed 41 breached \S/);
+    }
+    for (const p of json.points) {
+      expect(p.seedsRun).toBe(p.runs.length);
+      if (p.feasible) expect(p.runs.map((x) => x.seed)).toEqual([41, 42]);
+      if (p.seedsRun === 2) expect(p.stoppedEarly).toBeUndefined();
+    }
+    const runsDone = json.points.reduce((n, p) => n + p.seedsRun, 0);
+    expect(json.timing).toMatchObject({ runs: runsDone, plannedRuns: 8 });
+    expect(runsDone).toBeLessThan(8);
     const rec = json.recommended!;
     expect(json.front).toContain(rec.point);
     expect(json.points[rec.point]!.feasible).toBe(true);
@@ -66,16 +86,24 @@ describe('faultline sweep (simulated)', () => {
     expect(r.stdout).toContain(`recommended: #${rec.point}  retry.backoff.jitter=full retry.backoff.base=${json.points[rec.point]!.settings['retry.backoff.base']}`);
     expect(r.stdout).toContain(`why: ${rec.reason}`);
     expect(r.stdout).toMatch(/sweep jitter: 4 points \(grid\) × 2 seeds \(41, 42\), simulated/);
+    expect(r.stdout).toContain('seeds in rounds: a point stops at its first seed that breaches an SLO');
+    const early = json.points.filter((p) => p.seedsRun < 2);
+    expect(r.stdout).toContain(`${early.length} infeasible after fewer seeds (n of 2 seeds`);
+    expect(r.stdout).toContain(`${runsDone} of 8 planned runs (${8 - runsDone} skipped: their points had already breached)`);
     for (const f of ['sweep.csv', 'sweep.json', 'sweep.html']) expect(r.stdout).toContain(join(out, f).replace(`${root}`, ''));
 
-    // The CSV: a row per point × seed; its values are the JSON's runs.
-    const csv = (await readFile(join(out, 'sweep.csv'), 'utf8')).trim().split('\n').map((l) => l.split(','));
+    // The CSV: a row per point × seed run; its values are the JSON's runs.
+    const csv = (await readFile(join(out, 'sweep.csv'), 'utf8')).trim().split('\n').map(csvRow);
     const head = csv[0]!;
-    expect(csv).toHaveLength(1 + 4 * 2);
+    expect(csv).toHaveLength(1 + runsDone);
     const col = (name: string) => head.indexOf(name);
+    for (const p of json.points) expect(csv.slice(1).filter((row) => Number(row[0]) === p.id)).toHaveLength(p.seedsRun);
     for (const row of csv.slice(1)) {
       const p = json.points[Number(row[0])]!;
       const run = p.runs.find((x) => x.seed === Number(row[1]))!;
+      expect(run).toBeDefined();
+      expect(row[col('seeds_run')]).toBe(String(p.seedsRun));
+      expect(row[col('stopped_early')]).toBe(p.stoppedEarly ?? '');
       expect(row[col('recommended')]).toBe(String(p.id === rec.point));
       expect(row[col('feasible')]).toBe(String(p.feasible));
       expect(Number(row[col('p99_ms')])).toBeCloseTo(run.metrics.p99!, 2);
@@ -88,7 +116,30 @@ describe('faultline sweep (simulated)', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatch(new RegExp(`<td>${rec.point}$`));
     expect(html).toContain(`Recommended: #${rec.point}`);
-  }, 180_000);
+    expect(html).toContain(`${runsDone} of 8 planned runs`);
+    // Each early-stopped point's row says "1 of 2 seeds"; no other row does.
+    const notes = [...html.matchAll(/<tr class="[^"]*">\s*<td>(\d+)[\s\S]*?<\/tr>/g)].filter((m) => m[0].includes('1 of 2 seeds')).map((m) => Number(m[1]));
+    expect(notes).toEqual(early.map((p) => p.id));
+
+    // --all-seeds: every seed of every point, and the same verdict — feasible set, front, recommendation.
+    const allOut = join(dir, 'all');
+    const a = await cli(['sweep', JITTER, ...SMALL, '--all-seeds', '--workers', '2', '--out', allOut]);
+    expect(a.code).toBe(0);
+    const all = JSON.parse(await readFile(join(allOut, 'sweep.json'), 'utf8')) as SweepReport;
+    expect(all.seedRounds).toBe('all');
+    for (const p of all.points) {
+      expect(p.runs.map((x) => x.seed)).toEqual([41, 42]);
+      expect(p.stoppedEarly).toBeUndefined();
+    }
+    expect(all.timing).toMatchObject({ runs: 8, plannedRuns: 8 });
+    expect(all.points.map((p) => p.feasible)).toEqual(json.points.map((p) => p.feasible));
+    expect(all.front).toEqual(json.front);
+    expect(all.recommended).toEqual(json.recommended);
+    expect(a.stdout).toContain('every seed of every point (--all-seeds)');
+    expect(a.stdout).not.toContain('infeasible after fewer seeds');
+    expect(a.stdout).not.toContain('planned runs');
+    expect(a.stdout).toMatch(/\n {2}8 runs in /);
+  }, 240_000);
 
   it('no feasible point: exit 1, says so and shows the nearest miss', async () => {
     const out = join(dir, 'none');
@@ -99,6 +150,8 @@ describe('faultline sweep (simulated)', () => {
     const json = JSON.parse(await readFile(join(out, 'sweep.json'), 'utf8')) as SweepReport;
     expect(json.recommended).toBeNull();
     expect(json.nearestMiss).not.toBeNull();
+    // One seed each: nothing stopped early, so no "n of" note.
+    expect(json.points.every((p) => p.seedsRun === 1 && p.stoppedEarly === undefined)).toBe(true);
   }, 120_000);
 
   it('bad input: every problem at once, each at its --param (and character), exit 2, nothing run', async () => {

@@ -29,6 +29,7 @@ export interface SweepFlags {
   random?: number;
   sampleSeed?: number;
   seeds: number;
+  allSeeds?: boolean;
   workers?: number;
   live?: boolean;
   confirm?: boolean;
@@ -62,6 +63,7 @@ export function sweepCommand(program: Command): void {
     .option('--random <n>', 'n points by Latin hypercube sampling of the ranges (seeded: --sample-seed)', whole('--random', 1))
     .option('--sample-seed <n>', "seed for --random (default: the scenario's seed)", whole('--sample-seed', 0))
     .option('--seeds <n>', "run each point over this many seeds (the scenario's and the next ones)", whole('--seeds', 1), 3)
+    .option('--all-seeds', 'run every seed of every point (default: seeds in rounds — a point\'s next seed only while its seeds so far met every SLO; same feasible points, front and recommendation, fewer runs)')
     .option('--objective <expr>', 'what to optimise, repeatable: a metric expression (p99(latency), upstream_requests / requests, cost); min by default, max: to maximise (default: p99 latency, amplification, cost if any)', collect, [])
     .option('--workers <n>', `worker threads for the simulation (default ${availableParallelism()}: this machine's parallelism; 0 runs in this thread)`, whole('--workers', 0))
     .option('--live', 'run every point live instead of simulated (one after another; slow)')
@@ -109,7 +111,7 @@ export async function sweepScenarioCommand(file: string, flags: SweepFlags): Pro
     const estimate = runs * (base.load.durationMs + 2000);
     err(`warning: --live runs ${runs} runs one after another, about ${formatDuration(estimate)}; Ctrl-C stops and writes what finished\n`);
   }
-  out(`sweeping ${base.name}: ${plan.points.length} points × ${plan.seeds.length} seeds = ${runs} runs, ${flags.live ? 'live' : `simulated on ${Math.min(flags.workers ?? availableParallelism(), runs)} worker threads`}\n`);
+  out(`sweeping ${base.name}: ${plan.points.length} points × ${plan.seeds.length} seeds = ${runs} runs${flags.allSeeds ? '' : ' at most (a point stops at its first breaching seed)'}, ${flags.live ? 'live' : `simulated on ${Math.min(flags.workers ?? availableParallelism(), runs)} worker threads`}\n`);
 
   const ac = new AbortController();
   let interrupts = 0;
@@ -125,12 +127,13 @@ export async function sweepScenarioCommand(file: string, flags: SweepFlags): Pro
     const report = await runSweep(plan, {
       mode: flags.live ? 'live' : 'sim',
       ...(flags.workers !== undefined && { workers: flags.workers }),
+      ...(flags.allSeeds && { allSeeds: true }),
       signal: ac.signal,
       reportsDir: resolve(flags.reports),
       ...(flags.bin !== undefined && { binMs: flags.bin }),
       id,
       now: started,
-      ...(tty && { onProgress: (done: number, total: number) => err(`\r  ${done}/${total} runs${done === total ? '\n' : ''}`) }),
+      ...(tty && { onProgress: (done: number, total: number) => err(`\r  ${done}/${total} runs\x1b[K${done === total ? '\n' : ''}`) }),
     });
     if (flags.confirm && report.recommended && !ac.signal.aborted) {
       const c = await confirmSweep(plan, report, {

@@ -8,7 +8,8 @@
  * (`SWEEP_FORMAT_VERSION`): a sweep file is not a result.json.
  */
 
-export const SWEEP_FORMAT_VERSION = 1;
+/** 2: seeds in rounds — `seedRounds`, per point `seedsRun` and `stoppedEarly`, `timing.plannedRuns`. */
+export const SWEEP_FORMAT_VERSION = 2;
 
 /** A value a parameter takes, as it is written into the document: `50ms`, `20%`, `full`, `3`, or `off` (removed). */
 export type SweepValue = string | number | boolean;
@@ -97,7 +98,15 @@ export interface SweepPoint {
   id: number;
   /** The value of each parameter, by path (a parameter at `on` is absent: the document's own). */
   settings: Record<string, SweepValue>;
+  /** The seeds run, in seed order: all of `SweepReport.seeds` unless the point stopped early. */
   runs: SweepRun[];
+  /** `runs.length`: fewer than the sweep's seeds when a seed settled the point infeasible. */
+  seedsRun: number;
+  /**
+   * Why the later seeds were not run (seeds in rounds): `seed 42 breached herd-peak`. The
+   * point's spreads and failed-seed counts are then over `seedsRun` seeds only.
+   */
+  stoppedEarly?: string;
   /** Why the point could not run at all (an invalid combination the router config rejects), if so. */
   error?: string;
   /** Every SLO met on every seed. */
@@ -145,6 +154,12 @@ export interface SweepReport {
   status: 'completed' | 'aborted';
   method: SweepMethod;
   seeds: number[];
+  /**
+   * `race`: seeds in rounds — a point's next seed only while every seed so far met every SLO
+   * (an infeasible point stops at its first breach; the feasible ones, hence the front and the
+   * recommendation, are as with every seed). `all` (`--all-seeds`): every seed of every point.
+   */
+  seedRounds: 'race' | 'all';
   params: SweepParam[];
   objectives: SweepObjective[];
   slos: { name: string; expression: string; window: string; threshold: number; unit: string }[];
@@ -157,5 +172,6 @@ export interface SweepReport {
   /** When no point is feasible: the one that came closest, and by how much it missed. */
   nearestMiss: { point: number; reason: string } | null;
   confirmation?: SweepConfirmation;
-  timing: { wallMs: number; runs: number; workers: number; msPerRun: number };
+  /** `runs`: done; `plannedRuns`: points × seeds (more than `runs` when points stopped early). */
+  timing: { wallMs: number; runs: number; plannedRuns: number; workers: number; msPerRun: number };
 }

@@ -21,6 +21,7 @@ function pointOf(id: number, value: string, p99: number, amp: number, feasible: 
         wallMs: 12,
       },
     ],
+    seedsRun: 1,
     feasible,
     slos: [{ passed: feasible, failedSeeds: feasible ? 0 : 1, worstMargin: feasible ? 100 : -100, worstRelative: feasible ? 0.25 : -0.25, valueSpread: 0 }],
     objectives: [spreadOf(p99), spreadOf(amp)],
@@ -39,6 +40,7 @@ const report: SweepReport = {
   status: 'completed',
   method: { kind: 'grid' },
   seeds: [1],
+  seedRounds: 'race',
   params: [{ path: `retry.${EVIL}`, spec: `a,${EVIL}`, side: 'router', kind: 'list', values: ['a', EVIL] }],
   objectives: [
     { name: 'p99(latency)', expr: 'p99(latency)', direction: 'min', unit: 'ms' },
@@ -50,7 +52,7 @@ const report: SweepReport = {
   front: [1, 0],
   recommended: { point: 0, rule: `rule ${EVIL}`, reason: `reason ${EVIL}` },
   nearestMiss: null,
-  timing: { wallMs: 10, runs: 3, workers: 1, msPerRun: 12 },
+  timing: { wallMs: 10, runs: 3, plannedRuns: 3, workers: 1, msPerRun: 12 },
 };
 
 describe('sweep.html', () => {
@@ -80,7 +82,7 @@ describe('sweep.csv and the summary', () => {
     expect(csv[0]).toContain('point,seed,retry.<script>alert(1)</script>,feasible,front,recommended');
     const quoted = renderSweepCsv({ ...report, points: [pointOf(0, 'x,"y"', 300, 1.1, true)] }).split('\n')[1]!;
     expect(quoted.startsWith('0,1,"x,""y""",true')).toBe(true);
-    expect(csv[1]!.startsWith('0,1,a,true,true,true,true,true,300,100,300,1.1,1.1,10,50,300,100,,12,')).toBe(true);
+    expect(csv[1]!.startsWith('0,1,a,true,true,true,1,,true,true,300,100,300,1.1,1.1,10,50,300,100,,12,')).toBe(true);
     const text = formatSweepSummary(report);
     expect(text).toContain('recommended: #0');
     expect(text).toContain('Pareto front (2 points)');

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import type Handlebars from 'handlebars';
 import type { SweepParam, SweepPoint, SweepReport } from '../model/sweep.ts';
 import { reportHandlebars } from './html.ts';
-import { formatMeasure, pointSettings } from './sweep.ts';
+import { formatMeasure, pointSettings, roundsNote, seedsNote } from './sweep.ts';
 import { SCATTER_COLOURS, scatterChart, type ScatterSeries } from './sweep-chart.ts';
 
 export const SWEEP_TEMPLATE_URL = new URL('./templates/sweep.hbs', import.meta.url);
@@ -84,8 +84,13 @@ export function renderSweepHtml(r: SweepReport, scenarioText: string): string {
     aborted: r.status === 'aborted',
     method: r.method.kind === 'grid' ? 'grid' : `random, Latin hypercube (seed ${r.method.seed})`,
     feasible: r.points.filter((p) => p.feasible).length,
+    rounds: roundsNote(r),
+    runs: `${r.timing.runs}${r.timing.plannedRuns > r.timing.runs ? ` of ${r.timing.plannedRuns} planned` : ''} runs`,
     recommended: r.recommended && { ...r.recommended, settings: pointSettings(r, r.points.find((p) => p.id === r.recommended!.point)!) },
-    nearestMiss: r.nearestMiss && { ...r.nearestMiss, settings: pointSettings(r, r.points.find((p) => p.id === r.nearestMiss!.point)!) },
+    nearestMiss: r.nearestMiss && (() => {
+      const p = r.points.find((x) => x.id === r.nearestMiss!.point)!;
+      return { ...r.nearestMiss, settings: pointSettings(r, p), seeds: seedsNote(r, p) };
+    })(),
     confirmation: r.confirmation && {
       ...r.confirmation,
       objectives: r.confirmation.objectives.map((c, j) => ({
@@ -105,6 +110,8 @@ export function renderSweepHtml(r: SweepReport, scenarioText: string): string {
       recommended: r.recommended?.point === p.id,
       front: front.has(p.id),
       feasible: p.feasible,
+      seeds: seedsNote(r, p),
+      stoppedEarly: p.stoppedEarly,
       error: p.error,
       settings: r.params.map((x) => show(p.settings[x.path])),
       objectives: o.map((ob, j) => {

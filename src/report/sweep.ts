@@ -1,8 +1,10 @@
 /**
  * A sweep (`SweepReport`, src/model/sweep.ts) for machines and for the console:
- * - sweep.csv: one row per point × seed (the raw runs), with the point's own columns —
- *   feasible, on the front, recommended — repeated on each of its rows, so a spreadsheet or
- *   pandas can filter either way; a point that could not run is one row with its error.
+ * - sweep.csv: one row per point × seed run (the raw runs), with the point's own columns —
+ *   feasible, on the front, recommended, seeds run, why it stopped early — repeated on each of
+ *   its rows, so a spreadsheet or pandas can filter either way; a point that stopped at its
+ *   first breaching seed has only the rows of the seeds it ran; a point that could not run is
+ *   one row with its error.
  * - the console summary: the front, the recommended point and why (or the nearest miss).
  */
 import type { SweepPoint, SweepReport, SweepValue } from '../model/sweep.ts';
@@ -24,6 +26,8 @@ export function renderSweepCsv(r: SweepReport): string {
     'feasible',
     'front',
     'recommended',
+    'seeds_run',
+    'stopped_early',
     'seed_passed',
     ...r.slos.flatMap((_, k) => [`slo${k + 1}_passed`, `slo${k + 1}_value`, `slo${k + 1}_margin`]),
     ...r.objectives.map((o) => `objective:${o.name}`),
@@ -39,7 +43,7 @@ export function renderSweepCsv(r: SweepReport): string {
   const rows: unknown[][] = [];
   const front = new Set(r.front);
   for (const p of r.points) {
-    const own = [...r.params.map((x) => show(p.settings[x.path])), p.feasible, front.has(p.id), r.recommended?.point === p.id];
+    const own = [...r.params.map((x) => show(p.settings[x.path])), p.feasible, front.has(p.id), r.recommended?.point === p.id, p.seedsRun, p.stoppedEarly ?? ''];
     if (p.runs.length === 0) {
       rows.push([p.id, '', ...own, '', ...r.slos.flatMap(() => ['', '', '']), ...r.objectives.map(() => ''), '', '', '', '', '', '', '', p.error ?? '']);
       continue;
@@ -89,6 +93,16 @@ function leastHeadroom(p: SweepPoint): string {
   return rel.length ? `${(Math.min(...rel) * 100).toFixed(0)}%` : '–';
 }
 
+/** `1 of 3 seeds` when a point ran fewer than the sweep's seeds, else ''. */
+export function seedsNote(r: SweepReport, p: SweepPoint): string {
+  return p.error === undefined && p.seedsRun < r.seeds.length ? `${p.seedsRun} of ${r.seeds.length} seeds` : '';
+}
+
+/** How the seeds were scheduled, in words. */
+export function roundsNote(r: SweepReport): string {
+  return r.seedRounds === 'all' ? 'every seed of every point (--all-seeds)' : 'seeds in rounds: a point stops at its first seed that breaches an SLO (--all-seeds runs them all)';
+}
+
 /** The console summary. */
 export function formatSweepSummary(r: SweepReport, opts: { files?: string[]; color?: boolean } = {}): string {
   const bold = (s: string) => (opts.color ? `\x1b[1m${s}\x1b[0m` : s);
@@ -101,7 +115,11 @@ export function formatSweepSummary(r: SweepReport, opts: { files?: string[]; col
       `: ${r.points.length}${r.status === 'aborted' ? ` of ${r.planned}` : ''} points (${how}) × ${r.seeds.length} seed${r.seeds.length === 1 ? '' : 's'} (${r.seeds.join(', ')}), ${r.mode === 'sim' ? 'simulated' : 'live'}` +
       `${r.status === 'aborted' ? ' — ABORTED, partial' : ''}`,
   );
-  out.push(`  ${feasible} feasible (every SLO met on every seed)${errors ? `, ${errors} could not run` : ''}; objectives: ${r.objectives.map((o) => `${o.direction} ${o.name}`).join(', ')} (each at its worst seed)`);
+  const early = r.points.filter((p) => seedsNote(r, p) !== '').length;
+  out.push(`  ${roundsNote(r)}`);
+  out.push(
+    `  ${feasible} feasible (every SLO met on every seed)${errors ? `, ${errors} could not run` : ''}${early ? `, ${early} infeasible after fewer seeds (n of ${r.seeds.length} seeds: their spreads are over the seeds run)` : ''}; objectives: ${r.objectives.map((o) => `${o.direction} ${o.name}`).join(', ')} (each at its worst seed)`,
+  );
   if (r.front.length) {
     out.push('', `  Pareto front (${r.front.length} point${r.front.length === 1 ? '' : 's'}):`);
     const rows = r.front.map((id) => {
@@ -118,7 +136,8 @@ export function formatSweepSummary(r: SweepReport, opts: { files?: string[]; col
     out.push('', bold('  no point is feasible: none met every SLO on every seed'));
     if (r.nearestMiss) {
       const p = r.points.find((x) => x.id === r.nearestMiss!.point)!;
-      out.push(`  nearest miss: #${p.id}  ${pointSettings(r, p)}`, `  ${r.nearestMiss.reason}`);
+      const note = seedsNote(r, p);
+      out.push(`  nearest miss: #${p.id}  ${pointSettings(r, p)}${note ? `  (${note})` : ''}`, `  ${r.nearestMiss.reason}`);
     }
   }
   const c = r.confirmation;
@@ -131,7 +150,8 @@ export function formatSweepSummary(r: SweepReport, opts: { files?: string[]; col
     });
     out.push(`    rule: ${c.rule}`, `    ${c.runDir}`);
   }
-  out.push('', `  ${r.timing.runs} runs in ${(r.timing.wallMs / 1000).toFixed(1)} s on ${r.timing.workers} worker${r.timing.workers === 1 ? '' : 's'} (${r.timing.msPerRun} ms per run)`);
+  const skipped = r.timing.plannedRuns - r.timing.runs;
+  out.push('', `  ${r.timing.runs}${skipped > 0 ? ` of ${r.timing.plannedRuns} planned` : ''} runs${skipped > 0 && r.status !== 'aborted' ? ` (${skipped} skipped: their points had already breached)` : ''} in ${(r.timing.wallMs / 1000).toFixed(1)} s on ${r.timing.workers} worker${r.timing.workers === 1 ? '' : 's'} (${r.timing.msPerRun} ms per run)`);
   for (const f of opts.files ?? []) out.push(`  ${f}`);
   return out.join('\n');
 }

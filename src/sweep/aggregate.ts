@@ -68,6 +68,7 @@ export function aggregatePoint(
     id,
     settings,
     runs,
+    seedsRun: runs.length,
     ...(error !== undefined && { error }),
     feasible: error === undefined && runs.length > 0 && runs.every((r) => r.passed) && slos.every((s) => s.passed),
     slos,

@@ -137,15 +137,20 @@ function explain(p: SweepPoint, front: readonly SweepPoint[], objectives: readon
   return parts.join('; ');
 }
 
-/** When no point is feasible: the fewest failed seed × SLO verdicts, then the largest least margin. */
-export function nearestMiss(points: readonly SweepPoint[]): { point: number; reason: string } | undefined {
-  const ran = points.filter((p) => p.runs.length > 0 && p.error === undefined);
-  if (ran.length === 0) return undefined;
+/**
+ * When no point is feasible: the fewest failed seed × SLO verdicts, then the largest least
+ * margin — over the seeds each point ran (`seeds`: the sweep's count; with seeds in rounds a
+ * point stops at its first breaching seed, and the reason says how many it ran).
+ */
+export function nearestMiss(points: readonly SweepPoint[], seeds?: number): { point: number; reason: string } | undefined {
+  const tried = points.filter((p) => p.runs.length > 0 && p.error === undefined);
+  if (tried.length === 0) return undefined;
   const failures = (p: SweepPoint) => p.slos.reduce((n, s) => n + s.failedSeeds, 0);
-  const best = [...ran].sort((a, b) => failures(a) - failures(b) || leastMargin(b) - leastMargin(a) || a.id - b.id)[0]!;
+  const best = [...tried].sort((a, b) => failures(a) - failures(b) || leastMargin(b) - leastMargin(a) || a.id - b.id)[0]!;
   const missed = best.slos.map((s, k) => ({ s, k })).filter((x) => !x.s.passed);
   const words = missed.map((x) => `SLO ${x.k + 1} failed on ${x.s.failedSeeds} of ${best.runs.length} seeds${x.s.worstRelative !== null ? ` (worst short by ${Math.abs(x.s.worstRelative * 100).toFixed(0)} % of its threshold)` : ''}`);
-  return { point: best.id, reason: `the fewest failed verdicts: ${words.join('; ')}` };
+  const ran = seeds !== undefined && best.runs.length < seeds ? ` (from the ${best.runs.length} of ${seeds} seeds run: ${best.stoppedEarly ?? 'stopped early'}, so the later seeds were not run)` : '';
+  return { point: best.id, reason: `the fewest failed verdicts: ${words.join('; ')}${ran}` };
 }
 
 /** A value in its unit, for the screen and the reason. */

@@ -17,8 +17,6 @@ export interface Pool<T, R> {
   readonly size: number;
 }
 
-const YOUNG_GENERATION_MB = 64;
-
 const everyWorker = new Set<Worker>();
 // Threads end with the process anyway; this makes a `process.exit` mid-sweep end them first.
 process.once('exit', () => {
@@ -36,10 +34,14 @@ export function createPool<T, R>(module: URL, size: number, workerData: unknown)
   const mine = new Set<Worker>();
 
   const spawn = (): void => {
-    // A simulation allocates heavily and briefly; with a worker's default young generation it
-    // ran ~30 % slower than the same run on the main thread (4.2 s against 3.2 s per retry-storm
-    // run, warm, on the loaded 2-core box); 64 MB brought it level.
-    const w = new Worker(module, { workerData, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+    // V8's default young generation, not a larger one: measured as each thread's own CPU time
+    // per retry-storm run (/proc/thread-self/stat, so a neighbour's load does not count), two
+    // workers at once took 140–145 ms each with a 64 MB young generation against 111–121 ms
+    // with the default or 16 MB — two large nurseries thrash the cache the cores share — and
+    // one worker alone the same either way (153 against 156 ms). The 64 MB had been chosen from
+    // wall times on a loaded box. It was most of the gap between the pool's 1.5× and the
+    // machine's 1.82×.
+    const w = new Worker(module, { workerData });
     everyWorker.add(w);
     mine.add(w);
     w.on('message', (msg: { id: number; reply: R }) => {

@@ -1,11 +1,12 @@
 /**
- * A sweep end to end: every planned point × seed run (in virtual time on a pool of worker
- * threads, or live one after another), each point aggregated over its seeds, the front and
- * the recommendation; `confirmSweep` re-runs the recommended point live. The orchestrator
+ * A sweep end to end: the planned points' seeds run in rounds (race.ts: a point's next seed
+ * only while its seeds so far met every SLO; `allSeeds` for every one), in virtual time on a
+ * pool of worker threads or live one after another, each point aggregated over the seeds it
+ * ran, the front and the recommendation; `confirmSweep` re-runs the recommended point live. The orchestrator
  * above src/run and src/sim: only the API and the CLI use it.
  *
  * Interrupted (the signal aborts): no new task starts, the pool is terminated, and the report
- * holds the points whose every seed finished, `status: 'aborted'`.
+ * holds the points whose every seed to run finished, `status: 'aborted'`.
  */
 import { availableParallelism } from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -21,6 +22,7 @@ import { nearestMiss, paretoFront, recommend } from './front.ts';
 import { measurable, summarizeRun } from './measure.ts';
 import type { SweepPlan } from './plan.ts';
 import { createPool } from './pool.ts';
+import { breachOf, raceSeeds, type RacedPoint } from './race.ts';
 import { pointScenario, runSimTask, type SimInit, type SimTask, type TaskReply } from './sim-task.ts';
 import { describeWindow, parseSlo, verdictUnit } from '../slo/index.ts';
 
@@ -32,7 +34,13 @@ export interface SweepRunOptions {
   /** Live runs' reports go under here (`<scenario>/<run-id>/`). */
   reportsDir: string;
   binMs?: number;
-  /** After each finished point × seed. */
+  /**
+   * Every seed of every point (`--all-seeds`). Default: seeds in rounds, a point's next seed
+   * only while all its seeds so far met every SLO (src/sweep/race.ts) — the same feasible
+   * points, front and recommendation, far fewer runs when many points fail.
+   */
+  allSeeds?: boolean;
+  /** After each finished point × seed; `total`: the runs there will be at most (it shrinks as points stop early). */
   onProgress?: (done: number, total: number) => void;
   /** `startedAt` and `id` come from this clock reading (ms). */
   now?: number;
@@ -42,61 +50,83 @@ export interface SweepRunOptions {
 /** Runs the plan; the report (aborted when the signal fired). */
 export async function runSweep(plan: SweepPlan, opts: SweepRunOptions): Promise<SweepReport> {
   const started = performance.now();
-  const total = plan.points.length * plan.seeds.length;
-  const runs: (TaskReply | undefined)[][] = plan.points.map(() => plan.seeds.map(() => undefined));
+  const n = plan.seeds.length;
+  const allSeeds = opts.allSeeds === true;
+  // Runs still to come at most: the plan's, less the seeds a point skipped when it stopped early.
+  let total = plan.points.length * n;
   let done = 0;
   let workers = 1;
-  const tasks = plan.points.flatMap((p, i) => plan.seeds.map((seed, k) => ({ i, k, task: { scenario: p.scenario, set: p.set, seed } satisfies SimTask })));
+  const taskOf = (i: number, k: number): SimTask => ({ scenario: plan.points[i]!.scenario, set: plan.points[i]!.set, seed: plan.seeds[k]! });
   const aborted = () => opts.signal?.aborted === true;
-  const finish = (i: number, k: number, r: TaskReply) => {
-    runs[i]![k] = r;
-    opts.onProgress?.(++done, total);
+  const stopped = () => Promise.reject(new Error('the sweep was stopped'));
+  /** One run at a time (in this thread, or live): each waits for the previous one. */
+  const serial = (one: (i: number, k: number) => Promise<TaskReply>) => {
+    let chain: Promise<unknown> = Promise.resolve();
+    return (i: number, k: number): Promise<TaskReply> => {
+      const p = chain.then(() => (aborted() ? stopped() : one(i, k)));
+      chain = p.catch(() => undefined);
+      return p;
+    };
   };
+  const race = (run: (i: number, k: number) => Promise<TaskReply>) =>
+    raceSeeds({
+      points: plan.points.length,
+      seeds: plan.seeds,
+      allSeeds,
+      run,
+      sloNames: plan.base.slos.map((s) => s.name),
+      onResult: (i, k, r) => {
+        const stop = allSeeds ? undefined : r.ok ? breachOf(r.run, []) : r.error;
+        if (stop !== undefined) total -= n - k - 1;
+        opts.onProgress?.(++done, total);
+      },
+    });
+  let raced: RacedPoint[];
 
   if (opts.mode === 'sim') {
     const init: SimInit = { scenarios: plan.scenarios, objectives: plan.objectiveSlos, ...(opts.binMs !== undefined && { binMs: opts.binMs }) };
     workers = Math.max(0, Math.min(opts.workers ?? availableParallelism(), total));
     if (workers === 0) {
-      for (const t of tasks) {
-        if (aborted()) break;
-        finish(t.i, t.k, await runSimTask(init, t.task));
-      }
+      raced = await race(serial((i, k) => runSimTask(init, taskOf(i, k))));
     } else {
       const pool = createPool<SimTask, TaskReply>(siblingModule('./sim-worker.ts', import.meta.url), workers, init);
       const onAbort = () => void pool.close();
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       try {
-        await Promise.all(tasks.map((t) => pool.run(t.task).then((r) => finish(t.i, t.k, r), () => undefined)));
+        raced = await race((i, k) => pool.run(taskOf(i, k)));
       } finally {
         opts.signal?.removeEventListener('abort', onAbort);
         await pool.close();
       }
     }
   } else {
-    for (const t of tasks) {
-      if (aborted()) break;
-      const s = pointScenario(plan.scenarios[t.task.scenario]!, t.task.set, t.task.seed);
-      const t0 = performance.now();
-      try {
-        const o = await executeRun(s, { reportsDir: opts.reportsDir, ...(opts.signal && { signal: opts.signal }), ...(opts.binMs !== undefined && { binMs: opts.binMs }) });
-        // An interrupted live run measured only part of the point: not a seed of it.
-        if (o.result.status === 'aborted' && aborted()) break;
-        finish(t.i, t.k, { ok: true, run: summarizeRun(o.result, o.data, plan.objectiveSlos, performance.now() - t0) });
-      } catch (err) {
-        finish(t.i, t.k, { ok: false, error: err instanceof Error ? err.message : String(err) });
-      }
-    }
+    raced = await race(
+      serial(async (i, k) => {
+        const t = taskOf(i, k);
+        const s = pointScenario(plan.scenarios[t.scenario]!, t.set, t.seed);
+        const t0 = performance.now();
+        try {
+          const o = await executeRun(s, { reportsDir: opts.reportsDir, ...(opts.signal && { signal: opts.signal }), ...(opts.binMs !== undefined && { binMs: opts.binMs }) });
+          // An interrupted live run measured only part of the point: not a seed of it.
+          if (o.result.status === 'aborted' && aborted()) return stopped();
+          return { ok: true, run: summarizeRun(o.result, o.data, plan.objectiveSlos, performance.now() - t0) };
+        } catch (err) {
+          return { ok: false, error: err instanceof Error ? err.message : String(err) };
+        }
+      }),
+    );
   }
 
   const shapes = plan.base.slos.map((s) => sloShape(s.expr));
   const thresholds = shapes.map((s) => s.threshold);
   const points: SweepPoint[] = [];
   plan.points.forEach((p, i) => {
-    const replies = runs[i]!;
-    if (replies.some((r) => r === undefined)) return; // unfinished: aborted
-    const error = replies.find((r): r is { ok: false; error: string } => !r!.ok)?.error;
-    const ok = replies.filter((r): r is { ok: true; run: SweepRun } => r!.ok).map((r) => r.run);
-    points.push(aggregatePoint(i, p.settings, error === undefined ? ok : [], plan.objectives, thresholds, error));
+    const { replies, finished, stoppedEarly } = raced[i]!;
+    if (!finished) return; // unfinished: aborted
+    const error = replies.find((r): r is { ok: false; error: string } => !r.ok)?.error;
+    const ok = replies.filter((r): r is { ok: true; run: SweepRun } => r.ok).map((r) => r.run);
+    const q = aggregatePoint(i, p.settings, error === undefined ? ok : [], plan.objectives, thresholds, error);
+    points.push(stoppedEarly === undefined ? q : { ...q, stoppedEarly });
   });
   // Cost becomes an objective by default when the router charged anything.
   const objectives = [...plan.objectives];
@@ -113,7 +143,7 @@ export async function runSweep(plan: SweepPlan, opts: SweepRunOptions): Promise<
   }
   const front = paretoFront(points, objectives);
   const rec = recommend(points, front, objectives);
-  const miss = rec ? undefined : nearestMiss(points);
+  const miss = rec ? undefined : nearestMiss(points, n);
   const wallMs = performance.now() - started;
   const allRuns = points.flatMap((p) => p.runs);
   const now = opts.now ?? Date.now();
@@ -127,6 +157,7 @@ export async function runSweep(plan: SweepPlan, opts: SweepRunOptions): Promise<
     status: aborted() || points.length < plan.points.length ? 'aborted' : 'completed',
     method: plan.method,
     seeds: plan.seeds,
+    seedRounds: allSeeds ? 'all' : 'race',
     params: plan.params,
     objectives,
     slos: plan.base.slos.map((s, k) => ({ name: s.name, expression: s.expr, window: describeWindow(s.window), threshold: shapes[k]!.threshold, unit: shapes[k]!.unit })),
@@ -135,7 +166,7 @@ export async function runSweep(plan: SweepPlan, opts: SweepRunOptions): Promise<
     front,
     recommended: rec ?? null,
     nearestMiss: miss ?? null,
-    timing: { wallMs: Math.round(wallMs), runs: allRuns.length, workers, msPerRun: allRuns.length ? Math.round(allRuns.reduce((a, r) => a + r.wallMs, 0) / allRuns.length) : 0 },
+    timing: { wallMs: Math.round(wallMs), runs: allRuns.length, plannedRuns: plan.points.length * n, workers, msPerRun: allRuns.length ? Math.round(allRuns.reduce((a, r) => a + r.wallMs, 0) / allRuns.length) : 0 },
   };
 }
 
