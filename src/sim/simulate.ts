@@ -19,7 +19,7 @@ import { forkRng, seededRng } from '../core/rng.ts';
 import { formatIssues } from '../config/issues.ts';
 import { planFaults } from '../faults/plan.ts';
 import { startTimeline } from '../faults/timeline.ts';
-import { parseExposition } from '../collect/scrape.ts';
+import { readRegistry } from './scrape.ts';
 import { buildResult } from '../result/build.ts';
 import { createRouter, loadRouterConfig, RouterMetrics } from '../router/index.ts';
 import { providerEnvName } from '../scenario/templates.ts';
@@ -190,12 +190,13 @@ export async function simulateScenario(input: Scenario, options: SimOptions = {}
     warnings.push(`fault ${f.name} failed to switch ${phase}: ${err instanceof Error ? err.message : String(err)}`);
   });
 
-  // The router's own registry, scraped every simulated second from t = 0 as the collector does live (a lag behind each second, as live).
+  // The router's own registry, scraped every simulated second from t = 0 as the collector does live (a lag behind each second, as live);
+  // read from the registry's values, the samples the text scrape would parse (scrape.ts).
   const scrapes: MetricScrape[] = [];
   let scraping = true;
   const scrape = async () => {
     const t = clock.now() - t0;
-    scrapes.push({ t, ...parseExposition(await metrics.text()) });
+    scrapes.push({ t, ...(await readRegistry(metrics.registry)) });
   };
   const scrapeLoop = () => {
     if (!scraping) return;
