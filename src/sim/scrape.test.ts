@@ -45,7 +45,7 @@ describe('readRegistry: the text scrape without the text', () => {
     m.llmAnswer('chat', 'small', 'gpt');
     for (const s of [0.0004, 0.001, 0.003, 0.2, 0.2, 7, 42]) m.request('pay', 'stripe', 'success', s);
     m.request('pay', 'adyen', 'failure', 0.05);
-    m.request(odd, 'adyen', 'timeout', 1.5);
+    m.request(odd, 'adyen', 'deadline_exceeded', 1.5);
     for (let i = 0; i < 4; i++) breaker.failure(breaker.acquire());
     expect(breaker.state().kind).toBe('open');
     const read = await readRegistry(m.registry);
