@@ -5,7 +5,7 @@
  * loopback pair: two short measured runs of the same scenario, the second with --baseline.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { cli, root } from './support/cli.ts';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,18 +15,6 @@ import { lognormal, syntheticRun } from '../src/compare/testing.ts';
 import type { RunResult } from '../src/model/result.ts';
 import type { Comparison } from '../src/model/comparison.ts';
 
-const root = new URL('..', import.meta.url).pathname;
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(root, 'src/cli/main.ts'), ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 let dir: string;
 /** Writes `result` as reports/<scenario>/<runId>/result.json under the temp folder; the run folder. */

@@ -3,25 +3,13 @@
  * variant, which must get the twin's own verdicts and values), picking and unknown names, and
  * one live `run --variants` on a two-second scenario (test/fixtures/e2e/joke-variants.yaml).
  */
-import { spawn } from 'node:child_process';
+import { cli, root } from './support/cli.ts';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-const root = new URL('..', import.meta.url).pathname;
 const STORM = join(root, 'scenarios/incidents/retry-storm.yaml');
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(root, 'src/cli/main.ts'), ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 let reports: string;
 beforeEach(async () => {
