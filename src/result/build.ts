@@ -105,7 +105,8 @@ export function buildResult(scenario: Scenario, data: RunData, facts: RunFacts):
     }),
     series,
     routerMetrics: data.scrapes.at(-1)?.samples ?? [],
-    environment: { ...facts.environment, ...driverLag(data) },
+    // Only a live driver can be late: a simulated client sends each request when due (sent = due), so there is nothing to measure.
+    environment: { ...facts.environment, ...(facts.mode === 'live' && driverLag(data)) },
     // Every request, packed, for `faultline compare` (src/compare).
     samples: encodeSamples(data.requests),
   };
